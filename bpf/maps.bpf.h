@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* maps.bpf.h - every map the sensor owns, and the counters helper. */
+#ifndef __RG_MAPS_BPF_H
+#define __RG_MAPS_BPF_H
+
+/* Sized by userspace from [ebpf].buffer_size before load. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20);
+} events SEC(".maps");
+
+/* enum rg_counter; per-CPU so increments need no atomics. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, RG_CNT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+/* Syscall arguments saved at sys_enter, keyed by tid, used at sys_exit. */
+struct rg_stash {
+	__u32 syscall;
+	__u32 _pad;
+	__u64 args[6];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct rg_stash);
+} stash SEC(".maps");
+
+/* Where a record is assembled before it is copied, trimmed, to the ring. */
+struct rg_scratch {
+	__u8 rec[RG_RECORD_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct rg_scratch);
+} scratch SEC(".maps");
+
+/*
+ * Path assembly area: a dentry walk writes components backwards ending at
+ * RG_PATH_HALF, and a relative name can then be appended after it.
+ */
+#define RG_PATH_HALF 4096
+struct rg_pathbuf {
+	__u8 buf[2 * RG_PATH_HALF];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct rg_pathbuf);
+} pathbuf SEC(".maps");
+
+static __always_inline void counter__inc(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
+
+	if (v)
+		*v += 1;
+}
+
+#endif /* __RG_MAPS_BPF_H */

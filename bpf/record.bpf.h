@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * record.bpf.h - building a record in the per-CPU scratch buffer and sending
+ * it, trimmed to what it carries, to the ring buffer.
+ */
+#ifndef __RG_RECORD_BPF_H
+#define __RG_RECORD_BPF_H
+
+static __always_inline struct rg_scratch *rec__scratch(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&scratch, &zero);
+}
+
+/* Zeroes the fixed part and fills the header and the acting task. */
+static __always_inline void rec__begin(struct rg_scratch *sc, __u32 fixed, __u16 kind,
+				       struct task_struct *task)
+{
+	struct rg_header *h = (void *)sc->rec;
+
+	if (fixed > 256)
+		return;
+	__builtin_memset(sc->rec, 0, 256);
+	h->kind = kind;
+	h->abi_version = RG_ABI_VERSION;
+	h->ktime_ns = bpf_ktime_get_boot_ns();
+	task__fill((void *)(sc->rec + sizeof(*h)), task);
+}
+
+static __always_inline void rec__set(struct rg_str *s, __u32 off, long len, __u16 truncated)
+{
+	s->off = off;
+	s->len = len;
+	s->truncated = truncated;
+}
+
+/* Appends @len bytes (clamped to @cap - 1) from kernel or user memory. */
+static __always_inline void rec__bytes(struct rg_scratch *sc, __u32 *off, struct rg_str *s,
+				       const void *src, __u64 len, __u16 truncated, __u32 cap,
+				       int user)
+{
+	__u32 o = *off;
+	long err;
+
+	if (o >= RG_DATA_LIMIT) {
+		s->truncated = 1;
+		return;
+	}
+	if (len > cap - 1) {
+		len = cap - 1;
+		truncated = 1;
+	}
+	/* keep the mask: clang may drop it, and the verifier needs the bound */
+	asm volatile("" : "+r"(len));
+	len &= RG_PATH_MAX - 1;
+	if (user)
+		err = bpf_probe_read_user(&sc->rec[o & (RG_DATA_LIMIT - 1)], len, src);
+	else
+		err = bpf_probe_read_kernel(&sc->rec[o & (RG_DATA_LIMIT - 1)], len, src);
+	if (err)
+		return;
+	rec__set(s, o, len, truncated);
+	*off = o + len;
+}
+
+/* Appends a NUL-terminated string of at most @cap bytes. */
+static __always_inline void rec__str(struct rg_scratch *sc, __u32 *off, struct rg_str *s,
+				     const void *src, __u32 cap, int user)
+{
+	__u32 o = *off;
+	long n;
+
+	if (o >= RG_DATA_LIMIT) {
+		s->truncated = 1;
+		return;
+	}
+	if (user)
+		n = bpf_probe_read_user_str(&sc->rec[o & (RG_DATA_LIMIT - 1)], cap, src);
+	else
+		n = bpf_probe_read_kernel_str(&sc->rec[o & (RG_DATA_LIMIT - 1)], cap, src);
+	if (n <= 0)
+		return;
+	/* A string of exactly cap - 1 bytes is flagged too: the helper cannot tell. */
+	rec__set(s, o, n - 1, n == cap);
+	*off = o + n - 1;
+}
+
+/* Appends the absolute path of (@dentry, @mnt). */
+static __always_inline void rec__path(struct rg_scratch *sc, __u32 *off, struct rg_str *s,
+				      struct dentry *dentry, struct vfsmount *mnt)
+{
+	struct rg_pathbuf *pb = pathbuf__get();
+	__u16 truncated;
+	__u32 start;
+
+	if (!pb || !dentry || !mnt)
+		return;
+	start = path__walk(pb, dentry, mnt, &truncated) & (RG_PATH_HALF - 1);
+	rec__bytes(sc, off, s, &pb->buf[start], RG_PATH_HALF - start, truncated, RG_PATH_MAX, 0);
+}
+
+/*
+ * Appends the user-supplied @name made absolute: as is when it starts with
+ * '/', else joined to the directory of @dirfd (or the cwd for AT_FDCWD).
+ * Called at sys_exit, when the kernel has already copied @name, so its page
+ * is resident. Dots are left for userspace to normalize.
+ */
+static __always_inline void rec__user_path_at(struct rg_scratch *sc, __u32 *off,
+					       struct rg_str *s, long dirfd, const char *name)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct rg_pathbuf *pb = pathbuf__get();
+	struct dentry *dentry;
+	struct vfsmount *mnt;
+	__u16 dir_truncated;
+	__u32 start;
+	long n;
+
+	if (!pb)
+		return;
+	n = bpf_probe_read_user_str(&pb->buf[RG_PATH_HALF + 1], RG_PATH_HALF - 1, name);
+	if (n <= 0)
+		return;
+	if (pb->buf[RG_PATH_HALF + 1] == '/') {
+		rec__bytes(sc, off, s, &pb->buf[RG_PATH_HALF + 1], n - 1, n == RG_PATH_HALF - 1,
+			   RG_PATH_MAX, 0);
+		return;
+	}
+	if (dirfd == RG_AT_FDCWD) {
+		dentry = BPF_CORE_READ(task, fs, pwd.dentry);
+		mnt = BPF_CORE_READ(task, fs, pwd.mnt);
+	} else {
+		struct file *f = task__fd_file(task, dirfd);
+
+		if (!f)
+			return;
+		dentry = BPF_CORE_READ(f, f_path.dentry);
+		mnt = BPF_CORE_READ(f, f_path.mnt);
+	}
+	pb->buf[RG_PATH_HALF] = '/';
+	start = path__walk(pb, dentry, mnt, &dir_truncated);
+	if (start == RG_PATH_HALF - 1)
+		start = RG_PATH_HALF; /* the directory is "/" itself */
+	start &= 2 * RG_PATH_HALF - 1;
+	if (start > RG_PATH_HALF)
+		return;
+	rec__bytes(sc, off, s, &pb->buf[start], RG_PATH_HALF - start + n,
+		   dir_truncated || n == RG_PATH_HALF - 1, RG_PATH_MAX, 0);
+}
+
+static __always_inline void rec__submit(struct rg_scratch *sc, __u32 size)
+{
+	struct rg_header *h = (void *)sc->rec;
+
+	if (size > RG_RECORD_MAX)
+		size = RG_RECORD_MAX;
+	h->size = size;
+	if (bpf_ringbuf_output(&events, sc->rec, size, 0))
+		counter__inc(RG_CNT_RINGBUF_DROPS);
+}
+
+#endif /* __RG_RECORD_BPF_H */

@@ -1,0 +1,533 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sensor.bpf.c - rand-guard's kernel side.
+ *
+ * Process lifecycle comes from BTF tracepoints (sched_process_exec/fork/exit),
+ * which need no tracefs. Syscalls come from the per-syscall tracepoints: the
+ * arguments are stashed at sys_enter and the record is built at sys_exit, when
+ * the result is known and the kernel has already copied every user string we
+ * read (so the page is resident). Writes are recorded at sys_enter: they read
+ * no user memory and need no result.
+ *
+ * Each handler builds its record in a per-CPU scratch buffer (record.bpf.h)
+ * and copies only the bytes it uses to the ring buffer; every failed copy is
+ * counted in the `counters` map.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_endian.h>
+#include "events.h"
+#include "maps.bpf.h"
+#include "task.bpf.h"
+#include "path.bpf.h"
+#include "record.bpf.h"
+#include "sock.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Set by userspace between open and load. */
+const volatile __u32 rg_self_tgid = 0;
+
+#define RG_O_WRONLY 01
+#define RG_O_CREAT 0100
+#define RG_O_TRUNC 01000
+#define RG_AT_REMOVEDIR 0x200
+#define RG_EINPROGRESS 115
+#define RG_SIGNAL_GROUP_EXIT 0x00000004
+
+static __always_inline struct task_struct *current_task(void)
+{
+	return (struct task_struct *)bpf_get_current_task();
+}
+
+static __always_inline int is_self(void)
+{
+	return (bpf_get_current_pid_tgid() >> 32) == rg_self_tgid;
+}
+
+/* ---- process lifecycle ------------------------------------------------ */
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	struct rg_scratch *sc = rec__scratch();
+	struct rg_exec *e;
+	struct rg_stash *st;
+	struct mm_struct *mm;
+	__u32 old = old_pid;
+	__u32 off = sizeof(*e);
+	unsigned long arg_start, arg_end;
+
+	if (!sc || is_self())
+		return 0;
+	rec__begin(sc, sizeof(*e), RG_KIND_EXEC, p);
+	e = (void *)sc->rec;
+	e->old_tid = old;
+	e->argc = BPF_CORE_READ(bprm, argc);
+	e->syscall = RG_SYS_EXECVE;
+	e->dirfd = RG_AT_FDCWD;
+	st = bpf_map_lookup_elem(&stash, &old);
+	if (st) {
+		if (st->syscall == RG_SYS_EXECVEAT) {
+			e->syscall = RG_SYS_EXECVEAT;
+			e->dirfd = (int)st->args[0];
+		}
+		bpf_map_delete_elem(&stash, &old);
+	}
+	rec__str(sc, &off, &e->filename, BPF_CORE_READ(bprm, filename), RG_PATH_MAX, 0);
+	/*
+	 * argv from the new mm's arg area: the kernel has just copied it there
+	 * (copy_strings), so unlike the execve() argument pointers at sys_enter
+	 * it is resident and final.
+	 */
+	mm = BPF_CORE_READ(p, mm);
+	arg_start = BPF_CORE_READ(mm, arg_start);
+	arg_end = BPF_CORE_READ(mm, arg_end);
+	if (arg_end > arg_start)
+		rec__bytes(sc, &off, &e->args, (void *)arg_start, arg_end - arg_start, 0,
+			   RG_ARGS_MAX, 1);
+	rec__path(sc, &off, &e->exe, BPF_CORE_READ(bprm, file, f_path.dentry),
+		  BPF_CORE_READ(bprm, file, f_path.mnt));
+	rec__path(sc, &off, &e->cwd, BPF_CORE_READ(p, fs, pwd.dentry),
+		  BPF_CORE_READ(p, fs, pwd.mnt));
+	rec__submit(sc, off);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
+{
+	struct rg_scratch *sc;
+	struct rg_fork *e;
+
+	/* A new thread shares its creator's tgid: not a new process. */
+	if (BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid) || is_self())
+		return 0;
+	sc = rec__scratch();
+	if (!sc)
+		return 0;
+	rec__begin(sc, sizeof(*e), RG_KIND_FORK, child);
+	e = (void *)sc->rec;
+	e->parent_pid = BPF_CORE_READ(parent, tgid);
+	e->parent_tid = BPF_CORE_READ(parent, pid);
+	rec__submit(sc, sizeof(*e));
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(handle_exit, struct task_struct *p)
+{
+	struct rg_scratch *sc;
+	struct rg_exit *e;
+	__u32 code;
+
+	/*
+	 * One record per process, not per thread: do_exit() decrements
+	 * signal->live before this tracepoint, so it reads zero only in the
+	 * last thread of the group.
+	 */
+	if (BPF_CORE_READ(p, signal, live.counter) != 0 || is_self())
+		return 0;
+	sc = rec__scratch();
+	if (!sc)
+		return 0;
+	rec__begin(sc, sizeof(*e), RG_KIND_EXIT, p);
+	e = (void *)sc->rec;
+	/* exit_group() and fatal signals leave the status in the signal struct. */
+	if (BPF_CORE_READ(p, signal, flags) & RG_SIGNAL_GROUP_EXIT)
+		code = BPF_CORE_READ(p, signal, group_exit_code);
+	else
+		code = BPF_CORE_READ(p, exit_code);
+	e->exit_code = code;
+	e->start_ns = BPF_CORE_READ(p, start_boottime);
+	rec__submit(sc, sizeof(*e));
+	return 0;
+}
+
+/* ---- syscall argument stash ------------------------------------------- */
+
+static __always_inline int sys__stash(struct trace_event_raw_sys_enter *ctx, __u32 syscall)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id;
+	struct rg_stash s = {};
+
+	if ((id >> 32) == rg_self_tgid)
+		return 0;
+	s.syscall = syscall;
+	s.args[0] = ctx->args[0];
+	s.args[1] = ctx->args[1];
+	s.args[2] = ctx->args[2];
+	s.args[3] = ctx->args[3];
+	s.args[4] = ctx->args[4];
+	if (bpf_map_update_elem(&stash, &tid, &s, BPF_ANY))
+		counter__inc(RG_CNT_STASH_DROPS);
+	return 0;
+}
+
+/* Moves this thread's stashed arguments into @out; 0 when there were none. */
+static __always_inline int sys__unstash(struct rg_stash *out)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct rg_stash *s = bpf_map_lookup_elem(&stash, &tid);
+
+	if (!s)
+		return 0;
+	__builtin_memcpy(out, s, sizeof(*out));
+	bpf_map_delete_elem(&stash, &tid);
+	return 1;
+}
+
+#define RG_STASH_ENTER(name, id)                                                    \
+	SEC("tracepoint/syscalls/sys_enter_" #name)                                 \
+	int handle_enter_##name(struct trace_event_raw_sys_enter *ctx)              \
+	{                                                                           \
+		return sys__stash(ctx, id);                                         \
+	}
+
+#define RG_EXIT(name, handler)                                                      \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                                  \
+	int handle_exit_##name(struct trace_event_raw_sys_exit *ctx)                \
+	{                                                                           \
+		return handler(ctx);                                                \
+	}
+
+/* ---- files ------------------------------------------------------------ */
+
+static __always_inline int file__open_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	struct task_struct *task = current_task();
+	struct rg_scratch *sc;
+	struct rg_stash st;
+	struct rg_file *e;
+	struct file *f;
+	long ret = ctx->ret;
+	__u32 off = sizeof(*e);
+
+	if (!sys__unstash(&st) || ret < 0)
+		return 0;
+	f = task__fd_file(task, ret);
+	sc = rec__scratch();
+	if (!f || !sc)
+		return 0;
+	rec__begin(sc, sizeof(*e), RG_KIND_FILE_OPEN, task);
+	e = (void *)sc->rec;
+	e->ret = ret;
+	e->fd = ret;
+	e->syscall = st.syscall;
+	switch (st.syscall) {
+	case RG_SYS_OPEN:
+		e->flags = st.args[1];
+		e->mode = st.args[2];
+		break;
+	case RG_SYS_CREAT:
+		e->flags = RG_O_CREAT | RG_O_WRONLY | RG_O_TRUNC;
+		e->mode = st.args[1];
+		break;
+	case RG_SYS_OPENAT:
+		e->flags = st.args[2];
+		e->mode = st.args[3];
+		break;
+	case RG_SYS_OPENAT2: {
+		struct open_how how = {};
+
+		bpf_probe_read_user(&how, sizeof(how), (void *)st.args[2]);
+		e->flags = how.flags;
+		e->mode = how.mode;
+		break;
+	}
+	}
+	/* The opened file itself: absolute, and exactly what was opened. */
+	rec__path(sc, &off, &e->path, BPF_CORE_READ(f, f_path.dentry), BPF_CORE_READ(f, f_path.mnt));
+	rec__submit(sc, off);
+	return 0;
+}
+
+RG_STASH_ENTER(open, RG_SYS_OPEN)
+RG_STASH_ENTER(creat, RG_SYS_CREAT)
+RG_STASH_ENTER(openat, RG_SYS_OPENAT)
+RG_STASH_ENTER(openat2, RG_SYS_OPENAT2)
+RG_EXIT(open, file__open_exit)
+RG_EXIT(creat, file__open_exit)
+RG_EXIT(openat, file__open_exit)
+RG_EXIT(openat2, file__open_exit)
+
+static __always_inline int file__write_enter(struct trace_event_raw_sys_enter *ctx, __u32 syscall)
+{
+	struct task_struct *task;
+	struct rg_scratch *sc;
+	struct rg_file *e;
+	struct file *f;
+	long fd = ctx->args[0];
+	__u32 off = sizeof(*e);
+
+	if (is_self())
+		return 0;
+	task = current_task();
+	f = task__fd_file(task, fd);
+	/* Pipes, sockets and terminals are not file activity. */
+	if (!f || file__ifmt(f) != RG_S_IFREG)
+		return 0;
+	sc = rec__scratch();
+	if (!sc)
+		return 0;
+	rec__begin(sc, sizeof(*e), RG_KIND_FILE_WRITE, task);
+	e = (void *)sc->rec;
+	e->fd = fd;
+	e->syscall = syscall;
+	if (syscall == RG_SYS_WRITE || syscall == RG_SYS_PWRITE64) {
+		e->bytes = ctx->args[2];
+	} else {
+		/* vectored: sum the first 8 iovecs (the count is bounded for the verifier) */
+		struct iovec *iov = (void *)ctx->args[1];
+		long cnt = ctx->args[2];
+		__u64 total = 0;
+		int i;
+
+		for (i = 0; i < 8 && i < cnt; i++) {
+			__u64 l = 0;
+
+			bpf_probe_read_user(&l, sizeof(l), &iov[i].iov_len);
+			total += l;
+		}
+		e->bytes = total;
+	}
+	rec__path(sc, &off, &e->path, BPF_CORE_READ(f, f_path.dentry), BPF_CORE_READ(f, f_path.mnt));
+	rec__submit(sc, off);
+	return 0;
+}
+
+#define RG_WRITE_ENTER(name, id)                                                    \
+	SEC("tracepoint/syscalls/sys_enter_" #name)                                 \
+	int handle_enter_##name(struct trace_event_raw_sys_enter *ctx)              \
+	{                                                                           \
+		return file__write_enter(ctx, id);                                  \
+	}
+
+RG_WRITE_ENTER(write, RG_SYS_WRITE)
+RG_WRITE_ENTER(pwrite64, RG_SYS_PWRITE64)
+RG_WRITE_ENTER(writev, RG_SYS_WRITEV)
+RG_WRITE_ENTER(pwritev, RG_SYS_PWRITEV)
+RG_WRITE_ENTER(pwritev2, RG_SYS_PWRITEV2)
+
+static __always_inline int file__rename_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	struct task_struct *task = current_task();
+	struct rg_scratch *sc;
+	struct rg_stash st;
+	struct rg_file *e;
+	__u32 off = sizeof(*e);
+	long olddfd = RG_AT_FDCWD, newdfd = RG_AT_FDCWD;
+	const char *oldname, *newname;
+
+	if (!sys__unstash(&st) || ctx->ret != 0)
+		return 0;
+	sc = rec__scratch();
+	if (!sc)
+		return 0;
+	if (st.syscall == RG_SYS_RENAME) {
+		oldname = (void *)st.args[0];
+		newname = (void *)st.args[1];
+	} else {
+		olddfd = (int)st.args[0];
+		oldname = (void *)st.args[1];
+		newdfd = (int)st.args[2];
+		newname = (void *)st.args[3];
+	}
+	rec__begin(sc, sizeof(*e), RG_KIND_FILE_RENAME, task);
+	e = (void *)sc->rec;
+	e->syscall = st.syscall;
+	if (st.syscall == RG_SYS_RENAMEAT2)
+		e->flags = st.args[4];
+	rec__user_path_at(sc, &off, &e->path, olddfd, oldname);
+	rec__user_path_at(sc, &off, &e->new_path, newdfd, newname);
+	rec__submit(sc, off);
+	return 0;
+}
+
+RG_STASH_ENTER(rename, RG_SYS_RENAME)
+RG_STASH_ENTER(renameat, RG_SYS_RENAMEAT)
+RG_STASH_ENTER(renameat2, RG_SYS_RENAMEAT2)
+RG_EXIT(rename, file__rename_exit)
+RG_EXIT(renameat, file__rename_exit)
+RG_EXIT(renameat2, file__rename_exit)
+
+static __always_inline int file__unlink_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	struct task_struct *task = current_task();
+	struct rg_scratch *sc;
+	struct rg_stash st;
+	struct rg_file *e;
+	__u32 off = sizeof(*e);
+	long dfd = RG_AT_FDCWD;
+	const char *name;
+	__u32 is_dir = 0;
+
+	if (!sys__unstash(&st) || ctx->ret != 0)
+		return 0;
+	sc = rec__scratch();
+	if (!sc)
+		return 0;
+	if (st.syscall == RG_SYS_UNLINKAT) {
+		dfd = (int)st.args[0];
+		name = (void *)st.args[1];
+		is_dir = (st.args[2] & RG_AT_REMOVEDIR) != 0;
+	} else {
+		name = (void *)st.args[0];
+		is_dir = st.syscall == RG_SYS_RMDIR;
+	}
+	rec__begin(sc, sizeof(*e), RG_KIND_FILE_UNLINK, task);
+	e = (void *)sc->rec;
+	e->syscall = st.syscall;
+	e->is_dir = is_dir;
+	rec__user_path_at(sc, &off, &e->path, dfd, name);
+	rec__submit(sc, off);
+	return 0;
+}
+
+RG_STASH_ENTER(unlink, RG_SYS_UNLINK)
+RG_STASH_ENTER(unlinkat, RG_SYS_UNLINKAT)
+RG_STASH_ENTER(rmdir, RG_SYS_RMDIR)
+RG_EXIT(unlink, file__unlink_exit)
+RG_EXIT(unlinkat, file__unlink_exit)
+RG_EXIT(rmdir, file__unlink_exit)
+
+/* ---- exec via a dirfd, ptrace ---------------------------------------- */
+
+/* Only remembered so handle_exec can tell execveat from execve. */
+RG_STASH_ENTER(execveat, RG_SYS_EXECVEAT)
+
+static __always_inline int sys__drop_stash(struct trace_event_raw_sys_exit *ctx)
+{
+	struct rg_stash st;
+
+	sys__unstash(&st); /* a failed execveat leaves its entry behind */
+	return 0;
+}
+RG_EXIT(execveat, sys__drop_stash)
+
+/* Requests that take control of or change another process (not PEEK*). */
+static __always_inline int ptrace__interesting(long req)
+{
+	switch (req) {
+	case 0: /* PTRACE_TRACEME */
+	case 4: /* PTRACE_POKETEXT */
+	case 5: /* PTRACE_POKEDATA */
+	case 6: /* PTRACE_POKEUSER */
+	case 13: /* PTRACE_SETREGS */
+	case 15: /* PTRACE_SETFPREGS */
+	case 16: /* PTRACE_ATTACH */
+	case 0x4205: /* PTRACE_SETREGSET */
+	case 0x4206: /* PTRACE_SEIZE */
+		return 1;
+	}
+	return 0;
+}
+
+static __always_inline int proc__ptrace_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	struct rg_scratch *sc;
+	struct rg_stash st;
+	struct rg_ptrace *e;
+
+	if (!sys__unstash(&st) || !ptrace__interesting(st.args[0]))
+		return 0;
+	sc = rec__scratch();
+	if (!sc)
+		return 0;
+	rec__begin(sc, sizeof(*e), RG_KIND_PTRACE, current_task());
+	e = (void *)sc->rec;
+	e->ret = ctx->ret;
+	e->request = st.args[0];
+	e->target_pid = st.args[1];
+	rec__submit(sc, sizeof(*e));
+	return 0;
+}
+
+RG_STASH_ENTER(ptrace, RG_SYS_PTRACE)
+RG_EXIT(ptrace, proc__ptrace_exit)
+
+/* ---- network ---------------------------------------------------------- */
+
+static __always_inline int net__exit(struct trace_event_raw_sys_exit *ctx)
+{
+	struct task_struct *task = current_task();
+	struct rg_scratch *sc;
+	struct rg_stash st;
+	struct rg_net *e;
+	struct sock *sk;
+	long ret = ctx->ret;
+	long fd;
+	__u32 off = sizeof(*e);
+	__u16 kind;
+
+	if (!sys__unstash(&st))
+		return 0;
+	switch (st.syscall) {
+	case RG_SYS_CONNECT:
+		/* a non-blocking connect that is under way counts */
+		if (ret != 0 && ret != -RG_EINPROGRESS)
+			return 0;
+		kind = RG_KIND_NET_CONNECT;
+		fd = (int)st.args[0];
+		break;
+	case RG_SYS_BIND:
+		kind = RG_KIND_NET_BIND;
+		fd = (int)st.args[0];
+		break;
+	case RG_SYS_LISTEN:
+		kind = RG_KIND_NET_LISTEN;
+		fd = (int)st.args[0];
+		break;
+	default: /* accept, accept4: the new socket */
+		kind = RG_KIND_NET_ACCEPT;
+		fd = ret;
+		break;
+	}
+	if (ret < 0 && kind != RG_KIND_NET_CONNECT)
+		return 0;
+	sk = file__sock(task__fd_file(task, fd));
+	sc = rec__scratch();
+	if (!sk || !sc)
+		return 0;
+	rec__begin(sc, sizeof(*e), kind, task);
+	e = (void *)sc->rec;
+	e->ret = ret;
+	e->fd = fd;
+	e->syscall = st.syscall;
+	sock__read(e, sk, kind == RG_KIND_NET_ACCEPT);
+	if (kind == RG_KIND_NET_CONNECT) {
+		/* where the caller asked to go; the socket's local end as it is now */
+		rec__user_sockaddr(sc, &off, e, (void *)st.args[1], (int)st.args[2]);
+	} else if (e->family == RG_AF_UNIX) {
+		if (kind == RG_KIND_NET_BIND)
+			rec__user_sockaddr(sc, &off, e, (void *)st.args[1], (int)st.args[2]);
+		else
+			rec__unix_sock_path(sc, &off, &e->unix_path, sk);
+	}
+	if (kind == RG_KIND_NET_LISTEN)
+		e->backlog = st.args[1];
+	rec__submit(sc, off);
+	return 0;
+}
+
+RG_STASH_ENTER(connect, RG_SYS_CONNECT)
+RG_STASH_ENTER(bind, RG_SYS_BIND)
+RG_STASH_ENTER(listen, RG_SYS_LISTEN)
+RG_STASH_ENTER(accept, RG_SYS_ACCEPT)
+RG_STASH_ENTER(accept4, RG_SYS_ACCEPT4)
+RG_EXIT(connect, net__exit)
+RG_EXIT(bind, net__exit)
+RG_EXIT(listen, net__exit)
+RG_EXIT(accept, net__exit)
+RG_EXIT(accept4, net__exit)
+
+/* Forces the ABI types into BTF so libbpf-cargo generates Rust for them. */
+struct rg_exec _rg_exec = {};
+struct rg_fork _rg_fork = {};
+struct rg_exit _rg_exit = {};
+struct rg_ptrace _rg_ptrace = {};
+struct rg_file _rg_file = {};
+struct rg_net _rg_net = {};

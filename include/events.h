@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * events.h - THE kernel <-> userspace ABI of rand-guard.
+ *
+ * Every record the BPF side writes to the `events` ring buffer starts with a
+ * struct rg_header (kind, ABI version, total size, kernel timestamp) followed
+ * by the fixed part of one record kind below. Variable-length text (paths,
+ * argv) is described by struct rg_str descriptors in the fixed part and packed
+ * right after it, so a record is only as large as what it carries: an open of
+ * /etc/hosts costs ~130 bytes of ring space, not 4 KiB. Each string has a fixed
+ * capacity (RG_*_MAX, including the kernel's terminating NUL) and a truncation
+ * flag: a string that did not fit is cut, never dropped, and says so.
+ *
+ * Layout rules: fixed-width types only, explicit padding, no bool, no
+ * pointers, every struct a multiple of 8 bytes. The sizes are asserted below
+ * and again in src/bpf/abi.rs, which the Rust build checks at compile time.
+ * Bump RG_ABI_VERSION on any change.
+ */
+#ifndef __RAND_GUARD_EVENTS_H
+#define __RAND_GUARD_EVENTS_H
+
+#define RG_ABI_VERSION 1
+
+#define RG_COMM_LEN 16
+#define RG_PATH_MAX 4096 /* one path, NUL included (PATH_MAX) */
+#define RG_ARGS_MAX 4096 /* argv, NUL-separated, NUL included */
+#define RG_UNIX_PATH_MAX 108 /* sizeof(sockaddr_un.sun_path) */
+
+/*
+ * Records are assembled in a per-CPU scratch buffer. A string may only start
+ * below RG_DATA_LIMIT, which keeps every write provably inside the buffer for
+ * the verifier; no record kind comes close (exec, the largest, needs at most
+ * 4 x 4095 bytes of text after a small fixed part).
+ */
+#define RG_DATA_LIMIT 16384
+#define RG_RECORD_MAX (RG_DATA_LIMIT + RG_PATH_MAX)
+
+enum rg_kind {
+	RG_KIND_EXEC = 1,
+	RG_KIND_FORK = 2,
+	RG_KIND_EXIT = 3,
+	RG_KIND_PTRACE = 4,
+	RG_KIND_FILE_OPEN = 16,
+	RG_KIND_FILE_WRITE = 17,
+	RG_KIND_FILE_RENAME = 18,
+	RG_KIND_FILE_UNLINK = 19,
+	RG_KIND_NET_CONNECT = 32,
+	RG_KIND_NET_BIND = 33,
+	RG_KIND_NET_LISTEN = 34,
+	RG_KIND_NET_ACCEPT = 35,
+};
+
+/* The syscall that produced a record; our own numbering, not the arch's. */
+enum rg_syscall {
+	RG_SYS_NONE = 0,
+	RG_SYS_EXECVE = 1,
+	RG_SYS_EXECVEAT = 2,
+	RG_SYS_PTRACE = 3,
+	RG_SYS_OPEN = 10,
+	RG_SYS_OPENAT = 11,
+	RG_SYS_OPENAT2 = 12,
+	RG_SYS_CREAT = 13,
+	RG_SYS_WRITE = 20,
+	RG_SYS_PWRITE64 = 21,
+	RG_SYS_WRITEV = 22,
+	RG_SYS_PWRITEV = 23,
+	RG_SYS_PWRITEV2 = 24,
+	RG_SYS_RENAME = 30,
+	RG_SYS_RENAMEAT = 31,
+	RG_SYS_RENAMEAT2 = 32,
+	RG_SYS_UNLINK = 40,
+	RG_SYS_UNLINKAT = 41,
+	RG_SYS_RMDIR = 42,
+	RG_SYS_CONNECT = 50,
+	RG_SYS_BIND = 51,
+	RG_SYS_LISTEN = 52,
+	RG_SYS_ACCEPT = 53,
+	RG_SYS_ACCEPT4 = 54,
+};
+
+/* Indexes of the per-CPU `counters` map; userspace sums across CPUs. */
+enum rg_counter {
+	RG_CNT_RINGBUF_DROPS = 0, /* record built but the ring buffer was full */
+	RG_CNT_STASH_DROPS = 1, /* syscall args lost: per-thread stash map full */
+	RG_CNT_KERNEL_FILTERED = 2, /* records the kernel chose not to send */
+	RG_CNT_MAX = 4,
+};
+
+struct rg_header {
+	__u16 kind; /* enum rg_kind */
+	__u16 abi_version; /* RG_ABI_VERSION */
+	__u32 size; /* bytes in this record: fixed part + packed text */
+	__u64 ktime_ns; /* CLOCK_BOOTTIME of the event */
+};
+
+/* The acting task, as the kernel saw it when the event happened. */
+struct rg_task {
+	__u32 pid; /* thread-group id */
+	__u32 tid;
+	__u32 ppid; /* real_parent's thread-group id */
+	__u32 uid;
+	__u32 gid;
+	__u32 euid;
+	char comm[RG_COMM_LEN];
+	char parent_comm[RG_COMM_LEN];
+};
+
+/* A string packed after the fixed part of its record. */
+struct rg_str {
+	__u16 off; /* from the start of the record; 0 = absent */
+	__u16 len; /* bytes, no NUL */
+	__u16 truncated; /* 1 = the source was longer than the capacity */
+	__u16 _pad;
+};
+
+struct rg_exec {
+	struct rg_header hdr;
+	struct rg_task task;
+	__u32 old_tid; /* tid that called exec (differs after de_thread) */
+	__u32 argc; /* argc as the kernel counted it */
+	__u32 syscall; /* RG_SYS_EXECVE or RG_SYS_EXECVEAT */
+	__s32 dirfd; /* execveat's dirfd, else -100 (AT_FDCWD) */
+	struct rg_str filename; /* as passed (bprm->filename), cap RG_PATH_MAX */
+	struct rg_str args; /* argv, NUL-separated, cap RG_ARGS_MAX */
+	struct rg_str exe; /* resolved executable path, cap RG_PATH_MAX */
+	struct rg_str cwd; /* cap RG_PATH_MAX */
+};
+
+struct rg_fork {
+	struct rg_header hdr;
+	struct rg_task task; /* the child */
+	__u32 parent_pid; /* tgid of the task that forked */
+	__u32 parent_tid;
+};
+
+struct rg_exit {
+	struct rg_header hdr;
+	struct rg_task task;
+	__u32 exit_code; /* wait status: (code << 8) | signal */
+	__u32 _pad;
+	__u64 start_ns; /* CLOCK_BOOTTIME when the process started */
+};
+
+struct rg_ptrace {
+	struct rg_header hdr;
+	struct rg_task task;
+	__s64 ret;
+	__s64 request;
+	__u32 target_pid;
+	__u32 _pad;
+};
+
+/* file_open, file_write, file_rename, file_unlink */
+struct rg_file {
+	struct rg_header hdr;
+	struct rg_task task;
+	__s64 ret; /* syscall return value */
+	__u64 bytes; /* write: bytes requested */
+	__u32 flags; /* open: O_* flags */
+	__u32 mode; /* open: creation mode */
+	__s32 fd; /* write: the fd; open: the new fd */
+	__u32 syscall; /* enum rg_syscall */
+	__u32 is_dir; /* unlink: a directory was removed */
+	__u32 _pad;
+	struct rg_str path; /* absolute, cap RG_PATH_MAX */
+	struct rg_str new_path; /* rename target, absolute, cap RG_PATH_MAX */
+};
+
+/* network_connect, network_bind, network_listen, network_accept */
+struct rg_net {
+	struct rg_header hdr;
+	struct rg_task task;
+	__s64 ret;
+	__s32 fd; /* accept: the new fd */
+	__u32 backlog; /* listen */
+	__u32 syscall; /* enum rg_syscall */
+	__u16 family; /* AF_INET, AF_INET6, AF_UNIX */
+	__u16 protocol; /* IPPROTO_* from the socket */
+	__u16 sock_type; /* SOCK_STREAM, SOCK_DGRAM, ... */
+	__u16 local_port; /* host byte order, from the socket */
+	__u16 remote_port; /* host byte order */
+	__u16 _pad;
+	__u8 local_addr[16]; /* IPv4 in the first 4 bytes, network order */
+	__u8 remote_addr[16];
+	struct rg_str unix_path; /* AF_UNIX; leading NUL = abstract, cap 108 */
+};
+
+#ifdef __bpf__
+_Static_assert(sizeof(struct rg_header) == 16, "rg_header");
+_Static_assert(sizeof(struct rg_task) == 56, "rg_task");
+_Static_assert(sizeof(struct rg_str) == 8, "rg_str");
+_Static_assert(sizeof(struct rg_exec) == 120, "rg_exec");
+_Static_assert(sizeof(struct rg_fork) == 80, "rg_fork");
+_Static_assert(sizeof(struct rg_exit) == 88, "rg_exit");
+_Static_assert(sizeof(struct rg_ptrace) == 96, "rg_ptrace");
+_Static_assert(sizeof(struct rg_file) == 128, "rg_file");
+_Static_assert(sizeof(struct rg_net) == 144, "rg_net");
+#endif
+
+#endif /* __RAND_GUARD_EVENTS_H */
