@@ -1,0 +1,416 @@
+//! NDJSON serialization of records, alerts and health reports.
+//!
+//! Hand-written rather than serde-derived: the field order and names are
+//! the public contract (records.md), every record is one line whatever its
+//! strings hold (control characters and quotes are escaped; text from the
+//! kernel was made valid UTF-8 at normalization), and this is the hot path.
+
+use super::time::write_rfc3339;
+use super::{open_access, open_flag_names, Body, FileOp, Record};
+
+/// Writes one JSON object; keys are trusted literals, values are escaped.
+pub struct ObjectWriter<'a> {
+    out: &'a mut Vec<u8>,
+    first: bool,
+}
+
+impl<'a> ObjectWriter<'a> {
+    pub fn begin(out: &'a mut Vec<u8>) -> ObjectWriter<'a> {
+        out.push(b'{');
+        ObjectWriter { out, first: true }
+    }
+
+    fn key(&mut self, key: &str) {
+        if !self.first {
+            self.out.push(b',');
+        }
+        self.first = false;
+        self.out.push(b'"');
+        self.out.extend_from_slice(key.as_bytes());
+        self.out.extend_from_slice(b"\":");
+    }
+
+    pub fn str(&mut self, key: &str, value: &str) {
+        self.key(key);
+        write_str(self.out, value);
+    }
+
+    pub fn opt_str(&mut self, key: &str, value: Option<&str>) {
+        match value {
+            Some(v) => self.str(key, v),
+            None => self.null(key),
+        }
+    }
+
+    pub fn null(&mut self, key: &str) {
+        self.key(key);
+        self.out.extend_from_slice(b"null");
+    }
+
+    pub fn u64(&mut self, key: &str, value: u64) {
+        self.key(key);
+        self.out.extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
+    }
+
+    pub fn i64(&mut self, key: &str, value: i64) {
+        self.key(key);
+        self.out.extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
+    }
+
+    pub fn opt_u64(&mut self, key: &str, value: Option<u64>) {
+        match value {
+            Some(v) => self.u64(key, v),
+            None => self.null(key),
+        }
+    }
+
+    pub fn f64(&mut self, key: &str, value: f64) {
+        self.key(key);
+        if value.is_finite() {
+            let mut b = ryu::Buffer::new();
+            self.out.extend_from_slice(b.format(value).as_bytes());
+        } else {
+            self.out.extend_from_slice(b"null");
+        }
+    }
+
+    pub fn bool(&mut self, key: &str, value: bool) {
+        self.key(key);
+        self.out.extend_from_slice(if value { b"true" } else { b"false" });
+    }
+
+    pub fn timestamp(&mut self, key: &str, ns: u64) {
+        self.key(key);
+        self.out.push(b'"');
+        write_rfc3339(self.out, ns);
+        self.out.push(b'"');
+    }
+
+    pub fn str_array<'s>(&mut self, key: &str, values: impl IntoIterator<Item = &'s str>) {
+        self.key(key);
+        self.out.push(b'[');
+        for (i, v) in values.into_iter().enumerate() {
+            if i > 0 {
+                self.out.push(b',');
+            }
+            write_str(self.out, v);
+        }
+        self.out.push(b']');
+    }
+
+    /// Closes the object and the line.
+    pub fn end(self) {
+        self.out.extend_from_slice(b"}\n");
+    }
+}
+
+/// Writes `s` as a JSON string literal.
+pub fn write_str(out: &mut Vec<u8>, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push(b'"');
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let esc: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0x00..=0x1f | 0x7f => b"",
+            _ => continue,
+        };
+        out.extend_from_slice(&bytes[start..i]);
+        if esc.is_empty() {
+            out.extend_from_slice(&[b'\\', b'u', b'0', b'0', HEX[(b >> 4) as usize], HEX[(b & 0xf) as usize]]);
+        } else {
+            out.extend_from_slice(esc);
+        }
+        start = i + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+}
+
+/// The fields every telemetry record and every alert carries about the
+/// acting process.
+fn write_process_context(w: &mut ObjectWriter<'_>, r: &Record) {
+    w.u64("pid", r.pid.into());
+    w.u64("tid", r.tid.into());
+    w.u64("ppid", r.ppid.into());
+    w.u64("uid", r.uid.into());
+    w.u64("gid", r.gid.into());
+    w.u64("euid", r.euid.into());
+    w.str("comm", &r.comm);
+    w.opt_str("exe", r.exe.as_deref());
+    w.opt_str("cmdline", r.cmdline.as_deref());
+    w.opt_str("parent_comm", r.parent_comm.as_deref());
+    w.opt_str("parent_exe", r.parent_exe.as_deref());
+}
+
+/// The fields of the record's own type.
+pub fn write_body(w: &mut ObjectWriter<'_>, body: &Body) {
+    match body {
+        Body::Exec(e) => {
+            w.str("filename", &e.filename);
+            w.str_array("args", e.args.iter().map(String::as_str));
+            w.bool("args_truncated", e.args_truncated);
+            w.opt_str("cwd", e.cwd.as_deref());
+            w.str("syscall", e.syscall);
+            if e.filename_truncated {
+                w.bool("filename_truncated", true);
+            }
+            if e.cwd_truncated {
+                w.bool("cwd_truncated", true);
+            }
+            if e.exe_truncated {
+                w.bool("exe_truncated", true);
+            }
+        }
+        Body::Fork(f) => {
+            w.u64("parent_tid", f.parent_tid.into());
+        }
+        Body::Exit(x) => {
+            w.i64("exit_code", x.exit_code.into());
+            match x.signal {
+                Some(s) => w.i64("signal", s.into()),
+                None => w.null("signal"),
+            }
+            w.opt_u64("lifetime_ns", x.lifetime_ns);
+            w.bool("core_dumped", x.core_dumped);
+        }
+        Body::Ptrace(p) => {
+            match p.request_name {
+                Some(name) => w.str("request", name),
+                None => w.null("request"),
+            }
+            w.i64("request_code", p.request);
+            w.u64("target_pid", p.target_pid.into());
+            w.i64("result", p.result);
+        }
+        Body::File(f) => {
+            w.str("path", &f.path);
+            w.bool("path_truncated", f.path_truncated);
+            match &f.op {
+                FileOp::Open { flags, mode, fd } => {
+                    w.str_array("flags", open_flag_names(*flags));
+                    w.str("access", open_access(*flags));
+                    w.u64("mode", (*mode).into());
+                    w.i64("fd", (*fd).into());
+                }
+                FileOp::Write { bytes, fd } => {
+                    w.u64("bytes", *bytes);
+                    w.i64("fd", (*fd).into());
+                }
+                FileOp::Rename { new_path, new_path_truncated } => {
+                    w.str("new_path", new_path);
+                    w.bool("new_path_truncated", *new_path_truncated);
+                }
+                FileOp::Unlink { is_dir } => w.bool("is_dir", *is_dir),
+            }
+            w.str("syscall", f.syscall);
+        }
+        Body::Net(n) => {
+            w.str("family", &n.family);
+            w.str("protocol", n.protocol);
+            w.str("direction", n.kind.direction());
+            w.opt_str("local_addr", n.local_addr.as_deref());
+            w.opt_u64("local_port", n.local_port.map(u64::from));
+            w.opt_str("remote_addr", n.remote_addr.as_deref());
+            w.opt_u64("remote_port", n.remote_port.map(u64::from));
+            if let Some(b) = n.backlog {
+                w.u64("backlog", b.into());
+            }
+            w.i64("fd", n.fd.into());
+            w.i64("result", n.result);
+        }
+    }
+}
+
+/// Appends `r` as one NDJSON line.
+pub fn write_record(out: &mut Vec<u8>, r: &Record) {
+    let mut w = ObjectWriter::begin(out);
+    w.str("event_type", r.event_type().as_str());
+    w.timestamp("timestamp", r.timestamp_ns);
+    w.str("host", &r.host);
+    write_process_context(&mut w, r);
+    write_body(&mut w, &r.body);
+    if let Some(d) = &r.detection {
+        w.bool("alert", true);
+        w.str("detection_type", d);
+    }
+    w.end();
+}
+
+/// What an alert says about itself; the rest of an alert record comes from
+/// its source record.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AlertHead<'a> {
+    pub rule_id: &'a str,
+    pub rule_name: &'a str,
+    pub rule_type: &'a str,
+    pub severity: &'a str,
+    pub action: &'a str,
+    pub risk_score: f64,
+    pub tags: &'a [std::sync::Arc<str>],
+    pub description: &'a str,
+}
+
+/// Appends an alert record about `source` as one NDJSON line. `extra` lets a
+/// rule add fields (a sequence rule lists the records it tied together).
+pub fn write_alert(
+    out: &mut Vec<u8>,
+    head: &AlertHead<'_>,
+    source: &Record,
+    extra: impl FnOnce(&mut ObjectWriter<'_>),
+) {
+    let mut w = ObjectWriter::begin(out);
+    w.str("event_type", "alert");
+    w.timestamp("timestamp", source.timestamp_ns);
+    w.str("host", &source.host);
+    w.str("rule_id", head.rule_id);
+    w.str("rule_name", head.rule_name);
+    w.str("rule_type", head.rule_type);
+    w.str("severity", head.severity);
+    w.str("action", head.action);
+    w.f64("risk_score", head.risk_score);
+    w.str_array("tags", head.tags.iter().map(|t| &**t));
+    w.str("description", head.description);
+    w.str("source_event_type", source.event_type().as_str());
+    write_process_context(&mut w, source);
+    write_body(&mut w, &source.body);
+    extra(&mut w);
+    w.end();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{Exec, File, Net, NetKind};
+    use std::sync::Arc;
+
+    fn base(body: Body) -> Record {
+        Record {
+            timestamp_ns: 1_795_338_000_000_000_007,
+            host: Arc::from("h1"),
+            pid: 10,
+            tid: 11,
+            ppid: 1,
+            uid: 0,
+            gid: 0,
+            euid: 0,
+            comm: "bash".into(),
+            exe: Some(Arc::from("/usr/bin/bash")),
+            cmdline: None,
+            parent_comm: Some("init".into()),
+            parent_exe: None,
+            body,
+            detection: None,
+        }
+    }
+
+    fn line(r: &Record) -> serde_json::Value {
+        let mut out = Vec::new();
+        write_record(&mut out, r);
+        assert_eq!(out.last(), Some(&b'\n'));
+        assert_eq!(out.iter().filter(|&&b| b == b'\n').count(), 1, "one line");
+        serde_json::from_slice(&out).expect("valid JSON")
+    }
+
+    #[test]
+    fn hostile_strings_stay_one_valid_line() {
+        let evil = "a\nb\"c\\d\u{1}e\u{7f}f\r\t\u{fffd}g";
+        let r = base(Body::File(File {
+            path: evil.into(),
+            path_truncated: false,
+            op: FileOp::Unlink { is_dir: false },
+            syscall: "unlink",
+        }));
+        let v = line(&r);
+        assert_eq!(v["path"], evil);
+        assert_eq!(v["event_type"], "file_unlink");
+        assert_eq!(v["timestamp"], "2026-11-22T09:00:00.000000007Z");
+        assert_eq!(v["cmdline"], serde_json::Value::Null);
+    }
+
+    #[test]
+    fn exec_fields_follow_the_contract() {
+        let r = base(Body::Exec(Exec {
+            filename: "/bin/ls".into(),
+            filename_truncated: false,
+            args: vec!["ls".into(), "-l".into()],
+            args_truncated: false,
+            cwd: Some("/root".into()),
+            cwd_truncated: false,
+            exe_truncated: false,
+            syscall: "execve",
+        }));
+        let v = line(&r);
+        assert_eq!(v["args"], serde_json::json!(["ls", "-l"]));
+        assert_eq!(v["args_truncated"], false);
+        assert_eq!(v["parent_comm"], "init");
+        assert_eq!(v["pid"], 10);
+    }
+
+    #[test]
+    fn open_flags_and_network_direction() {
+        let r = base(Body::File(File {
+            path: "/etc/x".into(),
+            path_truncated: false,
+            op: FileOp::Open { flags: 0o1101, mode: 0o644, fd: 3 },
+            syscall: "openat",
+        }));
+        let v = line(&r);
+        assert_eq!(v["flags"], serde_json::json!(["O_WRONLY", "O_CREAT", "O_TRUNC"]));
+        assert_eq!(v["access"], "write");
+        let r = base(Body::Net(Net {
+            kind: NetKind::Listen,
+            family: "ipv6".into(),
+            protocol: "tcp",
+            fd: 3,
+            local_addr: Some("::1".into()),
+            local_port: Some(8080),
+            remote_addr: None,
+            remote_port: None,
+            backlog: Some(5),
+            result: 0,
+        }));
+        let v = line(&r);
+        assert_eq!(v["direction"], "listen");
+        assert_eq!(v["local_port"], 8080);
+        assert_eq!(v["backlog"], 5);
+    }
+
+    #[test]
+    fn alert_carries_rule_and_source_fields() {
+        let mut r = base(Body::File(File {
+            path: "/etc/cron.d/x".into(),
+            path_truncated: false,
+            op: FileOp::Write { bytes: 5, fd: 3 },
+            syscall: "write",
+        }));
+        r.detection = Some(Arc::from("cron_modified"));
+        let v = line(&r);
+        assert_eq!(v["alert"], true);
+        assert_eq!(v["detection_type"], "cron_modified");
+        let mut out = Vec::new();
+        let tags = [Arc::from("attack.t1053.003")];
+        let head = AlertHead {
+            rule_id: "R1",
+            rule_name: "cron",
+            rule_type: "file",
+            severity: "high",
+            action: "alert",
+            risk_score: 0.75,
+            tags: &tags,
+            description: "d",
+        };
+        write_alert(&mut out, &head, &r, |_| {});
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v["event_type"], "alert");
+        assert_eq!(v["source_event_type"], "file_write");
+        assert_eq!(v["path"], "/etc/cron.d/x");
+        assert_eq!(v["risk_score"], 0.75);
+        assert_eq!(v["tags"][0], "attack.t1053.003");
+    }
+}

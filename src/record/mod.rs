@@ -1,0 +1,290 @@
+//! The normalized telemetry record: what `../shared/design/records.md` calls
+//! the public contract. Normalization builds these from raw kernel events;
+//! detection reads them; output serializes them (see `json.rs`).
+
+pub mod json;
+pub mod time;
+
+use std::sync::Arc;
+
+/// Shared text that many records repeat (exe paths, command lines, host).
+pub type SharedStr = Arc<str>;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum EventType {
+    ProcessExec,
+    ProcessFork,
+    ProcessExit,
+    ProcessPtrace,
+    FileOpen,
+    FileWrite,
+    FileRename,
+    FileUnlink,
+    NetworkConnect,
+    NetworkAccept,
+    NetworkBind,
+    NetworkListen,
+}
+
+impl EventType {
+    pub const ALL: [EventType; 12] = [
+        EventType::ProcessExec,
+        EventType::ProcessFork,
+        EventType::ProcessExit,
+        EventType::ProcessPtrace,
+        EventType::FileOpen,
+        EventType::FileWrite,
+        EventType::FileRename,
+        EventType::FileUnlink,
+        EventType::NetworkConnect,
+        EventType::NetworkAccept,
+        EventType::NetworkBind,
+        EventType::NetworkListen,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::ProcessExec => "process_exec",
+            EventType::ProcessFork => "process_fork",
+            EventType::ProcessExit => "process_exit",
+            EventType::ProcessPtrace => "process_ptrace",
+            EventType::FileOpen => "file_open",
+            EventType::FileWrite => "file_write",
+            EventType::FileRename => "file_rename",
+            EventType::FileUnlink => "file_unlink",
+            EventType::NetworkConnect => "network_connect",
+            EventType::NetworkAccept => "network_accept",
+            EventType::NetworkBind => "network_bind",
+            EventType::NetworkListen => "network_listen",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<EventType> {
+        EventType::ALL.into_iter().find(|t| t.as_str() == name)
+    }
+
+    /// "process", "file" or "network": the category rules and config use.
+    pub fn category(self) -> &'static str {
+        match self {
+            EventType::ProcessExec
+            | EventType::ProcessFork
+            | EventType::ProcessExit
+            | EventType::ProcessPtrace => "process",
+            EventType::FileOpen
+            | EventType::FileWrite
+            | EventType::FileRename
+            | EventType::FileUnlink => "file",
+            _ => "network",
+        }
+    }
+}
+
+/// One telemetry record: the common fields of every record, then the
+/// fields of its type in `body`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Record {
+    /// Wall-clock time of the event in the kernel, ns since the Unix epoch.
+    pub timestamp_ns: u64,
+    pub host: SharedStr,
+    pub pid: u32,
+    pub tid: u32,
+    pub ppid: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub euid: u32,
+    pub comm: String,
+    pub exe: Option<SharedStr>,
+    pub cmdline: Option<SharedStr>,
+    pub parent_comm: Option<String>,
+    pub parent_exe: Option<SharedStr>,
+    pub body: Body,
+    /// Set by a built-in `[[detections.*]]` match: serialized as
+    /// `"alert": true, "detection_type": name`.
+    pub detection: Option<SharedStr>,
+}
+
+impl Record {
+    pub fn event_type(&self) -> EventType {
+        match &self.body {
+            Body::Exec(_) => EventType::ProcessExec,
+            Body::Fork(_) => EventType::ProcessFork,
+            Body::Exit(_) => EventType::ProcessExit,
+            Body::Ptrace(_) => EventType::ProcessPtrace,
+            Body::File(f) => match f.op {
+                FileOp::Open { .. } => EventType::FileOpen,
+                FileOp::Write { .. } => EventType::FileWrite,
+                FileOp::Rename { .. } => EventType::FileRename,
+                FileOp::Unlink { .. } => EventType::FileUnlink,
+            },
+            Body::Net(n) => match n.kind {
+                NetKind::Connect => EventType::NetworkConnect,
+                NetKind::Accept => EventType::NetworkAccept,
+                NetKind::Bind => EventType::NetworkBind,
+                NetKind::Listen => EventType::NetworkListen,
+            },
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Body {
+    Exec(Exec),
+    Fork(Fork),
+    Exit(Exit),
+    Ptrace(Ptrace),
+    File(File),
+    Net(Net),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Exec {
+    /// The path as passed to execve/execveat.
+    pub filename: String,
+    pub filename_truncated: bool,
+    /// argv, argv[0] first.
+    pub args: Vec<String>,
+    pub args_truncated: bool,
+    pub cwd: Option<String>,
+    pub cwd_truncated: bool,
+    pub exe_truncated: bool,
+    /// The syscall that exec'd: "execve" or "execveat".
+    pub syscall: &'static str,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Fork {
+    pub parent_tid: u32,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Exit {
+    pub exit_code: i32,
+    pub signal: Option<i32>,
+    pub core_dumped: bool,
+    pub lifetime_ns: Option<u64>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ptrace {
+    pub request: i64,
+    /// "PTRACE_ATTACH" and friends; None for a request we do not name.
+    pub request_name: Option<&'static str>,
+    pub target_pid: u32,
+    /// The syscall's return value (negative errno on failure).
+    pub result: i64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct File {
+    /// Absolute, normalized.
+    pub path: String,
+    pub path_truncated: bool,
+    pub op: FileOp,
+    pub syscall: &'static str,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum FileOp {
+    Open { flags: u32, mode: u32, fd: i32 },
+    Write { bytes: u64, fd: i32 },
+    Rename { new_path: String, new_path_truncated: bool },
+    Unlink { is_dir: bool },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NetKind {
+    Connect,
+    Accept,
+    Bind,
+    Listen,
+}
+
+impl NetKind {
+    /// The contract's `direction` value.
+    pub fn direction(self) -> &'static str {
+        match self {
+            NetKind::Connect => "outbound",
+            NetKind::Accept => "inbound",
+            NetKind::Bind | NetKind::Listen => "listen",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Net {
+    pub kind: NetKind,
+    /// "ipv4", "ipv6", "unix", or "af_N" for others.
+    pub family: String,
+    /// "tcp", "udp", "raw", "stream", "dgram", ... (see normalize).
+    pub protocol: &'static str,
+    pub fd: i32,
+    pub local_addr: Option<String>,
+    pub local_port: Option<u16>,
+    pub remote_addr: Option<String>,
+    pub remote_port: Option<u16>,
+    pub backlog: Option<u32>,
+    /// The syscall's return value (connect may be -EINPROGRESS).
+    pub result: i64,
+}
+
+impl File {
+    /// The second path of a rename.
+    pub fn new_path(&self) -> Option<&str> {
+        match &self.op {
+            FileOp::Rename { new_path, .. } => Some(new_path),
+            _ => None,
+        }
+    }
+}
+
+/// O_* flag names in the order the contract lists them.
+pub const OPEN_FLAG_NAMES: [(u32, &str); 15] = [
+    (0o100, "O_CREAT"),
+    (0o200, "O_EXCL"),
+    (0o400, "O_NOCTTY"),
+    (0o1000, "O_TRUNC"),
+    (0o2000, "O_APPEND"),
+    (0o4000, "O_NONBLOCK"),
+    (0o10000, "O_DSYNC"),
+    (0o20000, "O_ASYNC"),
+    (0o40000, "O_DIRECT"),
+    (0o100000, "O_LARGEFILE"),
+    (0o200000, "O_DIRECTORY"),
+    (0o400000, "O_NOFOLLOW"),
+    (0o1000000, "O_NOATIME"),
+    (0o2000000, "O_CLOEXEC"),
+    (0o10000000, "O_PATH"),
+];
+const O_TMPFILE_BIT: u32 = 0o20000000;
+const O_SYNC_BIT: u32 = 0o4000000;
+
+/// `flags` as names: the access mode first, then every set flag.
+pub fn open_flag_names(flags: u32) -> Vec<&'static str> {
+    let mut names = vec![match flags & 0o3 {
+        0 => "O_RDONLY",
+        1 => "O_WRONLY",
+        2 => "O_RDWR",
+        _ => "O_ACCMODE",
+    }];
+    for (bit, name) in OPEN_FLAG_NAMES {
+        if flags & bit != 0 {
+            names.push(name);
+        }
+    }
+    if flags & O_SYNC_BIT != 0 {
+        names.push("O_SYNC");
+    }
+    if flags & O_TMPFILE_BIT != 0 {
+        names.push("O_TMPFILE");
+    }
+    names
+}
+
+/// The contract's `access`: "read", "write" or "read_write".
+pub fn open_access(flags: u32) -> &'static str {
+    match flags & 0o3 {
+        0 => "read",
+        1 => "write",
+        _ => "read_write",
+    }
+}

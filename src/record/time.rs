@@ -1,0 +1,97 @@
+//! Kernel time to wall-clock time, and RFC 3339 formatting.
+
+use std::io::Write;
+
+/// Converts CLOCK_BOOTTIME nanoseconds (what the BPF side stamps) to
+/// nanoseconds since the Unix epoch, using the offset between the two clocks
+/// measured once at start.
+#[derive(Clone, Copy, Debug)]
+pub struct BootClock {
+    offset_ns: i128,
+}
+
+impl BootClock {
+    pub fn measure() -> BootClock {
+        let real = clock_ns(libc::CLOCK_REALTIME);
+        let boot = clock_ns(libc::CLOCK_BOOTTIME);
+        BootClock { offset_ns: real as i128 - boot as i128 }
+    }
+
+    /// A clock with a fixed offset (tests, replay).
+    pub fn with_offset(offset_ns: i128) -> BootClock {
+        BootClock { offset_ns }
+    }
+
+    pub fn to_wall_ns(self, boot_ns: u64) -> u64 {
+        (boot_ns as i128 + self.offset_ns).clamp(0, u64::MAX as i128) as u64
+    }
+
+    pub fn now_boot_ns() -> u64 {
+        clock_ns(libc::CLOCK_BOOTTIME)
+    }
+}
+
+fn clock_ns(clock: libc::clockid_t) -> u64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: ts is a valid out-pointer; both clocks always exist on Linux.
+    unsafe { libc::clock_gettime(clock, &mut ts) };
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
+/// Writes `ns` since the epoch as `2026-11-22T09:19:47.123456789Z`.
+pub fn write_rfc3339(out: &mut Vec<u8>, ns: u64) {
+    let secs = ns / 1_000_000_000;
+    let nanos = ns % 1_000_000_000;
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    let (y, m, d) = civil_from_days(days);
+    let _ = write!(
+        out,
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{nanos:09}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    );
+}
+
+/// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian, UTC).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fmt(ns: u64) -> String {
+        let mut v = Vec::new();
+        write_rfc3339(&mut v, ns);
+        String::from_utf8(v).unwrap()
+    }
+
+    #[test]
+    fn formats_epoch_and_known_instants() {
+        assert_eq!(fmt(0), "1970-01-01T00:00:00.000000000Z");
+        // date -u -d @1795338000 -> Sun Nov 22 09:00:00 UTC 2026
+        assert_eq!(fmt(1_795_338_000_123_456_789), "2026-11-22T09:00:00.123456789Z");
+        // leap day
+        assert_eq!(fmt(951_782_400_000_000_001), "2000-02-29T00:00:00.000000001Z");
+    }
+
+    #[test]
+    fn boot_clock_offsets() {
+        let c = BootClock::with_offset(1_000);
+        assert_eq!(c.to_wall_ns(5), 1_005);
+        let c = BootClock::with_offset(-10);
+        assert_eq!(c.to_wall_ns(5), 0);
+    }
+}
