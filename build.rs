@@ -32,6 +32,18 @@ fn main() {
         .build_and_generate(out.join("sensor.skel.rs"))
         .unwrap_or_else(|e| panic!("building {SRC} failed: {e:#}"));
 
+    // `rand-guard --version` names the commit it was built from.
+    let commit = std::process::Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|| "unknown".to_string());
+    println!("cargo:rustc-env=RG_GIT_COMMIT={commit}");
+    println!("cargo:rerun-if-changed=.git/HEAD");
+
     for path in ["bpf", "include/events.h"] {
         println!("cargo:rerun-if-changed={path}");
     }

@@ -76,6 +76,12 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 		}
 		bpf_map_delete_elem(&stash, &old);
 	}
+	/* what stdin/stdout/stderr are: a shell reading a socket is a reverse shell */
+	for (int i = 0; i < 3; i++) {
+		struct file *f = task__fd_file(p, i);
+
+		e->stdio_mode[i] = f ? file__ifmt(f) : 0;
+	}
 	rec__str(sc, &off, &e->filename, BPF_CORE_READ(bprm, filename), RG_PATH_MAX, 0);
 	/*
 	 * argv from the new mm's arg area: the kernel has just copied it there
@@ -148,7 +154,13 @@ int BPF_PROG(handle_exit, struct task_struct *p)
 
 /* ---- syscall argument stash ------------------------------------------- */
 
-static __always_inline int sys__stash(struct trace_event_raw_sys_enter *ctx, __u32 syscall)
+/*
+ * A syscall tracepoint's context holds only that syscall's @nargs
+ * arguments; reading past them makes perf_event_set_bpf_prog() refuse the
+ * attach with EACCES (prog max_ctx_offset > the event's size).
+ */
+static __always_inline int sys__stash(struct trace_event_raw_sys_enter *ctx, __u32 syscall,
+				      const int nargs)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)id;
@@ -158,10 +170,14 @@ static __always_inline int sys__stash(struct trace_event_raw_sys_enter *ctx, __u
 		return 0;
 	s.syscall = syscall;
 	s.args[0] = ctx->args[0];
-	s.args[1] = ctx->args[1];
-	s.args[2] = ctx->args[2];
-	s.args[3] = ctx->args[3];
-	s.args[4] = ctx->args[4];
+	if (nargs > 1)
+		s.args[1] = ctx->args[1];
+	if (nargs > 2)
+		s.args[2] = ctx->args[2];
+	if (nargs > 3)
+		s.args[3] = ctx->args[3];
+	if (nargs > 4)
+		s.args[4] = ctx->args[4];
 	if (bpf_map_update_elem(&stash, &tid, &s, BPF_ANY))
 		counter__inc(RG_CNT_STASH_DROPS);
 	return 0;
@@ -180,11 +196,11 @@ static __always_inline int sys__unstash(struct rg_stash *out)
 	return 1;
 }
 
-#define RG_STASH_ENTER(name, id)                                                    \
+#define RG_STASH_ENTER(name, id, nargs)                                             \
 	SEC("tracepoint/syscalls/sys_enter_" #name)                                 \
 	int handle_enter_##name(struct trace_event_raw_sys_enter *ctx)              \
 	{                                                                           \
-		return sys__stash(ctx, id);                                         \
+		return sys__stash(ctx, id, nargs);                                  \
 	}
 
 #define RG_EXIT(name, handler)                                                      \
@@ -245,10 +261,10 @@ static __always_inline int file__open_exit(struct trace_event_raw_sys_exit *ctx)
 	return 0;
 }
 
-RG_STASH_ENTER(open, RG_SYS_OPEN)
-RG_STASH_ENTER(creat, RG_SYS_CREAT)
-RG_STASH_ENTER(openat, RG_SYS_OPENAT)
-RG_STASH_ENTER(openat2, RG_SYS_OPENAT2)
+RG_STASH_ENTER(open, RG_SYS_OPEN, 3)
+RG_STASH_ENTER(creat, RG_SYS_CREAT, 2)
+RG_STASH_ENTER(openat, RG_SYS_OPENAT, 4)
+RG_STASH_ENTER(openat2, RG_SYS_OPENAT2, 4)
 RG_EXIT(open, file__open_exit)
 RG_EXIT(creat, file__open_exit)
 RG_EXIT(openat, file__open_exit)
@@ -347,9 +363,9 @@ static __always_inline int file__rename_exit(struct trace_event_raw_sys_exit *ct
 	return 0;
 }
 
-RG_STASH_ENTER(rename, RG_SYS_RENAME)
-RG_STASH_ENTER(renameat, RG_SYS_RENAMEAT)
-RG_STASH_ENTER(renameat2, RG_SYS_RENAMEAT2)
+RG_STASH_ENTER(rename, RG_SYS_RENAME, 2)
+RG_STASH_ENTER(renameat, RG_SYS_RENAMEAT, 4)
+RG_STASH_ENTER(renameat2, RG_SYS_RENAMEAT2, 5)
 RG_EXIT(rename, file__rename_exit)
 RG_EXIT(renameat, file__rename_exit)
 RG_EXIT(renameat2, file__rename_exit)
@@ -387,9 +403,9 @@ static __always_inline int file__unlink_exit(struct trace_event_raw_sys_exit *ct
 	return 0;
 }
 
-RG_STASH_ENTER(unlink, RG_SYS_UNLINK)
-RG_STASH_ENTER(unlinkat, RG_SYS_UNLINKAT)
-RG_STASH_ENTER(rmdir, RG_SYS_RMDIR)
+RG_STASH_ENTER(unlink, RG_SYS_UNLINK, 1)
+RG_STASH_ENTER(unlinkat, RG_SYS_UNLINKAT, 3)
+RG_STASH_ENTER(rmdir, RG_SYS_RMDIR, 1)
 RG_EXIT(unlink, file__unlink_exit)
 RG_EXIT(unlinkat, file__unlink_exit)
 RG_EXIT(rmdir, file__unlink_exit)
@@ -397,7 +413,7 @@ RG_EXIT(rmdir, file__unlink_exit)
 /* ---- exec via a dirfd, ptrace ---------------------------------------- */
 
 /* Only remembered so handle_exec can tell execveat from execve. */
-RG_STASH_ENTER(execveat, RG_SYS_EXECVEAT)
+RG_STASH_ENTER(execveat, RG_SYS_EXECVEAT, 5)
 
 static __always_inline int sys__drop_stash(struct trace_event_raw_sys_exit *ctx)
 {
@@ -446,7 +462,7 @@ static __always_inline int proc__ptrace_exit(struct trace_event_raw_sys_exit *ct
 	return 0;
 }
 
-RG_STASH_ENTER(ptrace, RG_SYS_PTRACE)
+RG_STASH_ENTER(ptrace, RG_SYS_PTRACE, 4)
 RG_EXIT(ptrace, proc__ptrace_exit)
 
 /* ---- network ---------------------------------------------------------- */
@@ -513,11 +529,11 @@ static __always_inline int net__exit(struct trace_event_raw_sys_exit *ctx)
 	return 0;
 }
 
-RG_STASH_ENTER(connect, RG_SYS_CONNECT)
-RG_STASH_ENTER(bind, RG_SYS_BIND)
-RG_STASH_ENTER(listen, RG_SYS_LISTEN)
-RG_STASH_ENTER(accept, RG_SYS_ACCEPT)
-RG_STASH_ENTER(accept4, RG_SYS_ACCEPT4)
+RG_STASH_ENTER(connect, RG_SYS_CONNECT, 3)
+RG_STASH_ENTER(bind, RG_SYS_BIND, 3)
+RG_STASH_ENTER(listen, RG_SYS_LISTEN, 2)
+RG_STASH_ENTER(accept, RG_SYS_ACCEPT, 3)
+RG_STASH_ENTER(accept4, RG_SYS_ACCEPT4, 4)
 RG_EXIT(connect, net__exit)
 RG_EXIT(bind, net__exit)
 RG_EXIT(listen, net__exit)

@@ -12,7 +12,8 @@ static __always_inline void task__fill(struct rg_task *t, struct task_struct *ta
 	t->gid = BPF_CORE_READ(task, cred, gid.val);
 	t->euid = BPF_CORE_READ(task, cred, euid.val);
 	BPF_CORE_READ_STR_INTO(&t->comm, task, comm);
-	BPF_CORE_READ_STR_INTO(&t->parent_comm, task, real_parent, comm);
+	/* the parent process's name: its leader's comm, not the forking thread's */
+	BPF_CORE_READ_STR_INTO(&t->parent_comm, task, real_parent, group_leader, comm);
 }
 
 /* The struct file behind @fd in @task's table, or NULL. */

@@ -120,6 +120,8 @@ struct rg_exec {
 	__u32 argc; /* argc as the kernel counted it */
 	__u32 syscall; /* RG_SYS_EXECVE or RG_SYS_EXECVEAT */
 	__s32 dirfd; /* execveat's dirfd, else -100 (AT_FDCWD) */
+	__u16 stdio_mode[3]; /* S_IFMT of fds 0, 1, 2 after exec; 0 = closed */
+	__u16 _pad;
 	struct rg_str filename; /* as passed (bprm->filename), cap RG_PATH_MAX */
 	struct rg_str args; /* argv, NUL-separated, cap RG_ARGS_MAX */
 	struct rg_str exe; /* resolved executable path, cap RG_PATH_MAX */
@@ -189,7 +191,7 @@ struct rg_net {
 _Static_assert(sizeof(struct rg_header) == 16, "rg_header");
 _Static_assert(sizeof(struct rg_task) == 56, "rg_task");
 _Static_assert(sizeof(struct rg_str) == 8, "rg_str");
-_Static_assert(sizeof(struct rg_exec) == 120, "rg_exec");
+_Static_assert(sizeof(struct rg_exec) == 128, "rg_exec");
 _Static_assert(sizeof(struct rg_fork) == 80, "rg_fork");
 _Static_assert(sizeof(struct rg_exit) == 88, "rg_exit");
 _Static_assert(sizeof(struct rg_ptrace) == 96, "rg_ptrace");

@@ -4,4 +4,18 @@
 //! → `pipeline::normalize` (with `process::table`) → `pipeline::detect`
 //! (`rules`) → `pipeline::output` (`record::json`).
 
+pub mod bpf;
+pub mod cli;
+pub mod config;
+pub mod health;
+pub mod host;
+pub mod pipeline;
+pub mod process;
 pub mod record;
+pub mod rules;
+pub mod sensor;
+pub mod signals;
+
+/// `rand-guard --version`: version, git commit and kernel ABI version.
+pub const VERSION_LINE: &str =
+    concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("RG_GIT_COMMIT"), ", event ABI v1)");

@@ -157,6 +157,9 @@ pub fn write_body(w: &mut ObjectWriter<'_>, body: &Body) {
             w.bool("args_truncated", e.args_truncated);
             w.opt_str("cwd", e.cwd.as_deref());
             w.str("syscall", e.syscall);
+            w.str("stdin", e.stdio[0]);
+            w.str("stdout", e.stdio[1]);
+            w.str("stderr", e.stdio[2]);
             if e.filename_truncated {
                 w.bool("filename_truncated", true);
             }
@@ -344,12 +347,15 @@ mod tests {
             cwd_truncated: false,
             exe_truncated: false,
             syscall: "execve",
+            stdio: ["tty", "pipe", "socket"],
         }));
         let v = line(&r);
         assert_eq!(v["args"], serde_json::json!(["ls", "-l"]));
         assert_eq!(v["args_truncated"], false);
         assert_eq!(v["parent_comm"], "init");
         assert_eq!(v["pid"], 10);
+        assert_eq!(v["stdout"], "pipe");
+        assert_eq!(v["stderr"], "socket");
     }
 
     #[test]

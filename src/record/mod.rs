@@ -66,14 +66,10 @@ impl EventType {
     /// "process", "file" or "network": the category rules and config use.
     pub fn category(self) -> &'static str {
         match self {
-            EventType::ProcessExec
-            | EventType::ProcessFork
-            | EventType::ProcessExit
-            | EventType::ProcessPtrace => "process",
-            EventType::FileOpen
-            | EventType::FileWrite
-            | EventType::FileRename
-            | EventType::FileUnlink => "file",
+            EventType::ProcessExec | EventType::ProcessFork | EventType::ProcessExit | EventType::ProcessPtrace => {
+                "process"
+            }
+            EventType::FileOpen | EventType::FileWrite | EventType::FileRename | EventType::FileUnlink => "file",
             _ => "network",
         }
     }
@@ -149,6 +145,9 @@ pub struct Exec {
     pub exe_truncated: bool,
     /// The syscall that exec'd: "execve" or "execveat".
     pub syscall: &'static str,
+    /// What fds 0, 1 and 2 are after exec: "file", "pipe", "socket",
+    /// "tty" (character device), "dir", "block", "fifo"... or "none".
+    pub stdio: [&'static str; 3],
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -1,0 +1,366 @@
+//! Decoding raw ring-buffer records (include/events.h) into typed views.
+//!
+//! The structs are the skeleton's generated types (libbpf-cargo reads them
+//! from the object's BTF), never hand-copied; the sizes and offsets below
+//! must match the C `_Static_assert`s, or the build fails. Decoding checks
+//! every length and string bound, so a short or corrupted record is an
+//! error to count, never a panic or an out-of-bounds read.
+
+use std::mem::{offset_of, size_of};
+
+use plain::Plain;
+use thiserror::Error;
+
+pub use super::skel::types::{rg_exec, rg_exit, rg_file, rg_fork, rg_header, rg_net, rg_ptrace, rg_str, rg_task};
+
+pub const ABI_VERSION: u16 = 1;
+
+pub const KIND_EXEC: u16 = 1;
+pub const KIND_FORK: u16 = 2;
+pub const KIND_EXIT: u16 = 3;
+pub const KIND_PTRACE: u16 = 4;
+pub const KIND_FILE_OPEN: u16 = 16;
+pub const KIND_FILE_WRITE: u16 = 17;
+pub const KIND_FILE_RENAME: u16 = 18;
+pub const KIND_FILE_UNLINK: u16 = 19;
+pub const KIND_NET_CONNECT: u16 = 32;
+pub const KIND_NET_BIND: u16 = 33;
+pub const KIND_NET_LISTEN: u16 = 34;
+pub const KIND_NET_ACCEPT: u16 = 35;
+
+/// Indexes of the kernel's per-CPU `counters` map (enum rg_counter).
+pub const CNT_RINGBUF_DROPS: u32 = 0;
+pub const CNT_STASH_DROPS: u32 = 1;
+pub const CNT_KERNEL_FILTERED: u32 = 2;
+pub const CNT_MAX: u32 = 4;
+
+// Layout checks: the same numbers as include/events.h asserts in C.
+const _: () = assert!(size_of::<rg_header>() == 16);
+const _: () = assert!(size_of::<rg_task>() == 56);
+const _: () = assert!(size_of::<rg_str>() == 8);
+const _: () = assert!(size_of::<rg_exec>() == 128);
+const _: () = assert!(size_of::<rg_fork>() == 80);
+const _: () = assert!(size_of::<rg_exit>() == 88);
+const _: () = assert!(size_of::<rg_ptrace>() == 96);
+const _: () = assert!(size_of::<rg_file>() == 128);
+const _: () = assert!(size_of::<rg_net>() == 144);
+const _: () = assert!(offset_of!(rg_header, size) == 4);
+const _: () = assert!(offset_of!(rg_header, ktime_ns) == 8);
+const _: () = assert!(offset_of!(rg_task, comm) == 24);
+const _: () = assert!(offset_of!(rg_task, parent_comm) == 40);
+const _: () = assert!(offset_of!(rg_exec, stdio_mode) == 88);
+const _: () = assert!(offset_of!(rg_exec, filename) == 96);
+const _: () = assert!(offset_of!(rg_exec, cwd) == 120);
+const _: () = assert!(offset_of!(rg_file, path) == 112);
+const _: () = assert!(offset_of!(rg_file, new_path) == 120);
+const _: () = assert!(offset_of!(rg_net, local_addr) == 104);
+const _: () = assert!(offset_of!(rg_net, unix_path) == 136);
+
+// SAFETY: plain-old-data generated from C structs with explicit padding:
+// every bit pattern is a valid value.
+unsafe impl Plain for rg_header {}
+unsafe impl Plain for rg_str {}
+unsafe impl Plain for rg_exec {}
+unsafe impl Plain for rg_fork {}
+unsafe impl Plain for rg_exit {}
+unsafe impl Plain for rg_ptrace {}
+unsafe impl Plain for rg_file {}
+unsafe impl Plain for rg_net {}
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum DecodeError {
+    #[error("record of {0} bytes is shorter than its header")]
+    ShortHeader(usize),
+    #[error("record ABI version {found}, expected {ABI_VERSION}")]
+    AbiVersion { found: u16 },
+    #[error("record says it has {claimed} bytes but {available} arrived")]
+    SizeMismatch { claimed: u32, available: usize },
+    #[error("unknown record kind {0}")]
+    UnknownKind(u16),
+    #[error("record kind {kind} needs {need} bytes, has {have}")]
+    ShortRecord { kind: u16, need: usize, have: usize },
+    #[error("string {field} at {off}+{len} lies outside the {size}-byte record")]
+    BadString { field: &'static str, off: u16, len: u16, size: usize },
+}
+
+/// A string packed after a record's fixed part.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Text<'a> {
+    pub bytes: &'a [u8],
+    pub truncated: bool,
+    /// false when the kernel could not read it at all.
+    pub present: bool,
+}
+
+#[derive(Debug)]
+pub enum RawEvent<'a> {
+    Exec { e: rg_exec, filename: Text<'a>, args: Text<'a>, exe: Text<'a>, cwd: Text<'a> },
+    Fork(rg_fork),
+    Exit(rg_exit),
+    Ptrace(rg_ptrace),
+    File { e: rg_file, path: Text<'a>, new_path: Text<'a> },
+    Net { e: rg_net, unix_path: Text<'a> },
+}
+
+impl RawEvent<'_> {
+    pub fn header(&self) -> &rg_header {
+        match self {
+            RawEvent::Exec { e, .. } => &e.hdr,
+            RawEvent::Fork(e) => &e.hdr,
+            RawEvent::Exit(e) => &e.hdr,
+            RawEvent::Ptrace(e) => &e.hdr,
+            RawEvent::File { e, .. } => &e.hdr,
+            RawEvent::Net { e, .. } => &e.hdr,
+        }
+    }
+}
+
+fn fixed<T: Plain + Default>(buf: &[u8], kind: u16) -> Result<T, DecodeError> {
+    let mut v = T::default();
+    plain::copy_from_bytes(&mut v, buf).map_err(|_| DecodeError::ShortRecord {
+        kind,
+        need: size_of::<T>(),
+        have: buf.len(),
+    })?;
+    Ok(v)
+}
+
+fn text<'a>(buf: &'a [u8], fixed_len: usize, s: &rg_str, field: &'static str) -> Result<Text<'a>, DecodeError> {
+    if s.off == 0 && s.len == 0 {
+        return Ok(Text { bytes: &[], truncated: s.truncated != 0, present: false });
+    }
+    let start = s.off as usize;
+    let end = start + s.len as usize;
+    if start < fixed_len || end > buf.len() {
+        return Err(DecodeError::BadString { field, off: s.off, len: s.len, size: buf.len() });
+    }
+    Ok(Text { bytes: &buf[start..end], truncated: s.truncated != 0, present: true })
+}
+
+/// Decodes one record exactly as the ring buffer delivered it.
+pub fn decode(buf: &[u8]) -> Result<RawEvent<'_>, DecodeError> {
+    if buf.len() < size_of::<rg_header>() {
+        return Err(DecodeError::ShortHeader(buf.len()));
+    }
+    let hdr: rg_header = fixed(buf, 0)?;
+    if hdr.abi_version != ABI_VERSION {
+        return Err(DecodeError::AbiVersion { found: hdr.abi_version });
+    }
+    if hdr.size as usize != buf.len() {
+        return Err(DecodeError::SizeMismatch { claimed: hdr.size, available: buf.len() });
+    }
+    let kind = hdr.kind;
+    Ok(match kind {
+        KIND_EXEC => {
+            let e: rg_exec = fixed(buf, kind)?;
+            let n = size_of::<rg_exec>();
+            RawEvent::Exec {
+                filename: text(buf, n, &e.filename, "filename")?,
+                args: text(buf, n, &e.args, "args")?,
+                exe: text(buf, n, &e.exe, "exe")?,
+                cwd: text(buf, n, &e.cwd, "cwd")?,
+                e,
+            }
+        }
+        KIND_FORK => RawEvent::Fork(fixed(buf, kind)?),
+        KIND_EXIT => RawEvent::Exit(fixed(buf, kind)?),
+        KIND_PTRACE => RawEvent::Ptrace(fixed(buf, kind)?),
+        KIND_FILE_OPEN | KIND_FILE_WRITE | KIND_FILE_RENAME | KIND_FILE_UNLINK => {
+            let e: rg_file = fixed(buf, kind)?;
+            let n = size_of::<rg_file>();
+            RawEvent::File { path: text(buf, n, &e.path, "path")?, new_path: text(buf, n, &e.new_path, "new_path")?, e }
+        }
+        KIND_NET_CONNECT | KIND_NET_BIND | KIND_NET_LISTEN | KIND_NET_ACCEPT => {
+            let e: rg_net = fixed(buf, kind)?;
+            RawEvent::Net { unix_path: text(buf, size_of::<rg_net>(), &e.unix_path, "unix_path")?, e }
+        }
+        other => return Err(DecodeError::UnknownKind(other)),
+    })
+}
+
+/// Test and replay support: builds raw records byte for byte as the kernel
+/// would, so decoding and normalization can be exercised without a kernel.
+pub mod build {
+    use super::*;
+
+    fn as_bytes<T: Plain>(v: &T) -> &[u8] {
+        // SAFETY: T is Plain (POD, no padding bytes with invariants); we only
+        // read size_of::<T>() bytes of a live value.
+        unsafe { std::slice::from_raw_parts((v as *const T).cast::<u8>(), size_of::<T>()) }
+    }
+
+    /// Appends strings after a fixed part and fixes up the header size.
+    pub struct RecordBuilder {
+        pub buf: Vec<u8>,
+    }
+
+    impl RecordBuilder {
+        pub fn new<T: Plain>(fixed: &T) -> RecordBuilder {
+            RecordBuilder { buf: as_bytes(fixed).to_vec() }
+        }
+
+        /// Appends `bytes` and returns its descriptor, to be written into
+        /// the fixed part with `set_str`.
+        pub fn push(&mut self, bytes: &[u8], truncated: bool) -> rg_str {
+            let off = self.buf.len() as u16;
+            self.buf.extend_from_slice(bytes);
+            rg_str { off, len: bytes.len() as u16, truncated: truncated as u16, _pad: 0 }
+        }
+
+        /// Overwrites the descriptor at `field_offset` in the fixed part.
+        pub fn set_str(&mut self, field_offset: usize, s: rg_str) {
+            self.buf[field_offset..field_offset + 8].copy_from_slice(as_bytes(&s));
+        }
+
+        pub fn finish(mut self) -> Vec<u8> {
+            let size = self.buf.len() as u32;
+            self.buf[4..8].copy_from_slice(&size.to_ne_bytes());
+            self.buf
+        }
+    }
+
+    pub fn header(kind: u16, ktime_ns: u64) -> rg_header {
+        rg_header { kind, abi_version: ABI_VERSION, size: 0, ktime_ns }
+    }
+
+    pub fn task(pid: u32, tid: u32, ppid: u32, uid: u32, comm: &str, parent_comm: &str) -> rg_task {
+        let mut t = rg_task { pid, tid, ppid, uid, gid: uid, euid: uid, ..Default::default() };
+        for (dst, src) in [(&mut t.comm, comm), (&mut t.parent_comm, parent_comm)] {
+            for (d, s) in dst.iter_mut().zip(src.bytes().take(15)) {
+                *d = s as _;
+            }
+        }
+        t
+    }
+
+    pub fn exec(task: rg_task, ktime: u64, filename: &str, args: &[&str], exe: &str, cwd: &str) -> Vec<u8> {
+        let e = rg_exec {
+            hdr: header(KIND_EXEC, ktime),
+            task,
+            old_tid: task.tid,
+            argc: args.len() as u32,
+            syscall: 1,
+            dirfd: -100,
+            stdio_mode: [0o020000, 0o010000, 0o140000],
+            ..Default::default()
+        };
+        let mut b = RecordBuilder::new(&e);
+        let mut argv = Vec::new();
+        for a in args {
+            argv.extend_from_slice(a.as_bytes());
+            argv.push(0);
+        }
+        for (field, bytes) in [
+            (offset_of!(rg_exec, filename), filename.as_bytes()),
+            (offset_of!(rg_exec, args), &argv[..]),
+            (offset_of!(rg_exec, exe), exe.as_bytes()),
+            (offset_of!(rg_exec, cwd), cwd.as_bytes()),
+        ] {
+            let s = b.push(bytes, false);
+            b.set_str(field, s);
+        }
+        b.finish()
+    }
+
+    pub fn file(kind: u16, task: rg_task, ktime: u64, syscall: u32, path: &str, new_path: Option<&str>) -> Vec<u8> {
+        let e = rg_file { hdr: header(kind, ktime), task, syscall, fd: 3, flags: 0o101, ..Default::default() };
+        let mut b = RecordBuilder::new(&e);
+        let s = b.push(path.as_bytes(), false);
+        b.set_str(offset_of!(rg_file, path), s);
+        if let Some(np) = new_path {
+            let s = b.push(np.as_bytes(), false);
+            b.set_str(offset_of!(rg_file, new_path), s);
+        }
+        b.finish()
+    }
+
+    pub fn fork(child: rg_task, ktime: u64, parent_pid: u32) -> Vec<u8> {
+        let e = rg_fork { hdr: header(KIND_FORK, ktime), task: child, parent_pid, parent_tid: parent_pid };
+        RecordBuilder::new(&e).finish()
+    }
+
+    pub fn exit(task: rg_task, ktime: u64, status: u32, start_ns: u64) -> Vec<u8> {
+        let e = rg_exit { hdr: header(KIND_EXIT, ktime), task, exit_code: status, start_ns, ..Default::default() };
+        RecordBuilder::new(&e).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::build::*;
+    use super::*;
+
+    fn t() -> rg_task {
+        task(100, 101, 1, 0, "bash", "systemd")
+    }
+
+    #[test]
+    fn decodes_exec_with_all_strings() {
+        let raw = exec(t(), 5, "/bin/ls", &["ls", "-l"], "/usr/bin/ls", "/root");
+        match decode(&raw).expect("valid") {
+            RawEvent::Exec { e, filename, args, exe, cwd } => {
+                assert_eq!(e.task.pid, 100);
+                assert_eq!(filename.bytes, b"/bin/ls");
+                assert_eq!(args.bytes, b"ls\0-l\0");
+                assert_eq!(exe.bytes, b"/usr/bin/ls");
+                assert_eq!(cwd.bytes, b"/root");
+                assert!(!args.truncated);
+            }
+            other => panic!("wrong kind {other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_truncation_of_a_valid_record_is_an_error_not_a_panic() {
+        let raw = file(KIND_FILE_RENAME, t(), 1, 30, "/a/b", Some("/c/d"));
+        assert!(decode(&raw).is_ok());
+        for cut in 0..raw.len() {
+            assert!(decode(&raw[..cut]).is_err(), "cut at {cut} decoded");
+        }
+    }
+
+    #[test]
+    fn corrupted_records_are_rejected_with_reasons() {
+        let good = file(KIND_FILE_OPEN, t(), 1, 11, "/etc/passwd", None);
+        let mut bad = good.clone();
+        bad[2] = 9; // ABI version
+        assert_eq!(decode(&bad).unwrap_err(), DecodeError::AbiVersion { found: 9 });
+        let mut bad = good.clone();
+        bad[0] = 77; // kind
+        assert_eq!(decode(&bad).unwrap_err(), DecodeError::UnknownKind(77));
+        let mut bad = good.clone();
+        bad.push(0); // size disagrees with length
+        assert!(matches!(decode(&bad), Err(DecodeError::SizeMismatch { .. })));
+        // a string pointing past the end, and one pointing into the fixed part
+        for (off, len) in [(120u16, 4000u16), (8, 4), (u16::MAX, u16::MAX)] {
+            let mut bad = good.clone();
+            let p = offset_of!(rg_file, path);
+            bad[p..p + 2].copy_from_slice(&off.to_ne_bytes());
+            bad[p + 2..p + 4].copy_from_slice(&len.to_ne_bytes());
+            assert!(matches!(decode(&bad), Err(DecodeError::BadString { field: "path", .. })), "{off}+{len}");
+        }
+    }
+
+    #[test]
+    fn random_bytes_never_panic() {
+        // xorshift: deterministic garbage, including valid-looking headers
+        let mut x: u64 = 0x9e3779b97f4a7c15;
+        for n in 0..20_000usize {
+            let len = n % 300;
+            let mut buf = Vec::with_capacity(len);
+            for _ in 0..len {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                buf.push(x as u8);
+            }
+            if len >= 8 {
+                buf[2..4].copy_from_slice(&ABI_VERSION.to_ne_bytes());
+                buf[4..8].copy_from_slice(&(len as u32).to_ne_bytes());
+                buf[0] = [1u8, 2, 3, 4, 16, 17, 18, 19, 32, 35][n % 10];
+                buf[1] = 0;
+            }
+            let _ = decode(&buf);
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! Open → configure → load → attach, as separate steps: the config decides
+//! which programs load (a hook that is off costs nothing in the kernel),
+//! the ring-buffer size and the sensor's own pid, all before load.
+
+use std::mem::MaybeUninit;
+
+use libbpf_rs::skel::{OpenSkel, Skel, SkelBuilder};
+use libbpf_rs::{MapCore, OpenObject};
+use thiserror::Error;
+
+use super::skel::{SensorSkel, SensorSkelBuilder};
+use crate::config::Config;
+use crate::host;
+
+#[derive(Debug, Error)]
+pub enum LoadError {
+    #[error(
+        "rand-guard must run as root (or with {missing}): loading eBPF programs needs CAP_BPF and \
+         CAP_PERFMON, reading other processes' /proc entries needs CAP_SYS_PTRACE and \
+         CAP_DAC_READ_SEARCH"
+    )]
+    NotPrivileged { missing: String },
+    #[error("tracefs is not mounted at /sys/kernel/tracing and mounting it failed: {0} (mount it with `mount -t tracefs nodev /sys/kernel/tracing`)")]
+    Tracefs(std::io::Error),
+    #[error("opening the BPF object failed: {0}")]
+    Open(libbpf_rs::Error),
+    #[error("configuring the BPF object failed: {0}")]
+    Configure(libbpf_rs::Error),
+    #[error("loading the BPF programs failed (see the verifier log above): {0}")]
+    Load(libbpf_rs::Error),
+    #[error("attaching the BPF programs failed: {0}")]
+    Attach(libbpf_rs::Error),
+    #[error("the configuration enables no hook at all: nothing to collect")]
+    NothingEnabled,
+}
+
+impl LoadError {
+    /// 2 for what the user must fix (privileges, config), 1 otherwise.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            LoadError::NotPrivileged { .. } | LoadError::NothingEnabled => 2,
+            _ => 1,
+        }
+    }
+}
+
+/// A loaded and attached sensor.
+pub struct Loaded<'obj> {
+    pub skel: SensorSkel<'obj>,
+    /// Programs attached, by name.
+    pub attached: Vec<String>,
+    /// Hooks skipped because this kernel lacks their tracepoint.
+    pub warnings: Vec<String>,
+}
+
+/// Whether program `prog` serves a hook the config turns on.
+pub fn wanted(cfg: &Config, prog: &str) -> bool {
+    let process = |name: &str| cfg.process.enabled && cfg.process.hooks.iter().any(|h| h.name() == name);
+    let file = |name: &str| cfg.file.enabled && cfg.file.hooks.iter().any(|h| h.name() == name);
+    let network = |name: &str| cfg.network.enabled && cfg.network.hooks.iter().any(|h| h.name() == name);
+    match prog {
+        "handle_exec" => process("execve") || process("execveat"),
+        "handle_fork" => process("fork"),
+        "handle_exit" => process("exit"),
+        _ => match syscall_of(prog) {
+            Some(name @ ("execveat" | "ptrace")) => process(name),
+            Some(name @ ("connect" | "bind" | "listen" | "accept" | "accept4")) => network(name),
+            Some(name) => file(name),
+            None => false,
+        },
+    }
+}
+
+/// `handle_enter_openat` → `openat`: the syscall tracepoint a program uses.
+fn syscall_of(prog: &str) -> Option<&str> {
+    prog.strip_prefix("handle_enter_").or_else(|| prog.strip_prefix("handle_exit_"))
+}
+
+/// Loads and attaches everything `cfg` asks for. Needs privileges; checks
+/// them first so the user gets one clear error instead of EPERM soup.
+pub fn load<'obj>(cfg: &Config, storage: &'obj mut MaybeUninit<OpenObject>) -> Result<Loaded<'obj>, LoadError> {
+    let missing = host::missing_privileges();
+    if !missing.is_empty() {
+        return Err(LoadError::NotPrivileged { missing: missing.join(", ") });
+    }
+    host::raise_memlock();
+
+    let mut open = SensorSkelBuilder::default().open(storage).map_err(LoadError::Open)?;
+
+    // Classic syscall tracepoints need tracefs for their ids.
+    let needs_tracefs = open
+        .open_object_mut()
+        .progs_mut()
+        .any(|p| syscall_of(&p.name().to_string_lossy()).is_some() && wanted(cfg, &p.name().to_string_lossy()));
+    if needs_tracefs {
+        host::ensure_tracefs().map_err(LoadError::Tracefs)?;
+    }
+
+    let mut warnings = Vec::new();
+    let mut attached = Vec::new();
+    for mut prog in open.open_object_mut().progs_mut() {
+        let name = prog.name().to_string_lossy().into_owned();
+        let mut on = wanted(cfg, &name);
+        if on {
+            if let Some(sc) = syscall_of(&name) {
+                let tp = if name.starts_with("handle_enter_") {
+                    format!("sys_enter_{sc}")
+                } else {
+                    format!("sys_exit_{sc}")
+                };
+                if !host::tracepoint_exists("syscalls", &tp) {
+                    warnings.push(format!("hook `{sc}` skipped: this kernel has no syscalls/{tp} tracepoint"));
+                    on = false;
+                }
+            }
+        }
+        if on {
+            attached.push(name);
+        }
+        prog.set_autoload(on);
+    }
+    if attached.is_empty() {
+        return Err(LoadError::NothingEnabled);
+    }
+
+    if let Some(rodata) = open.maps.rodata_data.as_deref_mut() {
+        rodata.rg_self_tgid = std::process::id();
+    }
+    open.maps.events.set_max_entries(cfg.ebpf.ring_buffer_bytes).map_err(LoadError::Configure)?;
+
+    let mut skel = open.load().map_err(LoadError::Load)?;
+    skel.attach().map_err(LoadError::Attach)?;
+    Ok(Loaded { skel, attached, warnings })
+}
+
+/// Sums the kernel's per-CPU counters.
+pub fn read_counters(map: &dyn MapCore) -> [u64; super::abi::CNT_MAX as usize] {
+    let mut out = [0u64; super::abi::CNT_MAX as usize];
+    for (i, slot) in out.iter_mut().enumerate() {
+        let key = (i as u32).to_ne_bytes();
+        if let Ok(Some(per_cpu)) = map.lookup_percpu(&key, libbpf_rs::MapFlags::ANY) {
+            *slot =
+                per_cpu.iter().filter_map(|v| v.get(..8).and_then(|b| b.try_into().ok()).map(u64::from_ne_bytes)).sum();
+        }
+    }
+    out
+}

@@ -1,0 +1,55 @@
+//! Command-line interface: raw clap types; `main` turns them into actions.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Default config location for installed sensors.
+pub const DEFAULT_CONFIG: &str = "/etc/rand-guard/rand-guard.toml";
+
+#[derive(Debug, Parser)]
+#[command(name = "rand-guard", version = crate::VERSION_LINE, about = "Linux endpoint detection sensor: eBPF telemetry, detections and alerts as NDJSON")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Collect, detect and write records to the configured output until SIGINT/SIGTERM.
+    Run {
+        /// Config file (default: /etc/rand-guard/rand-guard.toml if present, else built-in defaults).
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+    },
+    /// Validate a config file and the rules it loads, then exit (0 = valid, 2 = invalid).
+    CheckConfig { path: PathBuf },
+    /// Inspect and test detection rules (no root needed).
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// List the loaded rules.
+    List {
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+        /// Extra directory of *.toml rule files.
+        #[arg(long)]
+        rules: Vec<PathBuf>,
+    },
+    /// Evaluate the rules over recorded NDJSON records and print the alerts.
+    Test {
+        /// NDJSON file as written by `rand-guard run`.
+        #[arg(long)]
+        events: PathBuf,
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+        /// Extra directory of *.toml rule files.
+        #[arg(long)]
+        rules: Vec<PathBuf>,
+    },
+}

@@ -1,0 +1,532 @@
+//! Raw kernel events → contract records: decode, make text valid UTF-8,
+//! make paths absolute and normal, name flags and addresses, and enrich
+//! every record from the process table (which this stage alone owns).
+
+use std::borrow::Cow;
+use std::net::{Ipv4Addr, Ipv6Addr};
+use std::path::PathBuf;
+
+use crate::bpf::abi::{self, rg_task, DecodeError, RawEvent, Text};
+use crate::config::PathFilter;
+use crate::process::{procfs, ProcessTable};
+use crate::record::time::BootClock;
+use crate::record::{Body, Exec, Exit, File, FileOp, Fork, Net, NetKind, Ptrace, Record, SharedStr};
+
+/// What normalization decided about one raw event.
+#[derive(Debug)]
+pub enum Outcome {
+    Record(Record),
+    /// The config says not to report it.
+    Filtered,
+    Invalid(DecodeError),
+}
+
+/// Which parts of what the kernel sends the config wants reported.
+#[derive(Clone, Debug)]
+pub struct Selection {
+    pub execve: bool,
+    pub execveat: bool,
+    pub paths: PathFilter,
+}
+
+pub struct Normalizer {
+    pub table: ProcessTable,
+    clock: BootClock,
+    host: SharedStr,
+    select: Selection,
+    proc_root: PathBuf,
+}
+
+impl Normalizer {
+    pub fn new(table: ProcessTable, clock: BootClock, host: SharedStr, select: Selection) -> Normalizer {
+        Normalizer { table, clock, host, select, proc_root: PathBuf::from("/proc") }
+    }
+
+    /// Test support: where to read processes the table does not know.
+    pub fn with_proc_root(mut self, root: PathBuf) -> Normalizer {
+        self.proc_root = root;
+        self
+    }
+
+    pub fn normalize(&mut self, raw: &[u8]) -> Outcome {
+        let ev = match abi::decode(raw) {
+            Ok(ev) => ev,
+            Err(e) => return Outcome::Invalid(e),
+        };
+        let ktime = ev.header().ktime_ns;
+        match ev {
+            RawEvent::Exec { e, filename, args, exe, cwd } => {
+                let is_at = e.syscall == 2;
+                if !(if is_at { self.select.execveat } else { self.select.execve }) {
+                    self.note_exec(&e.task, &exe, &args, e.argc, ktime);
+                    return Outcome::Filtered;
+                }
+                let (argv, args_truncated) = split_args(&args, e.argc);
+                let (exe_path, cmdline) = self.note_exec_split(&e.task, &exe, &argv, ktime);
+                let mut fname = lossy(filename.bytes).into_owned();
+                if is_at && e.dirfd != -100 {
+                    fname = strip_dev_fd(&fname, e.dirfd);
+                }
+                let body = Body::Exec(Exec {
+                    filename: fname,
+                    filename_truncated: filename.truncated,
+                    args: argv,
+                    args_truncated,
+                    cwd: cwd.present.then(|| lossy(cwd.bytes).into_owned()),
+                    cwd_truncated: cwd.truncated,
+                    exe_truncated: exe.truncated,
+                    syscall: if is_at { "execveat" } else { "execve" },
+                    stdio: e.stdio_mode.map(file_type),
+                });
+                let mut r = self.record(&e.task, ktime, body);
+                r.exe = exe_path;
+                r.cmdline = cmdline;
+                Outcome::Record(r)
+            }
+            RawEvent::Fork(e) => {
+                let t = &e.task;
+                self.table.on_fork(t.pid, e.parent_pid, t.uid, &comm(&t.comm), ktime);
+                Outcome::Record(self.record(t, ktime, Body::Fork(Fork { parent_tid: e.parent_tid })))
+            }
+            RawEvent::Exit(e) => {
+                let status = e.exit_code;
+                let sig = (status & 0x7f) as i32;
+                let body = Body::Exit(Exit {
+                    exit_code: if sig == 0 { ((status >> 8) & 0xff) as i32 } else { 128 + sig },
+                    signal: (sig != 0).then_some(sig),
+                    core_dumped: status & 0x80 != 0,
+                    lifetime_ns: (e.start_ns > 0 && ktime >= e.start_ns).then(|| ktime - e.start_ns),
+                });
+                let r = self.record(&e.task, ktime, body);
+                self.table.on_exit(e.task.pid, ktime);
+                Outcome::Record(r)
+            }
+            RawEvent::Ptrace(e) => {
+                let body = Body::Ptrace(Ptrace {
+                    request: e.request,
+                    request_name: ptrace_request_name(e.request),
+                    target_pid: e.target_pid,
+                    result: e.ret,
+                });
+                Outcome::Record(self.record(&e.task, ktime, body))
+            }
+            RawEvent::File { e, path, new_path } => {
+                let p = absolute(&path);
+                let np = (e.hdr.kind == abi::KIND_FILE_RENAME).then(|| absolute(&new_path));
+                let watched =
+                    self.select.paths.matches(&p) || np.as_deref().is_some_and(|n| self.select.paths.matches(n));
+                if !watched {
+                    return Outcome::Filtered;
+                }
+                let op = match e.hdr.kind {
+                    abi::KIND_FILE_OPEN => FileOp::Open { flags: e.flags, mode: e.mode, fd: e.fd },
+                    abi::KIND_FILE_WRITE => FileOp::Write { bytes: e.bytes, fd: e.fd },
+                    abi::KIND_FILE_RENAME => {
+                        FileOp::Rename { new_path: np.unwrap_or_default(), new_path_truncated: new_path.truncated }
+                    }
+                    _ => FileOp::Unlink { is_dir: e.is_dir != 0 },
+                };
+                let body =
+                    Body::File(File { path: p, path_truncated: path.truncated, op, syscall: syscall_name(e.syscall) });
+                Outcome::Record(self.record(&e.task, ktime, body))
+            }
+            RawEvent::Net { e, unix_path } => {
+                let kind = match e.hdr.kind {
+                    abi::KIND_NET_CONNECT => NetKind::Connect,
+                    abi::KIND_NET_BIND => NetKind::Bind,
+                    abi::KIND_NET_LISTEN => NetKind::Listen,
+                    _ => NetKind::Accept,
+                };
+                Outcome::Record(self.record(&e.task, ktime, Body::Net(net_body(&e, kind, &unix_path))))
+            }
+        }
+    }
+
+    fn note_exec(&mut self, t: &rg_task, exe: &Text<'_>, args: &Text<'_>, argc: u32, ktime: u64) {
+        let (argv, _) = split_args(args, argc);
+        self.note_exec_split(t, exe, &argv, ktime);
+    }
+
+    /// Updates the table for an exec and returns the new exe and cmdline.
+    fn note_exec_split(
+        &mut self,
+        t: &rg_task,
+        exe: &Text<'_>,
+        argv: &[String],
+        ktime: u64,
+    ) -> (Option<SharedStr>, Option<SharedStr>) {
+        let exe = exe.present.then(|| SharedStr::from(lossy(exe.bytes)));
+        let cmdline = (!argv.is_empty()).then(|| SharedStr::from(argv.join(" ")));
+        self.table.on_exec(t.pid, t.ppid, t.uid, &comm(&t.comm), exe.clone(), cmdline.clone(), ktime);
+        (exe, cmdline)
+    }
+
+    /// The common fields, from the kernel's view of the task and the table.
+    fn record(&mut self, t: &rg_task, ktime: u64, body: Body) -> Record {
+        let (exe, cmdline) = match self.lookup(t.pid) {
+            Some(p) => (p.exe.clone(), p.cmdline.clone()),
+            None => (None, None),
+        };
+        let parent_exe = self.lookup(t.ppid).and_then(|p| p.exe.clone());
+        let parent_comm = comm(&t.parent_comm);
+        Record {
+            timestamp_ns: self.clock.to_wall_ns(ktime),
+            host: self.host.clone(),
+            pid: t.pid,
+            tid: t.tid,
+            ppid: t.ppid,
+            uid: t.uid,
+            gid: t.gid,
+            euid: t.euid,
+            comm: comm(&t.comm),
+            exe,
+            cmdline,
+            parent_comm: (!parent_comm.is_empty()).then_some(parent_comm),
+            parent_exe,
+            body,
+            detection: None,
+        }
+    }
+
+    /// The table's entry, or /proc's for a process it never saw (one that
+    /// started between the /proc scan and the attach, or was evicted).
+    fn lookup(&mut self, pid: u32) -> Option<&crate::process::ProcessInfo> {
+        if pid == 0 {
+            return None;
+        }
+        if self.table.get(pid).is_none() {
+            let info = procfs::read_process(&self.proc_root, pid)?;
+            self.table.insert(info);
+        }
+        self.table.get(pid)
+    }
+}
+
+fn lossy(b: &[u8]) -> Cow<'_, str> {
+    String::from_utf8_lossy(b)
+}
+
+fn comm(raw: &[i8; 16]) -> String {
+    let bytes: Vec<u8> = raw.iter().map(|&c| c as u8).take_while(|&c| c != 0).collect();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// argv from the NUL-separated arg area; truncated when the kernel cut the
+/// area or it holds fewer complete arguments than argc.
+fn split_args(args: &Text<'_>, argc: u32) -> (Vec<String>, bool) {
+    let mut out: Vec<String> = Vec::new();
+    let mut rest = args.bytes;
+    while !rest.is_empty() && out.len() < argc as usize {
+        let end = rest.iter().position(|&b| b == 0).unwrap_or(rest.len());
+        out.push(lossy(&rest[..end]).into_owned());
+        rest = rest.get(end + 1..).unwrap_or(&[]);
+    }
+    let truncated = args.truncated || out.len() < argc as usize;
+    (out, truncated)
+}
+
+/// execveat(dirfd, "name") reaches the kernel as "/dev/fd/<dirfd>/name";
+/// give back the name the caller passed.
+fn strip_dev_fd(filename: &str, dirfd: i32) -> String {
+    let prefix = format!("/dev/fd/{dirfd}");
+    match filename.strip_prefix(&prefix) {
+        Some("") => String::new(), // AT_EMPTY_PATH
+        Some(rest) => rest.strip_prefix('/').unwrap_or(rest).to_string(),
+        None => filename.to_string(),
+    }
+}
+
+/// A path from the kernel, made valid UTF-8 and lexically normal: the BPF
+/// side joins relative names to their directory but leaves `.`, `..` and
+/// doubled slashes for us.
+fn absolute(t: &Text<'_>) -> String {
+    normalize_path(&lossy(t.bytes))
+}
+
+pub fn normalize_path(p: &str) -> String {
+    if !p.starts_with('/') {
+        return p.to_string();
+    }
+    if !p.contains("//") && !p.contains("/.") && !(p.len() > 1 && p.ends_with('/')) {
+        return p.to_string();
+    }
+    let mut parts: Vec<&str> = Vec::new();
+    for c in p.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            c => parts.push(c),
+        }
+    }
+    let mut out = String::with_capacity(p.len());
+    for c in &parts {
+        out.push('/');
+        out.push_str(c);
+    }
+    if out.is_empty() {
+        out.push('/');
+    }
+    out
+}
+
+fn file_type(mode: u16) -> &'static str {
+    match u32::from(mode) & 0o170000 {
+        0 => "none",
+        0o140000 => "socket",
+        0o010000 => "pipe",
+        0o020000 => "char",
+        0o100000 => "file",
+        0o040000 => "dir",
+        0o060000 => "block",
+        0o120000 => "link",
+        _ => "unknown",
+    }
+}
+
+fn syscall_name(sc: u32) -> &'static str {
+    match sc {
+        1 => "execve",
+        2 => "execveat",
+        3 => "ptrace",
+        10 => "open",
+        11 => "openat",
+        12 => "openat2",
+        13 => "creat",
+        20 => "write",
+        21 => "pwrite64",
+        22 => "writev",
+        23 => "pwritev",
+        24 => "pwritev2",
+        30 => "rename",
+        31 => "renameat",
+        32 => "renameat2",
+        40 => "unlink",
+        41 => "unlinkat",
+        42 => "rmdir",
+        50 => "connect",
+        51 => "bind",
+        52 => "listen",
+        53 => "accept",
+        54 => "accept4",
+        _ => "unknown",
+    }
+}
+
+fn ptrace_request_name(req: i64) -> Option<&'static str> {
+    Some(match req {
+        0 => "PTRACE_TRACEME",
+        4 => "PTRACE_POKETEXT",
+        5 => "PTRACE_POKEDATA",
+        6 => "PTRACE_POKEUSER",
+        13 => "PTRACE_SETREGS",
+        15 => "PTRACE_SETFPREGS",
+        16 => "PTRACE_ATTACH",
+        0x4205 => "PTRACE_SETREGSET",
+        0x4206 => "PTRACE_SEIZE",
+        _ => return None,
+    })
+}
+
+const AF_UNIX: u16 = 1;
+const AF_INET: u16 = 2;
+const AF_INET6: u16 = 10;
+
+fn net_body(e: &abi::rg_net, kind: NetKind, unix_path: &Text<'_>) -> Net {
+    let family = match e.family {
+        AF_INET => "ipv4".to_string(),
+        AF_INET6 => "ipv6".to_string(),
+        AF_UNIX => "unix".to_string(),
+        other => format!("af_{other}"),
+    };
+    let protocol = match (e.family, e.protocol, e.sock_type) {
+        (AF_UNIX, _, 1) => "stream",
+        (AF_UNIX, _, 2) => "dgram",
+        (AF_UNIX, _, 5) => "seqpacket",
+        (_, 6, _) => "tcp",
+        (_, 17, _) => "udp",
+        (_, 1, _) => "icmp",
+        (_, 58, _) => "icmpv6",
+        (_, 132, _) => "sctp",
+        (_, 255, _) | (_, _, 3) => "raw",
+        _ => "other",
+    };
+    let addr = |a: &[u8; 16]| -> Option<String> {
+        match e.family {
+            AF_INET => Some(Ipv4Addr::new(a[0], a[1], a[2], a[3]).to_string()),
+            AF_INET6 => Some(Ipv6Addr::from(*a).to_string()),
+            _ => None,
+        }
+    };
+    let inet = e.family == AF_INET || e.family == AF_INET6;
+    let unix = (e.family == AF_UNIX && unix_path.present).then(|| unix_name(unix_path.bytes));
+    let local = || if inet { addr(&e.local_addr) } else { unix.clone() };
+    let port = |p: u16| inet.then_some(p);
+    let mut n = Net {
+        kind,
+        family,
+        protocol,
+        fd: e.fd,
+        local_addr: None,
+        local_port: None,
+        remote_addr: None,
+        remote_port: None,
+        backlog: None,
+        result: e.ret,
+    };
+    match kind {
+        NetKind::Connect => {
+            n.remote_addr = if inet { addr(&e.remote_addr) } else { unix.clone() };
+            n.remote_port = port(e.remote_port);
+            // the local end, once the kernel has picked one
+            if inet && e.local_port != 0 {
+                n.local_addr = local();
+                n.local_port = port(e.local_port);
+            }
+        }
+        NetKind::Accept => {
+            n.local_addr = local();
+            n.local_port = port(e.local_port);
+            n.remote_addr = if inet { addr(&e.remote_addr) } else { None };
+            n.remote_port = port(e.remote_port);
+        }
+        NetKind::Bind | NetKind::Listen => {
+            n.local_addr = local();
+            n.local_port = port(e.local_port);
+            if kind == NetKind::Listen {
+                n.backlog = Some(e.backlog);
+            }
+        }
+    }
+    n
+}
+
+/// A sun_path: abstract names (leading NUL) are shown as "@name".
+fn unix_name(b: &[u8]) -> String {
+    match b.split_first() {
+        Some((0, rest)) => {
+            let end = rest.iter().rposition(|&c| c != 0).map_or(0, |i| i + 1);
+            format!("@{}", lossy(&rest[..end]))
+        }
+        _ => {
+            let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
+            lossy(&b[..end]).into_owned()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bpf::abi::build;
+    use std::sync::Arc;
+
+    fn normalizer() -> Normalizer {
+        let select = Selection {
+            execve: true,
+            execveat: true,
+            paths: PathFilter::new(&["/etc".into(), "/tmp".into()], &[], &["/tmp/skip".into()]).expect("filter"),
+        };
+        // an empty fake /proc: no fallback lookups succeed
+        let root = std::env::temp_dir().join(format!("rg-norm-{}", std::process::id()));
+        Normalizer::new(ProcessTable::new(64), BootClock::with_offset(0), Arc::from("h"), select).with_proc_root(root)
+    }
+
+    fn rec(n: &mut Normalizer, raw: &[u8]) -> Record {
+        match n.normalize(raw) {
+            Outcome::Record(r) => r,
+            other => panic!("expected a record, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn exec_then_file_event_is_enriched_from_the_exec() {
+        let mut n = normalizer();
+        let parent = build::task(50, 50, 1, 0, "bash", "init");
+        rec(&mut n, &build::exec(parent, 1, "/bin/bash", &["bash"], "/usr/bin/bash", "/"));
+        let child = build::task(100, 100, 50, 1000, "cat", "bash");
+        let r = rec(&mut n, &build::exec(child, 2, "cat", &["cat", "a b", "c"], "/usr/bin/cat", "/home/u"));
+        assert_eq!(r.cmdline.as_deref(), Some("cat a b c"));
+        assert_eq!(r.exe.as_deref(), Some("/usr/bin/cat"));
+        assert_eq!(r.parent_exe.as_deref(), Some("/usr/bin/bash"));
+        assert_eq!(r.parent_comm.as_deref(), Some("bash"));
+        match &r.body {
+            Body::Exec(e) => {
+                assert_eq!(e.args, ["cat", "a b", "c"]);
+                assert!(!e.args_truncated);
+                assert_eq!(e.cwd.as_deref(), Some("/home/u"));
+                assert_eq!(e.stdio, ["char", "pipe", "socket"]);
+            }
+            other => panic!("{other:?}"),
+        }
+        let w = rec(&mut n, &build::file(abi::KIND_FILE_WRITE, child, 3, 20, "/etc/./x//y/../z", None));
+        assert_eq!(w.exe.as_deref(), Some("/usr/bin/cat"));
+        match &w.body {
+            Body::File(f) => assert_eq!(f.path, "/etc/x/z"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn exited_processes_still_enrich_later_records() {
+        let mut n = normalizer();
+        let p = build::task(60, 60, 1, 0, "sh", "init");
+        rec(&mut n, &build::exec(p, 1, "/bin/sh", &["sh", "-c", "x"], "/usr/bin/dash", "/"));
+        rec(&mut n, &build::exit(p, 5, 0, 1));
+        // a child record arriving after its parent's exit
+        let c = build::task(61, 61, 60, 0, "sleep", "sh");
+        let r = rec(&mut n, &build::fork(c, 6, 60));
+        assert_eq!(r.parent_exe.as_deref(), Some("/usr/bin/dash"));
+        assert_eq!(r.exe.as_deref(), Some("/usr/bin/dash"), "fork inherits the image");
+    }
+
+    #[test]
+    fn unwatched_and_excluded_paths_are_filtered() {
+        let mut n = normalizer();
+        let t = build::task(70, 70, 1, 0, "x", "init");
+        assert!(matches!(n.normalize(&build::file(abi::KIND_FILE_OPEN, t, 1, 11, "/var/x", None)), Outcome::Filtered));
+        assert!(matches!(
+            n.normalize(&build::file(abi::KIND_FILE_OPEN, t, 1, 11, "/tmp/skip/a", None)),
+            Outcome::Filtered
+        ));
+        // a rename into a watched directory is reported
+        let r = rec(&mut n, &build::file(abi::KIND_FILE_RENAME, t, 1, 30, "/var/a", Some("/etc/b")));
+        match &r.body {
+            Body::File(f) => assert_eq!(f.new_path(), Some("/etc/b")),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn exit_status_and_signals() {
+        let mut n = normalizer();
+        let t = build::task(80, 80, 1, 0, "x", "init");
+        let r = rec(&mut n, &build::exit(t, 10, 3 << 8, 4));
+        assert_eq!(r.body, Body::Exit(Exit { exit_code: 3, signal: None, core_dumped: false, lifetime_ns: Some(6) }));
+        let r = rec(&mut n, &build::exit(t, 10, 9, 0));
+        assert_eq!(r.body, Body::Exit(Exit { exit_code: 137, signal: Some(9), core_dumped: false, lifetime_ns: None }));
+    }
+
+    #[test]
+    fn corrupted_input_is_invalid_not_a_panic() {
+        let mut n = normalizer();
+        assert!(matches!(n.normalize(&[1, 2, 3]), Outcome::Invalid(_)));
+    }
+
+    #[test]
+    fn helpers() {
+        assert_eq!(normalize_path("/"), "/");
+        assert_eq!(normalize_path("/a/../.."), "/");
+        assert_eq!(normalize_path("/a/b/"), "/a/b");
+        assert_eq!(strip_dev_fd("/dev/fd/3/run.sh", 3), "run.sh");
+        assert_eq!(strip_dev_fd("/dev/fd/3", 3), "");
+        assert_eq!(strip_dev_fd("/bin/true", 3), "/bin/true");
+        assert_eq!(unix_name(b"\0abs\0\0"), "@abs");
+        assert_eq!(unix_name(b"/run/x.sock\0"), "/run/x.sock");
+        let t = Text { bytes: b"a\0b\0c", truncated: true, present: true };
+        assert_eq!(split_args(&t, 5), (vec!["a".into(), "b".into(), "c".into()], true));
+        let t = Text { bytes: b"a\0\0", truncated: false, present: true };
+        assert_eq!(split_args(&t, 2), (vec!["a".into(), "".into()], false));
+    }
+}

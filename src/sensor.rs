@@ -1,0 +1,194 @@
+//! `rand-guard run`: load and attach, seed the process table, start the
+//! pipeline threads, and shut down cleanly on SIGINT/SIGTERM.
+
+use std::fs::OpenOptions;
+use std::io::{self, Write};
+use std::mem::MaybeUninit;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::bounded;
+use libbpf_rs::MapHandle;
+use thiserror::Error;
+
+use crate::bpf::abi;
+use crate::bpf::loader::{self, LoadError};
+use crate::bpf::skel::SensorLinks;
+use crate::config::{Config, OutputSink, ProcessHook};
+use crate::health::{Counters, KernelCounters};
+use crate::pipeline::normalize::{Normalizer, Selection};
+use crate::pipeline::output::Output;
+use crate::pipeline::{self, detect, poller, RateLimit, StageError};
+use crate::process::{procfs, ProcessTable};
+use crate::record::time::BootClock;
+use crate::record::SharedStr;
+use crate::rules::{Engine, RuleSet};
+use crate::signals::{Signal, Signals};
+
+#[derive(Debug, Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    #[error("cannot block signals: {0}")]
+    Signals(io::Error),
+    #[error("cannot open the output file {path}: {err}")]
+    OutputFile { path: String, err: io::Error },
+    #[error("cannot use the ring buffer map: {0}")]
+    Map(libbpf_rs::Error),
+    #[error("{stage}: {err}")]
+    Stage { stage: &'static str, err: StageError },
+    #[error("the {0} thread panicked")]
+    Panicked(&'static str),
+}
+
+impl RunError {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            RunError::Load(e) => e.exit_code(),
+            RunError::OutputFile { .. } => 2,
+            _ => 1,
+        }
+    }
+}
+
+fn open_sink(cfg: &Config) -> Result<Box<dyn Write + Send>, RunError> {
+    match &cfg.output.sink {
+        OutputSink::Stdout => Ok(Box::new(io::stdout())),
+        OutputSink::File(path) => OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)
+            .map(|f| Box::new(f) as Box<dyn Write + Send>)
+            .map_err(|err| RunError::OutputFile { path: path.display().to_string(), err }),
+    }
+}
+
+pub fn run(cfg: &Config, rules: RuleSet) -> Result<(), RunError> {
+    let started = Instant::now();
+    let signals = Signals::block().map_err(RunError::Signals)?;
+    let sink = open_sink(cfg)?;
+
+    let mut storage = MaybeUninit::uninit();
+    let loaded = loader::load(cfg, &mut storage)?;
+    for w in &loaded.warnings {
+        eprintln!("rand-guard: warning: {w}");
+    }
+    let ring = MapHandle::try_from(&loaded.skel.maps.events).map_err(RunError::Map)?;
+    let counters_map = MapHandle::try_from(&loaded.skel.maps.counters).map_err(RunError::Map)?;
+    let mut skel = loaded.skel;
+
+    // Seed after attaching: a process born since is seen by its fork event.
+    let mut table = ProcessTable::new(cfg.performance.max_process_cache_entries);
+    let seeded = procfs::seed(&mut table, Path::new("/proc"), std::process::id());
+    let clock = BootClock::measure();
+    let host: SharedStr = Arc::from(cfg.agent.id.as_str());
+    let select = Selection {
+        execve: cfg.process.hooks.contains(&ProcessHook::Execve),
+        execveat: cfg.process.hooks.contains(&ProcessHook::Execveat),
+        paths: cfg.file.filter.clone(),
+    };
+    let normalizer = Normalizer::new(table, clock, host.clone(), select);
+    let engine = Engine::new(rules);
+    let counters = Counters::default();
+    let stop = AtomicBool::new(false);
+    let dwf = cfg.performance.drop_when_full;
+    // Batches of up to 256 records; the capacity bounds records in flight.
+    let cap = (cfg.performance.channel_capacity / 256).max(4);
+    let (raw_tx, raw_rx) = bounded(cap);
+    let (rec_tx, rec_rx) = bounded(cap);
+    let (det_tx, det_rx) = bounded(cap);
+    let kernel = || {
+        let c = loader::read_counters(&counters_map);
+        KernelCounters {
+            ringbuf_drops: c[abi::CNT_RINGBUF_DROPS as usize],
+            stash_drops: c[abi::CNT_STASH_DROPS as usize],
+            filtered: c[abi::CNT_KERNEL_FILTERED as usize],
+        }
+    };
+    eprintln!(
+        "rand-guard: ready: {} programs attached, {} processes seeded, network {}",
+        loaded.attached.len(),
+        seeded,
+        if cfg.network.enabled { "on" } else { "off" }
+    );
+
+    thread::scope(|s| {
+        let spawn = |name: &'static str| thread::Builder::new().name(name.into());
+        let (ring, counters, stop) = (&ring, &counters, &stop);
+        let threads = [
+            (
+                "poller",
+                spawn("rg-poller").spawn_scoped(s, move || {
+                    poller::run(ring, raw_tx, counters, stop, dwf, || skel.links = SensorLinks::default())
+                }),
+            ),
+            (
+                "normalize",
+                spawn("rg-normalize").spawn_scoped(s, move || {
+                    pipeline::run_normalize(
+                        raw_rx,
+                        rec_tx,
+                        normalizer,
+                        RateLimit::new(cfg.performance.max_events_per_second),
+                        counters,
+                        dwf,
+                    )
+                }),
+            ),
+            ("detect", spawn("rg-detect").spawn_scoped(s, move || detect::run(rec_rx, det_tx, engine, counters, dwf))),
+            (
+                "output",
+                spawn("rg-output").spawn_scoped(s, move || {
+                    Output {
+                        sink,
+                        host: &host,
+                        clock,
+                        counters,
+                        kernel: &kernel,
+                        started,
+                        health_interval: cfg.output.health_interval,
+                        stop,
+                    }
+                    .run(det_rx)
+                }),
+            ),
+        ];
+        let mut handles = Vec::new();
+        for (stage, spawned) in threads {
+            match spawned {
+                Ok(h) => handles.push((stage, h)),
+                Err(_) => {
+                    stop.store(true, Ordering::Relaxed);
+                    return Err(RunError::Panicked(stage));
+                }
+            }
+        }
+        while !stop.load(Ordering::Relaxed) && !handles.iter().any(|(_, h)| h.is_finished()) {
+            match signals.wait(Duration::from_millis(200)) {
+                Some(Signal::Stop) => stop.store(true, Ordering::Relaxed),
+                Some(Signal::Reload) => eprintln!(
+                    "rand-guard: SIGHUP: configuration reload is not supported yet; keeping the running configuration"
+                ),
+                None => {}
+            }
+        }
+        stop.store(true, Ordering::Relaxed);
+        let mut result = Ok(());
+        for (stage, h) in handles {
+            let r = match h.join() {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(err)) => Err(RunError::Stage { stage, err }),
+                Err(_) => Err(RunError::Panicked(stage)),
+            };
+            if result.is_ok() {
+                result = r;
+            }
+        }
+        result
+    })
+}

@@ -1,0 +1,246 @@
+//! Shared harness for the privileged end-to-end tests: starts the real
+//! sensor binary (real BPF object, real kernel), collects its NDJSON output,
+//! and lets a test wait for the record its own activity should produce.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_rand-guard");
+
+/// Privileged tests fail, loudly, when not root: never a silent pass.
+pub fn require_root() {
+    // SAFETY: geteuid has no preconditions.
+    let euid = unsafe { libc::geteuid() };
+    assert_eq!(euid, 0, "this end-to-end test loads the real BPF object and must run as root (run `sudo make test`)");
+}
+
+/// A scratch directory under /tmp (watched by the test config), removed on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> TempDir {
+        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let p = PathBuf::from(format!("/tmp/rg-e2e-{}-{}-{}", std::process::id(), tag, n));
+        std::fs::create_dir_all(&p).expect("create temp dir");
+        TempDir(p)
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+
+    pub fn str(&self) -> &str {
+        self.0.to_str().expect("utf-8 temp path")
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[derive(Default)]
+struct Lines {
+    records: Vec<Value>,
+    bad_lines: Vec<String>,
+    closed: bool,
+}
+
+pub struct Sensor {
+    child: Child,
+    lines: Arc<(Mutex<Lines>, Condvar)>,
+    stderr: Arc<Mutex<String>>,
+    _config: TempDir,
+}
+
+pub const E2E_CONFIG: &str = r#"
+[agent]
+id = "e2e-host"
+
+[events]
+network = true
+
+[network]
+enabled = true
+
+[file]
+watch_paths = ["/tmp", "/var/tmp", "/etc/rg-e2e"]
+exclude_paths = ["/tmp/rg-e2e-excluded"]
+
+[output]
+health_interval_secs = 1
+"#;
+
+impl Sensor {
+    /// Starts `rand-guard run` with `config` and waits until it is ready.
+    pub fn start(config: &str) -> Sensor {
+        require_root();
+        let dir = TempDir::new("cfg");
+        let cfg = dir.path("rand-guard.toml");
+        std::fs::write(&cfg, config).expect("write config");
+        let mut child = Command::new(BIN)
+            .args(["run", "--config"])
+            .arg(&cfg)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start rand-guard");
+        let lines: Arc<(Mutex<Lines>, Condvar)> = Arc::default();
+        let stdout = child.stdout.take().expect("stdout");
+        let l = lines.clone();
+        std::thread::spawn(move || {
+            let mut r = BufReader::new(stdout);
+            let mut buf = Vec::new();
+            loop {
+                buf.clear();
+                match r.read_until(b'\n', &mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {
+                        let (m, cv) = &*l;
+                        let mut g = m.lock().expect("lock");
+                        match serde_json::from_slice::<Value>(&buf) {
+                            Ok(v) if buf.ends_with(b"\n") => g.records.push(v),
+                            _ => g.bad_lines.push(String::from_utf8_lossy(&buf).into_owned()),
+                        }
+                        cv.notify_all();
+                    }
+                }
+            }
+            let (m, cv) = &*l;
+            m.lock().expect("lock").closed = true;
+            cv.notify_all();
+        });
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let mut err = child.stderr.take().expect("stderr");
+        let e = stderr.clone();
+        std::thread::spawn(move || {
+            let mut chunk = [0u8; 4096];
+            let mut told = false;
+            loop {
+                match err.read(&mut chunk) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        let mut s = e.lock().expect("lock");
+                        s.push_str(&String::from_utf8_lossy(&chunk[..n]));
+                        if !told && s.contains("ready:") {
+                            told = true;
+                            let _ = tx.send(());
+                        }
+                    }
+                }
+            }
+        });
+        let mut sensor = Sensor { child, lines, stderr, _config: dir };
+        if rx.recv_timeout(Duration::from_secs(60)).is_err() {
+            let status = sensor.child.try_wait().ok().flatten();
+            panic!("rand-guard did not become ready (exit: {status:?}); stderr:\n{}", sensor.stderr());
+        }
+        sensor
+    }
+
+    pub fn stderr(&self) -> String {
+        self.stderr.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Waits for the first record matching `pred` (searching everything
+    /// received so far, then new records).
+    pub fn wait_for(&self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        self.try_wait_for(Duration::from_secs(10), &pred).unwrap_or_else(|| {
+            let (m, _) = &*self.lines;
+            let g = m.lock().expect("lock");
+            let tail: Vec<String> = g.records.iter().rev().take(15).map(|v| v.to_string()).collect();
+            panic!("no record for {what} within 10 s; last records:\n{}\nstderr:\n{}", tail.join("\n"), self.stderr())
+        })
+    }
+
+    pub fn try_wait_for(&self, timeout: Duration, pred: &dyn Fn(&Value) -> bool) -> Option<Value> {
+        let deadline = Instant::now() + timeout;
+        let (m, cv) = &*self.lines;
+        let mut g = m.lock().expect("lock");
+        let mut seen = 0;
+        loop {
+            if let Some(v) = g.records[seen..].iter().find(|v| pred(v)) {
+                return Some(v.clone());
+            }
+            seen = g.records.len();
+            let now = Instant::now();
+            if now >= deadline || g.closed {
+                return None;
+            }
+            g = cv.wait_timeout(g, deadline - now).expect("lock").0;
+        }
+    }
+
+    /// All records matching `pred` so far.
+    pub fn all(&self, pred: impl Fn(&Value) -> bool) -> Vec<Value> {
+        let (m, _) = &*self.lines;
+        m.lock().expect("lock").records.iter().filter(|v| pred(v)).cloned().collect()
+    }
+
+    pub fn bad_lines(&self) -> Vec<String> {
+        let (m, _) = &*self.lines;
+        m.lock().expect("lock").bad_lines.clone()
+    }
+
+    /// Sends `signal`, waits for exit, returns the status and every record.
+    pub fn stop_with(mut self, signal: i32) -> (ExitStatus, Vec<Value>, String) {
+        // SAFETY: plain kill(2) on our child.
+        unsafe { libc::kill(self.child.id() as i32, signal) };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let status = loop {
+            if let Some(s) = self.child.try_wait().expect("wait") {
+                break s;
+            }
+            assert!(Instant::now() < deadline, "rand-guard did not exit within 30 s of signal {signal}");
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let (m, cv) = &*self.lines;
+        let mut g = m.lock().expect("lock");
+        while !g.closed {
+            g = cv.wait_timeout(g, Duration::from_secs(5)).expect("lock").0;
+        }
+        (status, g.records.clone(), self.stderr())
+    }
+}
+
+impl Drop for Sensor {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// Field helpers for assertions.
+pub fn s<'a>(v: &'a Value, key: &str) -> &'a str {
+    v[key].as_str().unwrap_or_else(|| panic!("field {key} is not a string in {v}"))
+}
+
+pub fn n(v: &Value, key: &str) -> i64 {
+    v[key].as_i64().unwrap_or_else(|| panic!("field {key} is not an integer in {v}"))
+}
+
+pub fn is(v: &Value, event_type: &str) -> bool {
+    v["event_type"] == event_type
+}
+
+pub fn gettid() -> i64 {
+    // SAFETY: gettid has no preconditions.
+    unsafe { libc::syscall(libc::SYS_gettid) }
+}
