@@ -77,7 +77,7 @@ pub mod defaults {
     /// `performance.max_events_per_second` (0 = unlimited).
     pub const MAX_EVENTS_PER_SECOND: i64 = 0;
     /// `performance.drop_when_full`.
-    pub const DROP_WHEN_FULL: bool = true;
+    pub const DROP_WHEN_FULL: bool = false;
     /// `performance.max_process_cache_entries`.
     pub const MAX_PROCESS_CACHE_ENTRIES: i64 = 16_384;
     /// Smallest `performance.max_process_cache_entries`.
@@ -823,7 +823,7 @@ mod tests {
             c.performance,
             Performance {
                 max_events_per_second: 0,
-                drop_when_full: true,
+                drop_when_full: false,
                 max_process_cache_entries: 16_384,
                 max_pending_exec_sources: 500,
                 channel_capacity: 4096,
