@@ -1,0 +1,158 @@
+//! Record builders for tests and a realistic record mix for `make bench`.
+
+use std::sync::Arc;
+
+use crate::record::{Body, Exec, Exit, File, FileOp, Fork, Net, NetKind, Record};
+
+/// A record with common fields filled in; `exe` also names `comm`'s image.
+pub fn record(ts_ns: u64, pid: u32, ppid: u32, comm: &str, exe: &str, parent: &str, body: Body) -> Record {
+    Record {
+        timestamp_ns: ts_ns,
+        host: Arc::from("bench-host"),
+        pid,
+        tid: pid,
+        ppid,
+        uid: 1000,
+        gid: 1000,
+        euid: 1000,
+        comm: comm.to_string(),
+        exe: (!exe.is_empty()).then(|| Arc::from(exe)),
+        cmdline: None,
+        parent_comm: (!parent.is_empty()).then(|| parent.to_string()),
+        parent_exe: None,
+        body,
+        detection: None,
+    }
+}
+
+pub fn exec_body(filename: &str, args: &[&str], stdio: [&'static str; 3]) -> Body {
+    Body::Exec(Exec {
+        filename: filename.to_string(),
+        filename_truncated: false,
+        args: args.iter().map(|s| s.to_string()).collect(),
+        args_truncated: false,
+        cwd: Some("/home/u".into()),
+        cwd_truncated: false,
+        exe_truncated: false,
+        syscall: "execve",
+        stdio,
+    })
+}
+
+/// An exec record: `comm` is the basename of `filename`, cmdline the args.
+pub fn exec(
+    ts_ns: u64,
+    pid: u32,
+    ppid: u32,
+    parent: &str,
+    filename: &str,
+    args: &[&str],
+    stdio: [&'static str; 3],
+) -> Record {
+    let comm: String = crate::rules::fields::basename(filename).chars().take(15).collect();
+    let mut r = record(ts_ns, pid, ppid, &comm, filename, parent, exec_body(filename, args, stdio));
+    r.cmdline = Some(Arc::from(args.join(" ")));
+    r
+}
+
+pub fn file_body(path: &str, op: FileOp, syscall: &'static str) -> Body {
+    Body::File(File { path: path.to_string(), path_truncated: false, op, syscall })
+}
+
+pub const O_RDONLY: u32 = 0;
+pub const O_WRONLY: u32 = 1;
+pub const O_RDWR: u32 = 2;
+pub const O_CREAT: u32 = 0o100;
+pub const O_TRUNC: u32 = 0o1000;
+pub const O_APPEND: u32 = 0o2000;
+pub const O_CLOEXEC: u32 = 0o2000000;
+
+pub fn open(ts_ns: u64, pid: u32, comm: &str, path: &str, flags: u32) -> Record {
+    let exe = format!("/usr/bin/{comm}");
+    record(ts_ns, pid, 1, comm, &exe, "bash", file_body(path, FileOp::Open { flags, mode: 0o644, fd: 3 }, "openat"))
+}
+
+pub fn write(ts_ns: u64, pid: u32, comm: &str, path: &str) -> Record {
+    let exe = format!("/usr/bin/{comm}");
+    record(ts_ns, pid, 1, comm, &exe, "bash", file_body(path, FileOp::Write { bytes: 64, fd: 3 }, "write"))
+}
+
+pub fn rename(ts_ns: u64, pid: u32, comm: &str, from: &str, to: &str) -> Record {
+    let exe = format!("/usr/bin/{comm}");
+    let op = FileOp::Rename { new_path: to.to_string(), new_path_truncated: false };
+    record(ts_ns, pid, 1, comm, &exe, "bash", file_body(from, op, "renameat2"))
+}
+
+pub fn unlink(ts_ns: u64, pid: u32, comm: &str, path: &str) -> Record {
+    let exe = format!("/usr/bin/{comm}");
+    record(ts_ns, pid, 1, comm, &exe, "bash", file_body(path, FileOp::Unlink { is_dir: false }, "unlinkat"))
+}
+
+pub fn net(ts_ns: u64, pid: u32, ppid: u32, comm: &str, kind: NetKind, addr: &str, port: u16) -> Record {
+    let exe = format!("/usr/bin/{comm}");
+    let (local, remote) = match kind {
+        NetKind::Connect => ((None, None), (Some(addr.to_string()), Some(port))),
+        NetKind::Accept => ((Some("0.0.0.0".to_string()), Some(port)), (Some(addr.to_string()), Some(40000))),
+        _ => ((Some(addr.to_string()), Some(port)), (None, None)),
+    };
+    let body = Body::Net(Net {
+        kind,
+        family: "ipv4".into(),
+        protocol: "tcp",
+        fd: 3,
+        local_addr: local.0,
+        local_port: local.1,
+        remote_addr: remote.0,
+        remote_port: remote.1,
+        backlog: (kind == NetKind::Listen).then_some(128),
+        result: 0,
+    });
+    record(ts_ns, pid, ppid, comm, &exe, "bash", body)
+}
+
+/// A realistic mix for throughput measurement: mostly benign opens and
+/// writes, execs, forks, exits and connections, with a few suspicious
+/// records sprinkled in so match paths are exercised too.
+pub fn bench_records(n: usize) -> Vec<Record> {
+    const TTY: [&str; 3] = ["tty", "tty", "tty"];
+    let mut out = Vec::with_capacity(n);
+    let base = 1_795_338_000_000_000_000u64;
+    for i in 0..n {
+        let ts = base + i as u64 * 10_000;
+        let pid = 1000 + (i % 5000) as u32;
+        let r = match i % 20 {
+            0 => exec(ts, pid, 900, "bash", "/usr/bin/ls", &["ls", "-la", "/home/u"], TTY),
+            1 => record(ts, pid, 900, "bash", "/usr/bin/bash", "sshd", Body::Fork(Fork { parent_tid: 900 })),
+            2 => record(
+                ts,
+                pid,
+                900,
+                "ls",
+                "/usr/bin/ls",
+                "bash",
+                Body::Exit(Exit { exit_code: 0, signal: None, core_dumped: false, lifetime_ns: Some(1_000_000) }),
+            ),
+            3..=8 => open(ts, pid, "python3", "/home/u/project/data.json", O_RDONLY | O_CLOEXEC),
+            9..=12 => write(ts, pid, "python3", "/home/u/project/out.log"),
+            13 => open(ts, pid, "vim", "/tmp/.x.swp", O_WRONLY | O_CREAT | O_TRUNC),
+            14 => net(ts, pid, 900, "curl", NetKind::Connect, "93.184.216.34", 443),
+            15 => open(ts, pid, "bash", "/etc/passwd", O_RDONLY),
+            16 => exec(
+                ts,
+                pid,
+                900,
+                "cron",
+                "/usr/bin/sh",
+                &["sh", "-c", "run-parts /etc/cron.hourly"],
+                ["none", "pipe", "pipe"],
+            ),
+            17 => rename(ts, pid, "apt", "/usr/bin/tool.dpkg-new", "/usr/bin/tool"),
+            18 if i % 200 == 18 => open(ts, pid, "cat", "/etc/shadow", O_RDONLY),
+            18 => unlink(ts, pid, "rm", "/tmp/tmp.abc"),
+            _ if i % 400 == 19 => net(ts, pid, 900, "nc", NetKind::Connect, "10.0.0.5", 4444),
+            _ => open(ts, pid, "node", "/home/u/app/index.js", O_RDONLY),
+        };
+        out.push(r);
+    }
+    out
+}

@@ -1,0 +1,320 @@
+//! The compiled condition tree and its evaluation: no allocation, every
+//! regex/glob compiled and every set hashed at load time.
+
+use std::collections::HashSet;
+
+use regex::Regex;
+
+use super::fields::{any_elem, get, Field, TypeMask, Val};
+use crate::record::{Body, EventType, Record};
+
+#[derive(Debug)]
+pub enum Cond {
+    And(Box<[Cond]>),
+    Or(Box<[Cond]>),
+    Not(Box<Cond>),
+    Const(bool),
+    Test(Field, Test),
+    /// Legacy `paths`/`patterns`: a rename matches on either of its paths.
+    Paths(Box<PathMatcher>),
+    /// Legacy `ports`: the remote port of an outbound connection, the local
+    /// port of an accept, bind or listen.
+    Ports(Box<[u16]>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IntOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+#[derive(Debug)]
+pub enum Test {
+    Exists,
+    StrEq(Box<str>),
+    StrNe(Box<str>),
+    StrIn(HashSet<Box<str>>),
+    Contains(Box<str>),
+    /// Needle already ASCII-lowercased.
+    IContains(Box<str>),
+    StartsWith(Box<str>),
+    EndsWith(Box<str>),
+    /// `regex` and `glob` (a glob is compiled to an anchored regex).
+    Regex(Regex),
+    Int(IntOp, i64),
+    IntIn(Box<[i64]>),
+    Bool(bool, bool),
+    /// Compare with a value bound by the first step of a sequence.
+    Var {
+        slot: usize,
+        negate: bool,
+    },
+}
+
+/// A value captured from a sequence's first step, for `$name`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Bound {
+    Missing,
+    Str(Box<str>),
+    Int(i64),
+    Bool(bool),
+}
+
+impl Bound {
+    pub fn capture(v: Val<'_>) -> Bound {
+        match v {
+            Val::Str(s) => Bound::Str(s.into()),
+            Val::Int(i) => Bound::Int(i),
+            Val::Bool(b) => Bound::Bool(b),
+            _ => Bound::Missing,
+        }
+    }
+}
+
+impl Cond {
+    pub fn eval(&self, r: &Record, vars: &[Bound]) -> bool {
+        match self {
+            Cond::And(v) => v.iter().all(|c| c.eval(r, vars)),
+            Cond::Or(v) => v.iter().any(|c| c.eval(r, vars)),
+            Cond::Not(c) => !c.eval(r, vars),
+            Cond::Const(b) => *b,
+            Cond::Test(f, t) => test(t, get(*f, r), vars),
+            Cond::Paths(m) => match &r.body {
+                Body::File(f) => m.matches(&f.path) || f.new_path().is_some_and(|p| m.matches(p)),
+                _ => false,
+            },
+            Cond::Ports(ports) => match &r.body {
+                Body::Net(n) => {
+                    let port = if r.event_type() == EventType::NetworkConnect { n.remote_port } else { n.local_port };
+                    port.is_some_and(|p| ports.contains(&p))
+                }
+                _ => false,
+            },
+        }
+    }
+
+    /// The event types on which this condition can possibly be true; a
+    /// test on a field a record lacks is false, which is what makes this
+    /// sound. With `only_event_type`, tests on other fields count as "any".
+    pub fn mask(&self, only_event_type: bool) -> TypeMask {
+        match self {
+            Cond::And(v) => v.iter().fold(TypeMask::ALL, |m, c| m.inter(c.mask(only_event_type))),
+            Cond::Or(v) => v.iter().fold(TypeMask::NONE, |m, c| m.union(c.mask(only_event_type))),
+            Cond::Not(_) => TypeMask::ALL,
+            Cond::Const(true) => TypeMask::ALL,
+            Cond::Const(false) => TypeMask::NONE,
+            Cond::Test(Field::EventTypeF, t) => match t {
+                Test::StrEq(s) => EventType::from_name(s).map_or(TypeMask::NONE, TypeMask::of),
+                Test::StrIn(set) => set
+                    .iter()
+                    .filter_map(|s| EventType::from_name(s))
+                    .fold(TypeMask::NONE, |m, t| m.union(TypeMask::of(t))),
+                Test::StrNe(s) => {
+                    EventType::from_name(s).map_or(TypeMask::ALL, |t| TypeMask(TypeMask::ALL.0 & !TypeMask::of(t).0))
+                }
+                _ => TypeMask::ALL,
+            },
+            _ if only_event_type => TypeMask::ALL,
+            Cond::Test(f, _) => f.carriers(),
+            Cond::Paths(_) => TypeMask::category("file"),
+            Cond::Ports(_) => TypeMask::category("network"),
+        }
+    }
+}
+
+fn test(t: &Test, v: Val<'_>, vars: &[Bound]) -> bool {
+    match v {
+        Val::Missing => false,
+        Val::Str(s) => str_test(t, s, vars),
+        Val::Args(_) | Val::Flags(_) => match t {
+            Test::Exists => true,
+            // "no element equals", so `not` and `!=` agree on lists.
+            Test::StrNe(x) => !any_elem(v, |e| e == &**x),
+            Test::Var { slot, negate: true } => {
+                !any_elem(v, |e| str_test(&Test::Var { slot: *slot, negate: false }, e, vars))
+            }
+            _ => any_elem(v, |e| str_test(t, e, vars)),
+        },
+        Val::Int(i) => match t {
+            Test::Exists => true,
+            Test::Int(op, n) => match op {
+                IntOp::Eq => i == *n,
+                IntOp::Ne => i != *n,
+                IntOp::Lt => i < *n,
+                IntOp::Le => i <= *n,
+                IntOp::Gt => i > *n,
+                IntOp::Ge => i >= *n,
+            },
+            Test::IntIn(set) => set.contains(&i),
+            Test::Var { slot, negate } => match vars.get(*slot) {
+                Some(Bound::Int(b)) => (*b == i) != *negate,
+                _ => false,
+            },
+            _ => false,
+        },
+        Val::Bool(b) => match t {
+            Test::Exists => true,
+            Test::Bool(want, eq) => (b == *want) == *eq,
+            Test::Var { slot, negate } => match vars.get(*slot) {
+                Some(Bound::Bool(x)) => (*x == b) != *negate,
+                _ => false,
+            },
+            _ => false,
+        },
+    }
+}
+
+fn str_test(t: &Test, s: &str, vars: &[Bound]) -> bool {
+    match t {
+        Test::Exists => true,
+        Test::StrEq(x) => s == &**x,
+        Test::StrNe(x) => s != &**x,
+        Test::StrIn(set) => set.contains(s),
+        Test::Contains(x) => s.contains(&**x),
+        Test::IContains(x) => icontains(s, x),
+        Test::StartsWith(x) => s.starts_with(&**x),
+        Test::EndsWith(x) => s.ends_with(&**x),
+        Test::Regex(re) => re.is_match(s),
+        Test::Var { slot, negate } => match vars.get(*slot) {
+            Some(Bound::Str(b)) => (**b == *s) != *negate,
+            _ => false,
+        },
+        Test::Int(..) | Test::IntIn(_) | Test::Bool(..) => false,
+    }
+}
+
+/// ASCII case-insensitive substring search; `needle` is lowercase.
+fn icontains(hay: &str, needle: &str) -> bool {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    if n.is_empty() {
+        return true;
+    }
+    h.windows(n.len()).any(|w| w.iter().zip(n).all(|(a, b)| a.to_ascii_lowercase() == *b))
+}
+
+/// Legacy `paths` + `patterns` matching.
+#[derive(Debug)]
+pub struct PathMatcher {
+    pub paths: Vec<Box<str>>,
+    pub patterns: Vec<Pattern>,
+    /// Built-in detections: a path matches by plain prefix, as the
+    /// original engine did; rules match at a component boundary.
+    pub plain_prefix: bool,
+}
+
+#[derive(Debug)]
+pub enum Pattern {
+    /// `*.ext`: the path ends with `.ext`.
+    Suffix(Box<str>),
+    /// A glob on the basename (no `/` in it) or the full path.
+    Glob { re: Regex, full_path: bool },
+    /// Built-in detections: a pattern without `*.` is a substring.
+    Contains(Box<str>),
+}
+
+impl PathMatcher {
+    pub fn matches(&self, path: &str) -> bool {
+        let by_path = self.paths.iter().any(|p| {
+            if self.plain_prefix || p.ends_with('/') {
+                path.starts_with(&**p)
+            } else {
+                path == &**p || (path.starts_with(&**p) && path.as_bytes().get(p.len()) == Some(&b'/'))
+            }
+        });
+        let by_pattern = || {
+            self.patterns.iter().any(|pat| match pat {
+                Pattern::Suffix(s) => path.ends_with(&**s),
+                Pattern::Glob { re, full_path } => {
+                    re.is_match(if *full_path { path } else { super::fields::basename(path) })
+                }
+                Pattern::Contains(s) => path.contains(&**s),
+            })
+        };
+        match (self.paths.is_empty(), self.patterns.is_empty()) {
+            (false, false) => by_path && by_pattern(),
+            (false, true) => by_path,
+            (true, false) => by_pattern(),
+            (true, true) => false,
+        }
+    }
+}
+
+/// A glob as an anchored regex: `*` and `?` stay inside one path
+/// component, `**` crosses components, `[...]` is a class (`[!...]` negated).
+pub fn glob_regex(glob: &str) -> Result<Regex, String> {
+    let mut re = String::from("^");
+    let mut chars = glob.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '*' if chars.peek() == Some(&'*') => {
+                chars.next();
+                re.push_str(".*");
+            }
+            '*' => re.push_str("[^/]*"),
+            '?' => re.push_str("[^/]"),
+            '[' => {
+                re.push('[');
+                if chars.peek() == Some(&'!') {
+                    chars.next();
+                    re.push('^');
+                }
+                let mut closed = false;
+                let mut first = true;
+                for c in chars.by_ref() {
+                    if c == ']' && !first {
+                        closed = true;
+                        break;
+                    }
+                    first = false;
+                    if c == '\\' || c == '[' {
+                        re.push('\\');
+                    }
+                    re.push(c);
+                }
+                if !closed {
+                    return Err("unterminated `[`".into());
+                }
+                re.push(']');
+            }
+            c => re.push_str(&regex::escape(&c.to_string())),
+        }
+    }
+    re.push('$');
+    Regex::new(&re).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs() {
+        let g = glob_regex("/etc/*.d/[a-c]?").unwrap();
+        assert!(g.is_match("/etc/cron.d/ax"));
+        assert!(!g.is_match("/etc/cron.d/dx"));
+        assert!(!g.is_match("/etc/x/y.d/ax"));
+        assert!(glob_regex("/a/**").unwrap().is_match("/a/b/c"));
+        assert!(glob_regex("[!x]").unwrap().is_match("y"));
+        assert!(glob_regex("[abc").is_err());
+    }
+
+    #[test]
+    fn icontains_is_ascii_case_insensitive() {
+        assert!(icontains("Hello WORLD", "o wor"));
+        assert!(!icontains("abc", "abcd"));
+    }
+
+    #[test]
+    fn path_matcher_boundaries() {
+        let m = PathMatcher { paths: vec!["/etc/cron.d".into()], patterns: vec![], plain_prefix: false };
+        assert!(m.matches("/etc/cron.d"));
+        assert!(m.matches("/etc/cron.d/x"));
+        assert!(!m.matches("/etc/cron.daily/x"));
+        let m = PathMatcher { paths: vec!["/etc/cron".into()], patterns: vec![], plain_prefix: true };
+        assert!(m.matches("/etc/cron.daily/x"));
+    }
+}
