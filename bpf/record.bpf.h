@@ -86,29 +86,40 @@ static __always_inline void rec__str(struct rg_scratch *sc, __u32 *off, struct r
 	*off = o + n - 1;
 }
 
-/* Appends the absolute path of (@dentry, @mnt). */
-static __always_inline void rec__path(struct rg_scratch *sc, __u32 *off, struct rg_str *s,
-				      struct dentry *dentry, struct vfsmount *mnt)
+/*
+ * Appends the absolute path of (@dentry, @mnt). With @filter, returns
+ * whether the path passes the [file] filter (filter.bpf.h), 1 when it
+ * cannot tell; process paths (exe, cwd) pass 0 and are never filtered.
+ */
+static __always_inline int rec__path(struct rg_scratch *sc, __u32 *off, struct rg_str *s,
+				     struct dentry *dentry, struct vfsmount *mnt, const int filter)
 {
 	struct rg_pathbuf *pb = pathbuf__get();
 	__u16 truncated;
 	__u32 start;
 
 	if (!pb || !dentry || !mnt)
-		return;
+		return 1;
 	start = path__walk(pb, dentry, mnt, &truncated) & (RG_PATH_HALF - 1);
 	rec__bytes(sc, off, s, &pb->buf[start], RG_PATH_HALF - start, truncated, RG_PATH_MAX, 0);
+	return filter ? filter__keep(pb, start, RG_PATH_HALF - start) : 1;
 }
 
 /*
  * Appends the user-supplied @name made absolute: as is when it starts with
  * '/', else joined to the directory of @dirfd (or the cwd for AT_FDCWD).
  * Called at sys_exit, when the kernel has already copied @name, so its page
- * is resident. Dots are left for userspace to normalize.
+ * is resident. Dots are left for userspace to normalize. Returns whether
+ * the path passes the [file] filter; 1 when it cannot tell.
+ *
+ * A global (non-inlined) function: the verifier checks it once on its own
+ * instead of once per call site, which keeps rename (two calls, each with
+ * a dentry walk and a filter scan) well inside the complexity limit.
  */
-static __always_inline void rec__user_path_at(struct rg_scratch *sc, __u32 *off,
-					       struct rg_str *s, long dirfd, const char *name)
+__noinline int rec__user_path_at(struct rg_scratch *sc, __u32 *off, struct rg_str *s, long dirfd,
+				 unsigned long uname)
 {
+	const char *name = (const char *)uname;
 	struct task_struct *task = (void *)bpf_get_current_task();
 	struct rg_pathbuf *pb = pathbuf__get();
 	struct dentry *dentry;
@@ -117,15 +128,15 @@ static __always_inline void rec__user_path_at(struct rg_scratch *sc, __u32 *off,
 	__u32 start;
 	long n;
 
-	if (!pb)
-		return;
+	if (!pb || !sc || !off || !s)
+		return 1;
 	n = bpf_probe_read_user_str(&pb->buf[RG_PATH_HALF + 1], RG_PATH_HALF - 1, name);
 	if (n <= 0)
-		return;
+		return 1;
 	if (pb->buf[RG_PATH_HALF + 1] == '/') {
 		rec__bytes(sc, off, s, &pb->buf[RG_PATH_HALF + 1], n - 1, n == RG_PATH_HALF - 1,
 			   RG_PATH_MAX, 0);
-		return;
+		return filter__keep(pb, RG_PATH_HALF + 1, n - 1);
 	}
 	if (dirfd == RG_AT_FDCWD) {
 		dentry = BPF_CORE_READ(task, fs, pwd.dentry);
@@ -134,7 +145,7 @@ static __always_inline void rec__user_path_at(struct rg_scratch *sc, __u32 *off,
 		struct file *f = task__fd_file(task, dirfd);
 
 		if (!f)
-			return;
+			return 1;
 		dentry = BPF_CORE_READ(f, f_path.dentry);
 		mnt = BPF_CORE_READ(f, f_path.mnt);
 	}
@@ -144,9 +155,10 @@ static __always_inline void rec__user_path_at(struct rg_scratch *sc, __u32 *off,
 		start = RG_PATH_HALF; /* the directory is "/" itself */
 	start &= 2 * RG_PATH_HALF - 1;
 	if (start > RG_PATH_HALF)
-		return;
+		return 1;
 	rec__bytes(sc, off, s, &pb->buf[start], RG_PATH_HALF - start + n,
 		   dir_truncated || n == RG_PATH_HALF - 1, RG_PATH_MAX, 0);
+	return filter__keep(pb, start, RG_PATH_HALF - start + n);
 }
 
 static __always_inline void rec__submit(struct rg_scratch *sc, __u32 size)

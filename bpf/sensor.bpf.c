@@ -22,6 +22,7 @@
 #include "maps.bpf.h"
 #include "task.bpf.h"
 #include "path.bpf.h"
+#include "filter.bpf.h"
 #include "record.bpf.h"
 #include "sock.bpf.h"
 
@@ -95,9 +96,9 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 		rec__bytes(sc, &off, &e->args, (void *)arg_start, arg_end - arg_start, 0,
 			   RG_ARGS_MAX, 1);
 	rec__path(sc, &off, &e->exe, BPF_CORE_READ(bprm, file, f_path.dentry),
-		  BPF_CORE_READ(bprm, file, f_path.mnt));
+		  BPF_CORE_READ(bprm, file, f_path.mnt), 0);
 	rec__path(sc, &off, &e->cwd, BPF_CORE_READ(p, fs, pwd.dentry),
-		  BPF_CORE_READ(p, fs, pwd.mnt));
+		  BPF_CORE_READ(p, fs, pwd.mnt), 0);
 	rec__submit(sc, off);
 	return 0;
 }
@@ -212,6 +213,13 @@ static __always_inline int sys__unstash(struct rg_stash *out)
 
 /* ---- files ------------------------------------------------------------ */
 
+/* A file event the [file] filter rules out: counted, never sent. */
+static __always_inline int file__filtered(void)
+{
+	counter__inc(RG_CNT_KERNEL_FILTERED);
+	return 0;
+}
+
 static __always_inline int file__open_exit(struct trace_event_raw_sys_exit *ctx)
 {
 	struct task_struct *task = current_task();
@@ -256,7 +264,9 @@ static __always_inline int file__open_exit(struct trace_event_raw_sys_exit *ctx)
 	}
 	}
 	/* The opened file itself: absolute, and exactly what was opened. */
-	rec__path(sc, &off, &e->path, BPF_CORE_READ(f, f_path.dentry), BPF_CORE_READ(f, f_path.mnt));
+	if (!rec__path(sc, &off, &e->path, BPF_CORE_READ(f, f_path.dentry),
+		       BPF_CORE_READ(f, f_path.mnt), 1))
+		return file__filtered();
 	rec__submit(sc, off);
 	return 0;
 }
@@ -310,7 +320,9 @@ static __always_inline int file__write_enter(struct trace_event_raw_sys_enter *c
 		}
 		e->bytes = total;
 	}
-	rec__path(sc, &off, &e->path, BPF_CORE_READ(f, f_path.dentry), BPF_CORE_READ(f, f_path.mnt));
+	if (!rec__path(sc, &off, &e->path, BPF_CORE_READ(f, f_path.dentry),
+		       BPF_CORE_READ(f, f_path.mnt), 1))
+		return file__filtered();
 	rec__submit(sc, off);
 	return 0;
 }
@@ -336,7 +348,8 @@ static __always_inline int file__rename_exit(struct trace_event_raw_sys_exit *ct
 	struct rg_file *e;
 	__u32 off = sizeof(*e);
 	long olddfd = RG_AT_FDCWD, newdfd = RG_AT_FDCWD;
-	const char *oldname, *newname;
+	unsigned long oldname, newname;
+	int keep;
 
 	if (!sys__unstash(&st) || ctx->ret != 0)
 		return 0;
@@ -344,21 +357,23 @@ static __always_inline int file__rename_exit(struct trace_event_raw_sys_exit *ct
 	if (!sc)
 		return 0;
 	if (st.syscall == RG_SYS_RENAME) {
-		oldname = (void *)st.args[0];
-		newname = (void *)st.args[1];
+		oldname = st.args[0];
+		newname = st.args[1];
 	} else {
 		olddfd = (int)st.args[0];
-		oldname = (void *)st.args[1];
+		oldname = st.args[1];
 		newdfd = (int)st.args[2];
-		newname = (void *)st.args[3];
+		newname = st.args[3];
 	}
 	rec__begin(sc, sizeof(*e), RG_KIND_FILE_RENAME, task);
 	e = (void *)sc->rec;
 	e->syscall = st.syscall;
 	if (st.syscall == RG_SYS_RENAMEAT2)
 		e->flags = st.args[4];
-	rec__user_path_at(sc, &off, &e->path, olddfd, oldname);
-	rec__user_path_at(sc, &off, &e->new_path, newdfd, newname);
+	keep = rec__user_path_at(sc, &off, &e->path, olddfd, oldname);
+	keep |= rec__user_path_at(sc, &off, &e->new_path, newdfd, newname);
+	if (!keep)
+		return file__filtered();
 	rec__submit(sc, off);
 	return 0;
 }
@@ -378,7 +393,7 @@ static __always_inline int file__unlink_exit(struct trace_event_raw_sys_exit *ct
 	struct rg_file *e;
 	__u32 off = sizeof(*e);
 	long dfd = RG_AT_FDCWD;
-	const char *name;
+	unsigned long name;
 	__u32 is_dir = 0;
 
 	if (!sys__unstash(&st) || ctx->ret != 0)
@@ -388,17 +403,18 @@ static __always_inline int file__unlink_exit(struct trace_event_raw_sys_exit *ct
 		return 0;
 	if (st.syscall == RG_SYS_UNLINKAT) {
 		dfd = (int)st.args[0];
-		name = (void *)st.args[1];
+		name = st.args[1];
 		is_dir = (st.args[2] & RG_AT_REMOVEDIR) != 0;
 	} else {
-		name = (void *)st.args[0];
+		name = st.args[0];
 		is_dir = st.syscall == RG_SYS_RMDIR;
 	}
 	rec__begin(sc, sizeof(*e), RG_KIND_FILE_UNLINK, task);
 	e = (void *)sc->rec;
 	e->syscall = st.syscall;
 	e->is_dir = is_dir;
-	rec__user_path_at(sc, &off, &e->path, dfd, name);
+	if (!rec__user_path_at(sc, &off, &e->path, dfd, name))
+		return file__filtered();
 	rec__submit(sc, off);
 	return 0;
 }

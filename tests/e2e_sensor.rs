@@ -412,3 +412,33 @@ fn attaches_when_tracefs_is_not_mounted() {
     sensor.wait_for("open after mounting tracefs", |v| is(v, "file_open") && v["path"] == p.as_str());
     assert!(std::path::Path::new("/sys/kernel/tracing/events").exists());
 }
+
+#[test]
+fn unwatched_paths_are_filtered_in_the_kernel_before_the_ring_buffer() {
+    let watched = TempDir::new("kf-watched");
+    let cfg = format!(
+        "[file]\nwatch_paths = [\"{}\"]\nwatch_patterns = []\nexclude_paths = []\n[output]\nhealth_interval_secs = 1\n",
+        watched.str()
+    );
+    let sensor = Sensor::start(&cfg);
+    let unwatched = format!("/var/tmp/rg-kf-unwatched-{}", std::process::id());
+    fs::write(&unwatched, b"x").expect("write unwatched");
+    for _ in 0..2000 {
+        drop(fs::File::open(&unwatched).expect("open unwatched"));
+    }
+    let target = watched.path("target");
+    fs::write(&target, b"x").expect("write watched");
+    for _ in 0..50 {
+        drop(fs::File::open(&target).expect("open watched"));
+    }
+    let _ = fs::remove_file(&unwatched);
+    let t = target.to_str().expect("utf-8").to_string();
+    let (status, records, stderr) = sensor.stop_with(libc::SIGTERM);
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    let opens = records.iter().filter(|v| is(v, "file_open") && v["path"] == t.as_str()).count();
+    assert_eq!(opens, 51, "the watched file's opens are all reported");
+    assert!(records.iter().all(|v| v["path"] != unwatched.as_str()), "unwatched path reported");
+    let health = records.last().expect("final health");
+    assert!(n(health, "kernel_filtered") >= 2001, "the kernel dropped the unwatched opens: {health}");
+    assert!(n(health, "filtered") < 100, "they never reached userspace: {health}");
+}

@@ -8,6 +8,7 @@ use libbpf_rs::skel::{OpenSkel, Skel, SkelBuilder};
 use libbpf_rs::{MapCore, OpenObject};
 use thiserror::Error;
 
+use super::filter::KernelFilter;
 use super::skel::{SensorSkel, SensorSkelBuilder};
 use crate::config::Config;
 use crate::host;
@@ -123,12 +124,21 @@ pub fn load<'obj>(cfg: &Config, storage: &'obj mut MaybeUninit<OpenObject>) -> R
         return Err(LoadError::NothingEnabled);
     }
 
+    let filter = KernelFilter::from_filter(&cfg.file.filter);
     if let Some(rodata) = open.maps.rodata_data.as_deref_mut() {
         rodata.rg_self_tgid = std::process::id();
+        rodata.rg_filter_paths = filter.enabled.into();
+        rodata.rg_filter_watch_all = filter.watch_all.into();
     }
     open.maps.events.set_max_entries(cfg.ebpf.ring_buffer_bytes).map_err(LoadError::Configure)?;
 
     let mut skel = open.load().map_err(LoadError::Load)?;
+    for (key, flags) in &filter.rules {
+        skel.maps
+            .path_rules
+            .update(&key.to_ne_bytes(), &[*flags], libbpf_rs::MapFlags::ANY)
+            .map_err(LoadError::Configure)?;
+    }
     skel.attach().map_err(LoadError::Attach)?;
     Ok(Loaded { skel, attached, warnings })
 }

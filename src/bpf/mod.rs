@@ -2,6 +2,7 @@
 //! decoder and the loader.
 
 pub mod abi;
+pub mod filter;
 pub mod loader;
 
 #[allow(clippy::all, non_camel_case_types, non_snake_case, dead_code, unused_imports)]

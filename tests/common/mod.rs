@@ -244,3 +244,30 @@ pub fn gettid() -> i64 {
     // SAFETY: gettid has no preconditions.
     unsafe { libc::syscall(libc::SYS_gettid) }
 }
+
+/// The directory of the default rule pack, absolute (the config file lives
+/// in a temp dir, so a relative `rule_dirs` would not find it).
+pub const RULES_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/config/rules");
+
+/// A config that loads the real default rule pack, with network events on,
+/// the default watch paths and a health record every second.
+pub fn rules_config() -> String {
+    format!(
+        r#"
+[agent]
+id = "e2e-host"
+
+[events]
+network = true
+
+[network]
+enabled = true
+
+[detection]
+rule_dirs = ["{RULES_DIR}"]
+
+[output]
+health_interval_secs = 1
+"#
+    )
+}

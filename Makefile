@@ -1,0 +1,125 @@
+# rand-guard build plumbing. Every target is phony; `make build` is the usual entry.
+
+# rustup installs cargo in ~/.cargo/bin, which a non-login shell may not have on PATH.
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := build
+
+CARGO       ?= cargo
+CARGO_FLAGS := --release --locked
+BIN         := target/release/rand-guard
+CONFIG      ?= config/rand-guard.toml
+
+# Static build: the explicit --target keeps RUSTFLAGS off build scripts and
+# proc-macros and puts its artifacts in target/$(TRIPLE)/, apart from the normal
+# build's, while the host-side ones (libbpf-cargo, build scripts) are shared.
+TRIPLE     ?= $(shell uname -m)-unknown-linux-gnu
+STATIC_BIN := target/$(TRIPLE)/release/rand-guard
+
+# `cargo test --test '*'` fails when there is no integration test at all, and
+# `--tests` would run the unit tests a second time.
+INTEGRATION_TESTS := $(wildcard tests/*.rs tests/*/main.rs)
+
+# Debian packages: normal build (clang compiles the BPF object, libbpf links
+# libelf/zlib, bpftool for `make vmlinux`) ...
+DEPS_BUILD  := clang llvm libelf-dev zlib1g-dev pkg-config make bpftool
+# ... and what the vendored elfutils/zlib/libbpf build of `make static` adds.
+DEPS_STATIC := autoconf automake autopoint gettext flex bison gawk libtool file
+
+# $(call apt_ensure,PKGS): apt-get install only the packages not installed yet.
+define apt_ensure
+missing=; \
+for p in $(1); do \
+  [ "$$(dpkg -s "$$p" 2>/dev/null | sed -n 's/^Status: //p')" = "install ok installed" ] || missing="$$missing $$p"; \
+done; \
+if [ -n "$$missing" ]; then \
+  echo "deps: installing$$missing"; \
+  sudo=; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+  log=$$(mktemp); \
+  if ! { $$sudo apt-get update -qq && \
+         $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+       } >"$$log" 2>&1; then cat "$$log" >&2; rm -f "$$log"; echo "deps: apt-get failed" >&2; exit 1; fi; \
+  rm -f "$$log"; \
+fi
+endef
+
+.PHONY: deps deps-static build run test static clean vmlinux fmt lint bench fuzz soak package
+
+# deps: install the missing Debian packages for the normal build; check cargo is there.
+deps:
+	@$(call apt_ensure,$(DEPS_BUILD))
+	@command -v $(CARGO) >/dev/null || { \
+	  echo "error: cargo not found. Install the Rust toolchain with rustup (https://rustup.rs)," >&2; \
+	  echo "       then add \$$HOME/.cargo/bin to PATH (or: . \$$HOME/.cargo/env)." >&2; \
+	  exit 1; }
+
+# deps-static: deps plus the autotools/flex/bison the vendored elfutils build needs.
+deps-static: deps
+	@$(call apt_ensure,$(DEPS_STATIC))
+
+# build: release binary at target/release/rand-guard.
+build: deps
+	$(CARGO) build $(CARGO_FLAGS)
+
+# run: start the sensor with the repo config (loading BPF needs root).
+run:
+	@if [ "$$(id -u)" -ne 0 ]; then \
+	  echo "error: rand-guard loads BPF programs and must run as root (try: sudo make run)" >&2; \
+	  exit 2; fi
+	@$(MAKE) --no-print-directory build
+	./$(BIN) run --config $(CONFIG)
+
+# test: unit tests (lib + bins), then integration tests (tests/) serially: they share
+# the kernel, and the privileged ones start the real sensor and need root.
+test: build
+	$(CARGO) test $(CARGO_FLAGS) --lib --bins
+ifneq ($(INTEGRATION_TESTS),)
+	$(CARGO) test $(CARGO_FLAGS) --test '*' -- --test-threads=1
+else
+	@echo "test: no integration tests under tests/ yet"
+endif
+
+# static: fully static binary (glibc crt-static, vendored libbpf/libelf/zlib) at dist/rand-guard.
+static: deps-static
+	RUSTFLAGS="-C target-feature=+crt-static" $(CARGO) build $(CARGO_FLAGS) \
+	  --features static --target $(TRIPLE)
+	mkdir -p dist
+	cp $(STATIC_BIN) dist/rand-guard
+	@kind=$$(file -b dist/rand-guard); case "$$kind" in *"static-pie linked"*|*"statically linked"*) ;; \
+	  *) echo "error: dist/rand-guard is not static: $$kind" >&2; exit 1;; esac
+	@libs=$$(ldd dist/rand-guard 2>&1 || true); case "$$libs" in *"not a dynamic executable"*|*"statically linked"*) ;; \
+	  *) echo "error: dist/rand-guard links shared libraries:" >&2; echo "$$libs" >&2; exit 1;; esac
+	@dist/rand-guard --help >/dev/null
+	@echo "static: dist/rand-guard ($$(du -h dist/rand-guard | cut -f1), $$(file -b dist/rand-guard | cut -d, -f1-4))"
+
+# clean: remove all build output (target/, static build included) and dist/.
+clean:
+	$(CARGO) clean
+	rm -rf dist
+
+# vmlinux: regenerate include/vmlinux.h from the running kernel's BTF, keeping the
+# header comment (its "Linux X.Y, arch" line is updated to this machine).
+vmlinux: deps
+	@test -r /sys/kernel/btf/vmlinux || { echo "error: /sys/kernel/btf/vmlinux missing (kernel without BTF)" >&2; exit 1; }
+	sed -e '/^#ifndef __VMLINUX_H__/,$$d' \
+	    -e "s/(Linux [^,)]*, [^)]*)/(Linux $$(uname -r | cut -d. -f1-2), $$(uname -m))/" \
+	    include/vmlinux.h > include/vmlinux.h.tmp
+	bpftool btf dump file /sys/kernel/btf/vmlinux format c >> include/vmlinux.h.tmp \
+	  || { rm -f include/vmlinux.h.tmp; exit 1; }
+	mv include/vmlinux.h.tmp include/vmlinux.h
+
+# fmt: format the Rust sources.
+fmt:
+	$(CARGO) fmt
+
+# lint: formatting check and clippy with warnings as errors (release, to reuse build-script output).
+lint: deps
+	$(CARGO) fmt --check
+	$(CARGO) clippy $(CARGO_FLAGS) --all-targets -- -D warnings
+
+# Placeholders, to be filled in.
+bench fuzz soak package:
+	@echo "make $@: not yet implemented" >&2
+	@exit 1

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * filter.bpf.h - in-kernel path filter: decides, before anything is copied
+ * to the ring buffer, whether a file event's path can be reported under
+ * [file] watch_paths / watch_patterns / exclude_paths.
+ *
+ * It is a conservative pre-filter: it may keep a path userspace then drops
+ * (userspace applies the exact filter), never the reverse. Userspace
+ * (src/bpf/filter.rs) fills `path_rules` with FNV-1a hashes of every watch
+ * and exclude directory, of literal file names, and of the extension of
+ * `*.ext` patterns; a path is scanned once, looking up the hash of each
+ * prefix that ends at a component boundary.
+ */
+#ifndef __RG_FILTER_BPF_H
+#define __RG_FILTER_BPF_H
+
+#define RG_F_WATCH 1
+#define RG_F_EXCLUDE 2
+#define RG_F_NAME 4
+#define RG_F_EXT 8
+
+#define RG_FNV_INIT 0xcbf29ce484222325ULL
+#define RG_FNV_PRIME 0x100000001b3ULL
+/* Keys of file names and extensions live apart from directory keys. */
+#define RG_SALT_NAME 0x9e3779b97f4a7c15ULL
+#define RG_SALT_EXT 0xc2b2ae3d27d4eb4fULL
+/* Longer paths are not scanned: kept, and left to userspace. */
+#define RG_SCAN_MAX 1024
+
+/* 0: send every path, userspace filters (a config the kernel cannot model). */
+const volatile __u8 rg_filter_paths = 0;
+/* No watch paths or patterns: every path not excluded is watched. */
+const volatile __u8 rg_filter_watch_all = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, __u8);
+} path_rules SEC(".maps");
+
+struct path_scan {
+	struct rg_pathbuf *pb;
+	__u32 start;
+	__u64 h; /* whole path so far */
+	__u64 hb; /* current component */
+	__u64 he; /* after the last '.' of the current component */
+	/*
+	 * The current component so far: 0 empty, 1 ".", 2 "..", 3 anything
+	 * else. A small state rather than counters, so the verifier's states
+	 * for the loop body converge.
+	 */
+	__u8 comp;
+	__u8 flags;
+	__u8 in_ext;
+	__u8 odd; /* "//", "/./", "/../": not normal, leave it to userspace */
+};
+
+/* An empty, "." or ".." component: the path is not in normal form. */
+static __always_inline int filter__odd_component(struct path_scan *s)
+{
+	return s->comp != 3;
+}
+
+static __always_inline __u8 filter__lookup(__u64 key)
+{
+	__u8 *f = bpf_map_lookup_elem(&path_rules, &key);
+
+	return f ? *f : 0;
+}
+
+static long filter__scan_step(__u32 i, void *arg)
+{
+	struct path_scan *s = arg;
+	struct rg_pathbuf *pb = s->pb;
+	__u8 c = pb->buf[(s->start + i) & (2 * RG_PATH_HALF - 1)];
+
+	if (c == '/') {
+		if (i > 0) {
+			s->odd |= filter__odd_component(s);
+			s->flags |= filter__lookup(s->h) & (RG_F_WATCH | RG_F_EXCLUDE);
+		}
+		s->hb = RG_FNV_INIT;
+		s->he = RG_FNV_INIT;
+		s->in_ext = 0;
+		s->comp = 0;
+	} else {
+		s->comp = (c == '.' && s->comp < 2) ? s->comp + 1 : 3;
+		s->hb = (s->hb ^ c) * RG_FNV_PRIME;
+		if (c == '.') {
+			s->he = RG_FNV_INIT;
+			s->in_ext = 1;
+		} else if (s->in_ext) {
+			s->he = (s->he ^ c) * RG_FNV_PRIME;
+		}
+	}
+	s->h = (s->h ^ c) * RG_FNV_PRIME;
+	return 0;
+}
+
+/* Whether the path at pb->buf[start .. start + len) may be reported. */
+static __always_inline int filter__keep(struct rg_pathbuf *pb, __u32 start, __u32 len)
+{
+	struct path_scan s = {
+		.pb = pb,
+		.start = start,
+		.h = RG_FNV_INIT,
+		.hb = RG_FNV_INIT,
+		.he = RG_FNV_INIT,
+	};
+
+	if (!rg_filter_paths || len > RG_SCAN_MAX)
+		return 1;
+	bpf_loop(len, filter__scan_step, &s, 0);
+	if (len > 1)
+		s.odd |= filter__odd_component(&s);
+	if (s.odd)
+		return 1;
+	s.flags |= filter__lookup(s.h) & (RG_F_WATCH | RG_F_EXCLUDE);
+	if (s.flags & RG_F_EXCLUDE)
+		return 0;
+	if (rg_filter_watch_all || (s.flags & RG_F_WATCH))
+		return 1;
+	if (filter__lookup(s.hb ^ RG_SALT_NAME) & RG_F_NAME)
+		return 1;
+	if (s.in_ext && (filter__lookup(s.he ^ RG_SALT_EXT) & RG_F_EXT))
+		return 1;
+	return 0;
+}
+
+#endif /* __RG_FILTER_BPF_H */

@@ -1,0 +1,890 @@
+//! Privileged end-to-end tests of the default rule pack (`config/rules/`):
+//! the real sensor loads the real pack, each test does the real
+//! malicious-looking activity on this host (harmlessly, restoring every file
+//! it touches, even on panic) and asserts the alert, that the alert follows
+//! its source record, and that a benign look-alike does NOT fire the rule.
+//! Run as root, serially: `cargo test --test e2e_rules -- --test-threads=1`.
+
+mod common;
+
+use std::fs;
+use std::io::Write;
+use std::net::TcpListener;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::time::Duration;
+
+use common::*;
+use serde_json::Value;
+
+/// How long a benign look-alike is given to (wrongly) raise its alert.
+const GRACE: Duration = Duration::from_millis(1500);
+
+const PYTHON: &str = "/usr/bin/python3";
+
+// ---------------------------------------------------------------- helpers
+
+fn my_pid() -> u32 {
+    std::process::id()
+}
+
+/// The rule's definition in the pack, from the TOML files themselves.
+fn rule_def(id: &str) -> toml::Table {
+    let mut files: Vec<PathBuf> = fs::read_dir(RULES_DIR)
+        .expect("rules dir")
+        .map(|e| e.expect("dir entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    for f in files {
+        let t: toml::Table = fs::read_to_string(&f).expect("read rule file").parse().expect("rule file is TOML");
+        if let Some(rules) = t.get("rules").and_then(|r| r.as_array()) {
+            for r in rules {
+                if r.get("id").and_then(|v| v.as_str()) == Some(id) {
+                    return r.as_table().expect("rule table").clone();
+                }
+            }
+        }
+    }
+    panic!("rule {id} not found in {RULES_DIR}")
+}
+
+fn is_alert(v: &Value, id: &str) -> bool {
+    is(v, "alert") && v["rule_id"] == id
+}
+
+/// Fields an alert copies from its source record (process context and
+/// matched fields): they must be equal in both.
+const COPIED: &[&str] = &[
+    "timestamp",
+    "host",
+    "pid",
+    "tid",
+    "ppid",
+    "uid",
+    "comm",
+    "exe",
+    "cmdline",
+    "parent_comm",
+    "filename",
+    "args",
+    "path",
+    "new_path",
+    "flags",
+    "access",
+    "remote_addr",
+    "remote_port",
+    "local_addr",
+    "local_port",
+    "family",
+    "stdin",
+    "stdout",
+];
+
+/// Waits for the alert of rule `id` matching `pred`, checks it against the
+/// rule's definition and that it comes right after its source record.
+/// Returns (alert, source record).
+fn expect_alert(sensor: &Sensor, id: &str, what: &str, pred: impl Fn(&Value) -> bool) -> (Value, Value) {
+    let alert = sensor.wait_for(&format!("{id} alert for {what}"), |v| is_alert(v, id) && pred(v));
+    let def = rule_def(id);
+
+    assert_eq!(s(&alert, "rule_type"), def["type"].as_str().expect("type"), "rule_type: {alert}");
+    assert_eq!(s(&alert, "severity"), def["severity"].as_str().expect("severity"), "severity: {alert}");
+    assert_eq!(s(&alert, "rule_name"), def["name"].as_str().expect("name"), "rule_name: {alert}");
+    assert_eq!(s(&alert, "description"), def["description"].as_str().expect("description"));
+    assert!(!s(&alert, "description").is_empty());
+    let risk = alert["risk_score"].as_f64().unwrap_or_else(|| panic!("risk_score is not a number: {alert}"));
+    assert!((0.0..=1.0).contains(&risk), "risk_score in 0..1: {alert}");
+    if let Some(r) = def.get("risk_score").and_then(|r| r.as_float()) {
+        assert!((risk - r).abs() < 1e-9, "risk_score {risk} != rule's {r}");
+    }
+    let tags: Vec<&str> = alert["tags"]
+        .as_array()
+        .unwrap_or_else(|| panic!("tags is not an array: {alert}"))
+        .iter()
+        .map(|t| t.as_str().expect("tag is a string"))
+        .collect();
+    assert!(!tags.is_empty(), "tags: {alert}");
+    assert!(tags.iter().all(|t| t.starts_with("attack.")), "every tag starts with attack.: {tags:?}");
+    let want: Vec<&str> = def["tags"].as_array().expect("tags").iter().map(|t| t.as_str().expect("tag")).collect();
+    assert_eq!(tags, want, "tags as in the rule");
+    let source_type = s(&alert, "source_event_type").to_string();
+    assert!(!source_type.is_empty() && source_type != "alert");
+    assert_eq!(s(&alert, "host"), "e2e-host");
+
+    // Records are written in order: the alert follows its source record
+    // (other alerts of the same record may sit in between).
+    let records = sensor.all(|_| true);
+    let idx = records.iter().position(|r| r == &alert).expect("the alert is among the records");
+    let source = records[..idx]
+        .iter()
+        .rev()
+        .find(|r| !is(r, "alert"))
+        .unwrap_or_else(|| panic!("no record before the alert {alert}"))
+        .clone();
+    assert_eq!(
+        s(&source, "event_type"),
+        source_type,
+        "the record right before the alert is its source:\n{source}\n{alert}"
+    );
+    assert_eq!(n(&source, "pid"), n(&alert, "pid"), "source pid:\n{source}\n{alert}");
+    for key in COPIED {
+        if !alert[*key].is_null() {
+            assert_eq!(source[*key], alert[*key], "field {key}: source\n{source}\nalert\n{alert}");
+        }
+    }
+    (alert, source)
+}
+
+/// The benign look-alike (already recorded) must not fire rule `id`.
+fn expect_no_alert(sensor: &Sensor, id: &str, what: &str, pred: impl Fn(&Value) -> bool) {
+    if let Some(a) = sensor.try_wait_for(GRACE, &|v| is_alert(v, id) && pred(v)) {
+        panic!("{id} fired on a benign look-alike ({what}):\n{a}");
+    }
+}
+
+fn pid_in(v: &Value, pids: &[u32]) -> bool {
+    v["pid"].as_u64().is_some_and(|p| pids.contains(&(p as u32)))
+}
+
+/// Runs a command to completion with no terminal and no pipes on stdio
+/// (so stdin/stdout classifications are predictable). Returns its pid.
+fn run_status(cmd: &mut Command) -> (u32, ExitStatus) {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn {cmd:?}: {e}"));
+    let pid = child.id();
+    let st = child.wait().expect("wait");
+    (pid, st)
+}
+
+fn run(cmd: &mut Command) -> u32 {
+    let (pid, st) = run_status(cmd);
+    assert!(st.success(), "{cmd:?} failed: {st}");
+    pid
+}
+
+fn sh(script: &str) -> u32 {
+    run(Command::new("/bin/sh").args(["-c", script]))
+}
+
+fn python(script: &str, args: &[&str]) -> u32 {
+    run(Command::new(PYTHON).arg("-c").arg(script).args(args))
+}
+
+fn exec_of(sensor: &Sensor, what: &str, pid: u32) -> Value {
+    sensor.wait_for(what, |v| is(v, "process_exec") && v["pid"] == pid)
+}
+
+fn open_of(sensor: &Sensor, what: &str, pid: u32, path: &str) -> Value {
+    sensor.wait_for(what, |v| is(v, "file_open") && v["pid"] == pid && v["path"] == path)
+}
+
+fn has_str(v: &Value, key: &str, want: &str) -> bool {
+    v[key].as_array().is_some_and(|a| a.iter().any(|x| x == want))
+}
+
+/// Copies of real programs under a name the rules look at (`nginx`,
+/// `insmod`, `dpkg`...), in a directory the sensor does not watch.
+struct Tools(PathBuf);
+
+impl Tools {
+    fn new() -> Tools {
+        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let p = PathBuf::from(format!("/run/rg-e2e-tools-{}-{n}", my_pid()));
+        fs::create_dir_all(&p).expect("create tools dir");
+        Tools(p)
+    }
+
+    fn tool(&self, name: &str, from: &str) -> PathBuf {
+        let p = self.0.join(name);
+        fs::copy(from, &p).unwrap_or_else(|e| panic!("copy {from}: {e}"));
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o755)).expect("chmod tool");
+        p
+    }
+}
+
+impl Drop for Tools {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Restores a real system file to its original bytes (or removes it when it
+/// did not exist), and removes the parent directories it had to create —
+/// on drop, so also when the test panics.
+struct Restore {
+    path: PathBuf,
+    original: Option<(Vec<u8>, u32)>,
+    created_dirs: Vec<PathBuf>,
+    armed: bool,
+}
+
+impl Restore {
+    fn new(path: impl AsRef<Path>) -> Restore {
+        Restore::with_dir_mode(path, 0o755)
+    }
+
+    fn with_dir_mode(path: impl AsRef<Path>, dir_mode: u32) -> Restore {
+        let path = path.as_ref().to_path_buf();
+        let original = fs::read(&path).ok().map(|b| {
+            let mode = fs::metadata(&path).expect("metadata").permissions().mode();
+            (b, mode)
+        });
+        let mut missing = Vec::new();
+        let mut d = path.parent();
+        while let Some(dir) = d {
+            if dir.exists() {
+                break;
+            }
+            missing.push(dir.to_path_buf());
+            d = dir.parent();
+        }
+        missing.reverse();
+        for dir in &missing {
+            fs::create_dir(dir).unwrap_or_else(|e| panic!("mkdir {}: {e}", dir.display()));
+            fs::set_permissions(dir, fs::Permissions::from_mode(dir_mode)).expect("chmod dir");
+        }
+        Restore { path, original, created_dirs: missing, armed: true }
+    }
+
+    fn str(&self) -> &str {
+        self.path.to_str().expect("utf-8 path")
+    }
+}
+
+impl Drop for Restore {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        match &self.original {
+            Some((bytes, mode)) => {
+                let _ = fs::write(&self.path, bytes);
+                let _ = fs::set_permissions(&self.path, fs::Permissions::from_mode(*mode));
+            }
+            None => {
+                let _ = fs::remove_file(&self.path);
+            }
+        }
+        for dir in self.created_dirs.iter().rev() {
+            let _ = fs::remove_dir(dir);
+        }
+    }
+}
+
+fn home() -> String {
+    let h = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
+    assert!(h == "/root" || h.starts_with("/home/"), "the rules know /root and /home/<user> only, HOME={h}");
+    h
+}
+
+/// A loopback listener on the first port of `ports` that is free.
+fn listen_on(ports: &[u16]) -> (TcpListener, u16) {
+    for &p in ports {
+        if let Ok(l) = TcpListener::bind(("127.0.0.1", p)) {
+            return (l, p);
+        }
+    }
+    panic!("none of the ports {ports:?} is free on 127.0.0.1")
+}
+
+const SUSPICIOUS_PORTS: &[u16] = &[4444, 4445, 1337, 31337, 5555, 6666, 6667, 6668, 6669, 12345, 54321, 9001, 1234];
+
+/// A loopback listener on a port the pack does not consider suspicious.
+fn listen_benign() -> (TcpListener, u16) {
+    loop {
+        let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let p = l.local_addr().expect("addr").port();
+        if !SUSPICIOUS_PORTS.contains(&p) {
+            return (l, p);
+        }
+    }
+}
+
+/// bash opening a TCP connection with its /dev/tcp redirection.
+fn bash_connect(port: u16) -> u32 {
+    sh(&format!("exec /usr/bin/bash -c 'exec 3<>/dev/tcp/127.0.0.1/{port}'"))
+}
+
+// ------------------------------------------------------ credential access
+
+#[test]
+fn cred_sensitive_read() {
+    let sensor = Sensor::start(&rules_config());
+    let pid = run(Command::new("/usr/bin/cat").arg("/etc/shadow"));
+    let (a, _) = expect_alert(&sensor, "RG-CRED-SENSITIVE-READ", "cat /etc/shadow", |v| v["pid"] == pid);
+    assert_eq!(s(&a, "source_event_type"), "file_open");
+    assert_eq!(s(&a, "path"), "/etc/shadow");
+    assert_eq!(s(&a, "access"), "read");
+    assert_eq!(s(&a, "comm"), "cat");
+
+    // benign: a known credential reader reads the shadow file; cat reads /etc/passwd
+    let tools = Tools::new();
+    let chkpwd = tools.tool("unix_chkpwd", "/usr/bin/cat");
+    let p1 = run(Command::new(&chkpwd).arg("/etc/shadow"));
+    let p2 = run(Command::new("/usr/bin/cat").arg("/etc/passwd"));
+    open_of(&sensor, "unix_chkpwd reading /etc/shadow", p1, "/etc/shadow");
+    open_of(&sensor, "cat reading /etc/passwd", p2, "/etc/passwd");
+    expect_no_alert(&sensor, "RG-CRED-SENSITIVE-READ", "unix_chkpwd /etc/shadow, cat /etc/passwd", |v| {
+        pid_in(v, &[p1, p2])
+    });
+}
+
+// ------------------------------------------------------- defense evasion
+
+#[test]
+fn evade_kmod_load() {
+    let sensor = Sensor::start(&rules_config());
+    // No module tools on this image, and loading a module is not harmless:
+    // a real exec of a program named insmod, failing on a missing module.
+    let tools = Tools::new();
+    let insmod = tools.tool("insmod", "/usr/bin/false");
+    let modprobe = tools.tool("modprobe", "/usr/bin/true");
+    let (pid, st) = run_status(Command::new(&insmod).arg("/nonexistent/rg-e2e.ko"));
+    assert!(!st.success());
+    let (a, _) = expect_alert(&sensor, "RG-EVADE-KMOD-LOAD", "insmod", |v| v["pid"] == pid);
+    assert_eq!(s(&a, "source_event_type"), "process_exec");
+    assert_eq!(s(&a, "comm"), "insmod");
+    assert!(has_str(&a, "args", "/nonexistent/rg-e2e.ko"), "args: {a}");
+    let pid2 = run(Command::new(&modprobe).args(["rg_e2e_dummy"]));
+    let (a, _) = expect_alert(&sensor, "RG-EVADE-KMOD-LOAD", "modprobe", |v| v["pid"] == pid2);
+    assert_eq!(s(&a, "comm"), "modprobe");
+
+    // benign: dry-run, removal, show-config
+    let mut pids = Vec::new();
+    for args in [&["-n", "rg_e2e_dummy"][..], &["-r", "rg_e2e_dummy"], &["--dry-run", "rg_e2e_dummy"], &["-c"]] {
+        let p = run(Command::new(&modprobe).args(args));
+        exec_of(&sensor, "benign modprobe", p);
+        pids.push(p);
+    }
+    expect_no_alert(&sensor, "RG-EVADE-KMOD-LOAD", "modprobe -n/-r/--dry-run/-c", |v| pid_in(v, &pids));
+}
+
+#[test]
+fn evade_history() {
+    let sensor = Sensor::start(&rules_config());
+    let dir = TempDir::new("history");
+    let hist = dir.path(".bash_history");
+    let hist_s = hist.to_str().expect("utf-8").to_string();
+    let create = |p: &Path| {
+        let mut f = fs::OpenOptions::new().write(true).create(true).truncate(false).open(p).expect("create history");
+        f.write_all(b"ls\nid\n").expect("write history");
+    };
+    create(&hist);
+    let rm = run(Command::new("/usr/bin/rm").arg(&hist));
+    let (a, _) = expect_alert(&sensor, "RG-EVADE-HISTORY", "rm .bash_history", |v| v["pid"] == rm);
+    assert_eq!(s(&a, "source_event_type"), "file_unlink");
+    assert_eq!(s(&a, "path"), hist_s);
+    create(&hist);
+    let trunc = sh(&format!(": > '{hist_s}'"));
+    let (a, _) = expect_alert(&sensor, "RG-EVADE-HISTORY", "truncate .bash_history", |v| v["pid"] == trunc);
+    assert_eq!(s(&a, "source_event_type"), "file_open");
+    assert_eq!(s(&a, "path"), hist_s);
+    assert!(has_str(&a, "flags", "O_TRUNC"), "flags: {a}");
+
+    // benign: history appended (bash with histappend) and read
+    let dir2 = TempDir::new("history-benign");
+    let hist2 = dir2.path(".bash_history");
+    let hist2_s = hist2.to_str().expect("utf-8").to_string();
+    create(&hist2);
+    let app = sh(&format!("echo 'uptime' >> '{hist2_s}'"));
+    let cat = run(Command::new("/usr/bin/cat").arg(&hist2));
+    let o = open_of(&sensor, "history append", app, &hist2_s);
+    assert!(has_str(&o, "flags", "O_APPEND"), "{o}");
+    open_of(&sensor, "history read", cat, &hist2_s);
+    expect_no_alert(&sensor, "RG-EVADE-HISTORY", "append to / read .bash_history", |v| v["path"] == hist2_s.as_str());
+}
+
+#[test]
+fn evade_timestomp() {
+    let sensor = Sensor::start(&rules_config());
+    let dir = TempDir::new("timestomp");
+    let f = dir.path("f");
+    fs::write(&f, b"x").expect("write");
+    let f_s = f.to_str().expect("utf-8");
+    let p = run(Command::new("/usr/bin/touch").args(["-d", "2001-01-01", f_s]));
+    let (a, _) = expect_alert(&sensor, "RG-EVADE-TIMESTOMP", "touch -d", |v| v["pid"] == p);
+    assert_eq!(s(&a, "source_event_type"), "process_exec");
+    assert!(has_str(&a, "args", "-d") && has_str(&a, "args", "2001-01-01"), "args: {a}");
+    let p2 = run(Command::new("/usr/bin/touch").args(["-r", "/etc/hostname", f_s]));
+    expect_alert(&sensor, "RG-EVADE-TIMESTOMP", "touch -r", |v| v["pid"] == p2);
+    assert!(fs::metadata(&f).expect("stat").modified().expect("mtime") < std::time::SystemTime::now());
+
+    // benign: plain touch, touch -c -m
+    let b1 = run(Command::new("/usr/bin/touch").arg(f_s));
+    let b2 = run(Command::new("/usr/bin/touch").args(["-c", "-m", f_s]));
+    exec_of(&sensor, "touch", b1);
+    exec_of(&sensor, "touch -c -m", b2);
+    expect_no_alert(&sensor, "RG-EVADE-TIMESTOMP", "touch without a time", |v| pid_in(v, &[b1, b2]));
+}
+
+// -------------------------------------------------------------- execution
+
+#[test]
+fn exec_web_shell() {
+    let sensor = Sensor::start(&rules_config());
+    let tools = Tools::new();
+    let nginx = tools.tool("nginx", "/bin/sh");
+    let web = run(Command::new(&nginx).args(["-c", "/bin/sh -c 'exit 0'; exit 0"]));
+    let (a, _) = expect_alert(&sensor, "RG-EXEC-WEB-SHELL", "nginx -> sh", |v| v["ppid"] == web);
+    assert_eq!(s(&a, "source_event_type"), "process_exec");
+    assert_eq!(s(&a, "comm"), "sh");
+    assert_eq!(s(&a, "parent_comm"), "nginx");
+    assert_eq!(s(&a, "filename"), "/bin/sh");
+
+    // benign: the web server runs a non-shell program; a shell runs a shell
+    let web2 = run(Command::new(&nginx).args(["-c", "/usr/bin/true; exit 0"]));
+    let shell = sh("/bin/sh -c 'exit 0'; exit 0");
+    sensor.wait_for("nginx -> true", |v| is(v, "process_exec") && v["ppid"] == web2 && v["comm"] == "true");
+    sensor.wait_for("sh -> sh", |v| is(v, "process_exec") && v["ppid"] == shell);
+    expect_no_alert(&sensor, "RG-EXEC-WEB-SHELL", "nginx -> true, sh -> sh", |v| {
+        v["ppid"] == web2 || v["ppid"] == shell
+    });
+}
+
+/// Connects to 127.0.0.1:`port` (or makes a unix socketpair when port is 0),
+/// puts the socket on stdin and stdout, and execs `prog`.
+const EXEC_ON_SOCKET: &str = r#"
+import os, socket, sys
+port, prog = int(sys.argv[1]), sys.argv[2]
+if port:
+    s = socket.create_connection(("127.0.0.1", port))
+else:
+    s, _peer = socket.socketpair()
+os.dup2(s.fileno(), 0)
+os.dup2(s.fileno(), 1)
+os.execv(prog, [os.path.basename(prog)] + sys.argv[3:])
+"#;
+
+#[test]
+fn exec_reverse_shell() {
+    let sensor = Sensor::start(&rules_config());
+    let (listener, port) = listen_benign();
+    let port_s = port.to_string();
+    let pid = python(EXEC_ON_SOCKET, &[&port_s, "/bin/sh", "-c", "exit 0"]);
+    let _conn = listener.accept().expect("accept");
+    let (a, _) = expect_alert(&sensor, "RG-EXEC-REVERSE-SHELL", "sh on a TCP socket", |v| v["pid"] == pid);
+    assert_eq!(s(&a, "source_event_type"), "process_exec");
+    assert_eq!(s(&a, "comm"), "sh");
+    assert_eq!(s(&a, "stdin"), "socket");
+    assert_eq!(s(&a, "stdout"), "socket");
+
+    // benign: a non-shell on a socket (inetd-style service); a shell on pipes
+    let b1 = python(EXEC_ON_SOCKET, &[&port_s, "/usr/bin/true"]);
+    let _conn2 = listener.accept().expect("accept");
+    let mut child = Command::new("/bin/sh")
+        .args(["-c", "exit 0"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("sh on pipes");
+    let b2 = child.id();
+    assert!(child.wait().expect("wait").success());
+    let e = exec_of(&sensor, "true on a socket", b1);
+    assert_eq!(s(&e, "stdin"), "socket");
+    let e = exec_of(&sensor, "sh on pipes", b2);
+    assert_eq!(s(&e, "stdin"), "pipe");
+    expect_no_alert(&sensor, "RG-EXEC-REVERSE-SHELL", "true on a socket, sh on pipes", |v| pid_in(v, &[b1, b2]));
+}
+
+const MEMFD_EXEC: &str = r#"
+import os, sys
+fd = os.memfd_create("rg-e2e-payload", 0)
+with open("/usr/bin/true", "rb") as f:
+    os.write(fd, f.read())
+os.execv("/proc/self/fd/%d" % fd, ["rg-e2e-fileless"])
+"#;
+
+/// The look-alike: exec through /proc/self/fd of a file that is on disk.
+const FD_EXEC: &str = r#"
+import os
+fd = os.open("/usr/bin/true", os.O_RDONLY)
+os.execv("/proc/self/fd/%d" % fd, ["rg-e2e-fd-exec"])
+"#;
+
+#[test]
+fn exec_fileless() {
+    let sensor = Sensor::start(&rules_config());
+    let pid = python(MEMFD_EXEC, &[]);
+    let (a, _) = expect_alert(&sensor, "RG-EXEC-FILELESS", "exec from memfd", |v| v["pid"] == pid);
+    assert_eq!(s(&a, "source_event_type"), "process_exec");
+    assert!(s(&a, "exe").starts_with("/memfd:rg-e2e-payload"), "exe: {a}");
+    assert!(s(&a, "filename").starts_with("/proc/self/fd/"), "filename: {a}");
+
+    // benign: fexecve-style exec of an on-disk file
+    let b = python(FD_EXEC, &[]);
+    let e = exec_of(&sensor, "exec via /proc/self/fd", b);
+    assert_eq!(s(&e, "exe"), fs::canonicalize("/usr/bin/true").expect("realpath").to_str().expect("utf-8"));
+    expect_no_alert(&sensor, "RG-EXEC-FILELESS", "exec of /usr/bin/true via /proc/self/fd", |v| v["pid"] == b);
+}
+
+// ---------------------------------------------------------------- network
+
+#[test]
+fn net_suspicious_port() {
+    let sensor = Sensor::start(&rules_config());
+    let (listener, port) = listen_on(SUSPICIOUS_PORTS);
+    let pid = bash_connect(port);
+    let _c = listener.accept().expect("accept");
+    let (a, _) = expect_alert(&sensor, "RG-NET-SUSPICIOUS-PORT", "connect to a backdoor port", |v| v["pid"] == pid);
+    assert_eq!(s(&a, "source_event_type"), "network_connect");
+    assert_eq!(n(&a, "remote_port"), port as i64);
+    assert_eq!(s(&a, "remote_addr"), "127.0.0.1");
+    assert_eq!(s(&a, "comm"), "bash");
+
+    // benign: the same connection to an ordinary port
+    let (l2, p2) = listen_benign();
+    let b = bash_connect(p2);
+    let _c2 = l2.accept().expect("accept");
+    sensor.wait_for("benign connect", |v| is(v, "network_connect") && v["pid"] == b && v["remote_port"] == p2);
+    expect_no_alert(&sensor, "RG-NET-SUSPICIOUS-PORT", "connect to an ordinary port", |v| v["pid"] == b);
+}
+
+// ------------------------------------------------------------ persistence
+
+#[test]
+fn persist_cron() {
+    let sensor = Sensor::start(&rules_config());
+    let job = Restore::new(format!("/etc/cron.d/rg-e2e-{}", my_pid()));
+    let pid = sh(&format!("echo '# rg-e2e test entry, no job' > {}", job.str()));
+    let (a, _) = expect_alert(&sensor, "RG-PERSIST-CRON", "cron.d file written", |v| v["pid"] == pid);
+    assert_eq!(s(&a, "source_event_type"), "file_open");
+    assert_eq!(s(&a, "path"), job.str());
+    assert_eq!(s(&a, "access"), "write");
+
+    // benign: reading a cron file; a package manager installing one
+    let existing = fs::read_dir("/etc/cron.d")
+        .expect("cron.d")
+        .map(|e| e.expect("entry").path())
+        .find(|p| p.is_file() && !p.to_string_lossy().contains("rg-e2e"))
+        .unwrap_or_else(|| job.path.clone());
+    let existing = existing.to_str().expect("utf-8").to_string();
+    let b1 = run(Command::new("/usr/bin/cat").arg(&existing));
+    let tools = Tools::new();
+    let dpkg = tools.tool("dpkg", "/bin/sh");
+    let pkg = Restore::new(format!("/etc/cron.d/rg-e2e-pkg-{}", my_pid()));
+    let b2 = run(Command::new(&dpkg).args(["-c", &format!("echo '# rg-e2e package entry' > {}", pkg.str())]));
+    open_of(&sensor, "cat a cron file", b1, &existing);
+    open_of(&sensor, "dpkg writing cron.d", b2, pkg.str());
+    expect_no_alert(&sensor, "RG-PERSIST-CRON", "cat cron file, dpkg installing one", |v| pid_in(v, &[b1, b2]));
+}
+
+const UNIT: &str = "[Unit]\nDescription=rg-e2e test unit (never enabled)\n\n[Service]\nExecStart=/bin/true\n";
+
+#[test]
+fn persist_systemd() {
+    let sensor = Sensor::start(&rules_config());
+    let system = Restore::new(format!("/etc/systemd/system/rg-e2e-{}.service", my_pid()));
+    let user = Restore::new(format!("{}/.config/systemd/user/rg-e2e-{}.timer", home(), my_pid()));
+    for unit in [&system, &user] {
+        let pid = sh(&format!("printf '{}' > {}", UNIT.replace('\n', "\\n"), unit.str()));
+        let (a, _) = expect_alert(&sensor, "RG-PERSIST-SYSTEMD", unit.str(), |v| v["pid"] == pid);
+        assert_eq!(s(&a, "source_event_type"), "file_open");
+        assert_eq!(s(&a, "path"), unit.str());
+    }
+
+    // benign: a unit file written outside unit dirs; an installed unit read
+    let dir = TempDir::new("systemd");
+    let stray = format!("{}/rg-e2e.service", dir.str());
+    let b1 = sh(&format!("printf '{}' > {stray}", UNIT.replace('\n', "\\n")));
+    let b2 = run(Command::new("/usr/bin/cat").arg(system.str()));
+    open_of(&sensor, "unit written in /tmp", b1, &stray);
+    open_of(&sensor, "unit read", b2, system.str());
+    expect_no_alert(&sensor, "RG-PERSIST-SYSTEMD", "unit in /tmp, unit read", |v| pid_in(v, &[b1, b2]));
+}
+
+#[test]
+fn persist_ssh_keys() {
+    let sensor = Sensor::start(&rules_config());
+    let keys = Restore::with_dir_mode(format!("{}/.ssh/authorized_keys", home()), 0o700);
+    let pid = sh(&format!("echo '# rg-e2e test comment, not a key' >> {}", keys.str()));
+    let (a, _) = expect_alert(&sensor, "RG-PERSIST-SSH-KEYS", "authorized_keys appended", |v| v["pid"] == pid);
+    assert_eq!(s(&a, "source_event_type"), "file_open");
+    assert_eq!(s(&a, "path"), keys.str());
+    assert!(has_str(&a, "flags", "O_APPEND"), "flags: {a}");
+
+    // benign: ssh recording a host in known_hosts; authorized_keys read
+    let known = Restore::new(format!("{}/.ssh/known_hosts", home()));
+    let b1 = sh(&format!("echo '# rg-e2e test comment' >> {}", known.str()));
+    let b2 = run(Command::new("/usr/bin/cat").arg(keys.str()));
+    open_of(&sensor, "known_hosts appended", b1, known.str());
+    open_of(&sensor, "authorized_keys read", b2, keys.str());
+    expect_no_alert(&sensor, "RG-PERSIST-SSH-KEYS", "known_hosts write, authorized_keys read", |v| {
+        pid_in(v, &[b1, b2])
+    });
+    drop(known);
+}
+
+#[test]
+fn persist_shell_rc() {
+    let sensor = Sensor::start(&rules_config());
+    let rc = Restore::new(format!("{}/.bashrc", home()));
+    let pid = sh(&format!("echo '# rg-e2e test line' >> {}", rc.str()));
+    let (a, _) = expect_alert(&sensor, "RG-PERSIST-SHELL-RC", "~/.bashrc appended", |v| v["pid"] == pid);
+    assert_eq!(s(&a, "source_event_type"), "file_open");
+    assert_eq!(s(&a, "path"), rc.str());
+    let profile_d = Restore::new(format!("/etc/profile.d/rg-e2e-{}.sh", my_pid()));
+    let pid = sh(&format!("echo '# rg-e2e test' > {}", profile_d.str()));
+    let (a, _) = expect_alert(&sensor, "RG-PERSIST-SHELL-RC", "/etc/profile.d file", |v| v["pid"] == pid);
+    assert_eq!(s(&a, "path"), profile_d.str());
+
+    // benign: ~/.bashrc read (every interactive shell); a .bashrc outside a home
+    let b1 = run(Command::new("/usr/bin/cat").arg(rc.str()));
+    let dir = TempDir::new("rc");
+    let stray = format!("{}/.bashrc", dir.str());
+    let b2 = sh(&format!("echo '# x' > {stray}"));
+    open_of(&sensor, "bashrc read", b1, rc.str());
+    open_of(&sensor, "stray .bashrc", b2, &stray);
+    expect_no_alert(&sensor, "RG-PERSIST-SHELL-RC", "bashrc read, .bashrc in /tmp", |v| pid_in(v, &[b1, b2]));
+}
+
+#[test]
+fn persist_ld_preload() {
+    let sensor = Sensor::start(&rules_config());
+    let preload = Restore::new("/etc/ld.so.preload");
+    // An empty file (or the original bytes): it preloads nothing.
+    let pid = if preload.original.is_some() { sh(": >> /etc/ld.so.preload") } else { sh(": > /etc/ld.so.preload") };
+    let (a, _) = expect_alert(&sensor, "RG-PERSIST-LD-PRELOAD", "ld.so.preload written", |v| v["pid"] == pid);
+    assert_eq!(s(&a, "source_event_type"), "file_open");
+    assert_eq!(s(&a, "path"), "/etc/ld.so.preload");
+    assert_ne!(s(&a, "access"), "read");
+
+    // benign: the dynamic loader of every program reads it
+    let b = run(&mut Command::new("/usr/bin/true"));
+    let o = open_of(&sensor, "ld.so reading ld.so.preload", b, "/etc/ld.so.preload");
+    assert_eq!(s(&o, "access"), "read");
+    expect_no_alert(&sensor, "RG-PERSIST-LD-PRELOAD", "ld.so reading it", |v| v["pid"] == b);
+}
+
+/// Removes the test account (or, failing that, restores the account files).
+struct Account {
+    name: String,
+    backups: Vec<Restore>,
+}
+
+impl Drop for Account {
+    fn drop(&mut self) {
+        let ok = Command::new("/usr/sbin/userdel")
+            .arg(&self.name)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success() || s.code() == Some(6));
+        let _ = fs::remove_file(format!("/var/mail/{}", self.name));
+        if ok {
+            for b in &mut self.backups {
+                b.armed = false; // userdel undid useradd: leave the files as they are
+            }
+        }
+    }
+}
+
+#[test]
+fn persist_account() {
+    let sensor = Sensor::start(&rules_config());
+    let name = format!("rg-e2e-{}", my_pid());
+    let files = ["/etc/passwd", "/etc/shadow", "/etc/group", "/etc/gshadow"];
+    let (pid, account) = if Path::new("/usr/sbin/useradd").exists() && Path::new("/usr/sbin/userdel").exists() {
+        let account = Account { name: name.clone(), backups: files.iter().map(Restore::new).collect() };
+        let pid = run(Command::new("/usr/sbin/useradd").args(["-M", "-s", "/usr/sbin/nologin", &name]));
+        (pid, account)
+    } else {
+        let account = Account { name: name.clone(), backups: files.iter().map(Restore::new).collect() };
+        let pid = sh(&format!("echo '{name}:x:64999:64999::/nonexistent:/usr/sbin/nologin' >> /etc/passwd"));
+        (pid, account)
+    };
+    let (a, _) = expect_alert(&sensor, "RG-PERSIST-ACCOUNT", "useradd", |v| v["pid"] == pid);
+    let target = if a["new_path"].is_string() { s(&a, "new_path") } else { s(&a, "path") };
+    assert!(files.contains(&target), "an account file: {a}");
+    assert!(["file_open", "file_write", "file_rename"].contains(&s(&a, "source_event_type")));
+    assert!(fs::read_to_string("/etc/passwd").expect("passwd").contains(&format!("{name}:")));
+
+    // benign: account lookups read the files
+    let b1 = run(Command::new("/usr/bin/cat").arg("/etc/passwd"));
+    let b2 = run(Command::new("/usr/bin/cat").arg("/etc/group"));
+    open_of(&sensor, "cat /etc/passwd", b1, "/etc/passwd");
+    open_of(&sensor, "cat /etc/group", b2, "/etc/group");
+    expect_no_alert(&sensor, "RG-PERSIST-ACCOUNT", "reading passwd/group", |v| pid_in(v, &[b1, b2]));
+    drop(account);
+    assert!(!fs::read_to_string("/etc/passwd").expect("passwd").contains(&format!("{name}:")), "account removed");
+}
+
+// ------------------------------------------------------------- privilege
+
+#[test]
+fn priv_sudoers() {
+    let sensor = Sensor::start(&rules_config());
+    let sudoers = Restore::new("/etc/sudoers");
+    let pid = sh("echo '# rg-e2e test comment' >> /etc/sudoers");
+    let (a, _) = expect_alert(&sensor, "RG-PRIV-SUDOERS", "sudoers appended", |v| v["pid"] == pid);
+    assert_eq!(s(&a, "source_event_type"), "file_open");
+    assert_eq!(s(&a, "path"), "/etc/sudoers");
+    let drop_in = Restore::new(format!("/etc/sudoers.d/rg-e2e-{}", my_pid()));
+    let pid = sh(&format!("echo '# rg-e2e' > {}", drop_in.str()));
+    let (a, _) = expect_alert(&sensor, "RG-PRIV-SUDOERS", "sudoers.d file", |v| v["pid"] == pid);
+    assert_eq!(s(&a, "path"), drop_in.str());
+
+    // benign: the policy read; a package manager installing a drop-in
+    let b1 = run(Command::new("/usr/bin/cat").arg("/etc/sudoers"));
+    let tools = Tools::new();
+    let dpkg = tools.tool("dpkg", "/bin/sh");
+    let pkg = Restore::new(format!("/etc/sudoers.d/rg-e2e-pkg-{}", my_pid()));
+    let b2 = run(Command::new(&dpkg).args(["-c", &format!("echo '# rg-e2e package' > {}", pkg.str())]));
+    open_of(&sensor, "sudoers read", b1, "/etc/sudoers");
+    open_of(&sensor, "dpkg drop-in", b2, pkg.str());
+    expect_no_alert(&sensor, "RG-PRIV-SUDOERS", "sudoers read, dpkg drop-in", |v| pid_in(v, &[b1, b2]));
+    drop(pkg);
+    drop(drop_in);
+    drop(sudoers);
+}
+
+#[test]
+fn priv_setuid() {
+    let sensor = Sensor::start(&rules_config());
+    let dir = TempDir::new("setuid");
+    let f = dir.path("bin");
+    fs::copy("/usr/bin/true", &f).expect("copy");
+    let f_s = f.to_str().expect("utf-8");
+    for mode in ["u+s", "4755", "g+s", "u+x,g+s"] {
+        let pid = run(Command::new("/usr/bin/chmod").args([mode, f_s]));
+        let (a, _) = expect_alert(&sensor, "RG-PRIV-SETUID", &format!("chmod {mode}"), |v| v["pid"] == pid);
+        assert_eq!(s(&a, "source_event_type"), "process_exec");
+        assert!(has_str(&a, "args", mode), "args: {a}");
+        fs::set_permissions(&f, fs::Permissions::from_mode(0o755)).expect("reset mode");
+    }
+    assert_eq!(fs::metadata(&f).expect("stat").permissions().mode() & 0o7777, 0o755);
+
+    // benign: ordinary modes, and removing the setuid/setgid bits
+    let mut pids = Vec::new();
+    for mode in ["755", "0755", "u+x", "u-s", "ug-s", "a-s"] {
+        let p = run(Command::new("/usr/bin/chmod").args([mode, f_s]));
+        exec_of(&sensor, &format!("chmod {mode}"), p);
+        pids.push(p);
+    }
+    expect_no_alert(&sensor, "RG-PRIV-SETUID", "chmod 755/u+x/u-s", |v| pid_in(v, &pids));
+}
+
+// ------------------------------------------------------------- sequences
+
+#[test]
+fn seq_web_shell_connect() {
+    let sensor = Sensor::start(&rules_config());
+    let (listener, port) = listen_benign();
+    let tools = Tools::new();
+    let nginx = tools.tool("nginx", "/bin/sh");
+    let script = format!("/usr/bin/bash -c 'exec 3<>/dev/tcp/127.0.0.1/{port}'; exit 0");
+    let web = run(Command::new(&nginx).args(["-c", &script]));
+    let _c = listener.accept().expect("accept");
+    let (a, _) = expect_alert(&sensor, "RG-SEQ-WEB-SHELL-CONNECT", "nginx -> bash -> connect", |v| {
+        v["ppid"] == web && v["remote_port"] == port
+    });
+    assert_eq!(s(&a, "source_event_type"), "network_connect");
+    assert_eq!(s(&a, "remote_addr"), "127.0.0.1");
+    assert_eq!(s(&a, "comm"), "bash");
+    let seq = a["sequence"].as_array().unwrap_or_else(|| panic!("sequence: {a}"));
+    assert!(seq.iter().any(|st| st.as_str().is_some_and(|st| st.contains("process_exec"))), "{a}");
+
+    // benign: the web server itself connects out (a reverse proxy) — no shell
+    let proxy = tools.tool("nginx-proxy", "/usr/bin/bash");
+    let nginx2 = tools.0.join("nginx");
+    fs::remove_file(&nginx2).expect("rm");
+    fs::rename(&proxy, &nginx2).expect("rename");
+    let (l2, p2) = listen_benign();
+    let b = run(Command::new(&nginx2).args(["-c", &format!("exec 3<>/dev/tcp/127.0.0.1/{p2}")]));
+    let _c2 = l2.accept().expect("accept");
+    let c = sensor.wait_for("nginx connect", |v| is(v, "network_connect") && v["pid"] == b && v["remote_port"] == p2);
+    assert_eq!(s(&c, "comm"), "nginx");
+    expect_no_alert(&sensor, "RG-SEQ-WEB-SHELL-CONNECT", "nginx connecting itself", |v| v["pid"] == b);
+}
+
+#[test]
+fn seq_drop_exec() {
+    let sensor = Sensor::start(&rules_config());
+    let dir = TempDir::new("drop");
+    let x = dir.path("x");
+    fs::copy("/usr/bin/true", &x).expect("drop");
+    fs::set_permissions(&x, fs::Permissions::from_mode(0o755)).expect("chmod +x");
+    let x_s = x.to_str().expect("utf-8").to_string();
+    let pid = run(&mut Command::new(&x));
+    let (a, _) = expect_alert(&sensor, "RG-SEQ-DROP-EXEC", "dropped binary run", |v| v["pid"] == pid);
+    assert_eq!(s(&a, "source_event_type"), "process_exec");
+    assert_eq!(s(&a, "exe"), x_s);
+    assert_eq!(s(&a, "filename"), x_s);
+    let seq = a["sequence"].as_array().unwrap_or_else(|| panic!("sequence: {a}"));
+    assert!(seq.iter().any(|st| st.as_str().is_some_and(|st| st.contains(&x_s))), "{a}");
+
+    // benign: a file written in /tmp and only read, never executed
+    let data = dir.path("data");
+    let data_s = data.to_str().expect("utf-8").to_string();
+    let w = sh(&format!("echo hello > {data_s}"));
+    let r = run(Command::new("/usr/bin/cat").arg(&data));
+    open_of(&sensor, "data written", w, &data_s);
+    open_of(&sensor, "data read", r, &data_s);
+    expect_no_alert(&sensor, "RG-SEQ-DROP-EXEC", "file written in /tmp, never executed", |v| {
+        pid_in(v, &[w, r]) || v["exe"] == data_s.as_str() || v["path"] == data_s.as_str()
+    });
+}
+
+/// `echo <base64 of "echo hi"> | base64 -d | sh`, with the decoder exec'd
+/// first (`first_decoder`) or the shell exec'd first.
+fn decode_pipeline(first_decoder: bool) -> u32 {
+    if first_decoder {
+        sh("echo ZWNobyBoaQ== | base64 -d | (sleep 0.3; exec sh); exit 0")
+    } else {
+        sh("echo ZWNobyBoaQ== | (sleep 0.3; exec base64 -d) | sh; exit 0")
+    }
+}
+
+fn decoder_exec(sensor: &Sensor, outer: u32) -> Value {
+    sensor.wait_for("base64 -d", |v| is(v, "process_exec") && v["ppid"] == outer && v["comm"] == "base64")
+}
+
+#[test]
+fn seq_decode_to_shell() {
+    let sensor = Sensor::start(&rules_config());
+    let outer = decode_pipeline(true);
+    let (a, _) = expect_alert(&sensor, "RG-SEQ-DECODE-TO-SHELL", "base64 -d | sh", |v| v["ppid"] == outer);
+    assert_eq!(s(&a, "source_event_type"), "process_exec");
+    assert_eq!(s(&a, "comm"), "sh");
+    assert_eq!(s(&a, "stdin"), "pipe");
+    let dec = decoder_exec(&sensor, outer);
+    assert_eq!(s(&dec, "stdout"), "pipe");
+    let seq = a["sequence"].as_array().unwrap_or_else(|| panic!("sequence: {a}"));
+    assert!(seq.iter().any(|st| st.as_str().is_some_and(|st| st.contains(&format!("pid={}", n(&dec, "pid"))))), "{a}");
+
+    // benign: decoded to a pager, not to a shell
+    let b = sh("echo ZWNobyBoaQ== | base64 -d | cat; exit 0");
+    decoder_exec(&sensor, b);
+    sensor.wait_for("cat", |v| is(v, "process_exec") && v["ppid"] == b && v["comm"] == "cat");
+    expect_no_alert(&sensor, "RG-SEQ-DECODE-TO-SHELL", "base64 -d | cat", |v| v["ppid"] == b);
+}
+
+#[test]
+fn seq_decode_to_shell_r() {
+    let sensor = Sensor::start(&rules_config());
+    let outer = decode_pipeline(false);
+    let (a, _) = expect_alert(&sensor, "RG-SEQ-DECODE-TO-SHELL-R", "sh first, then base64 -d", |v| v["ppid"] == outer);
+    assert_eq!(s(&a, "source_event_type"), "process_exec");
+    assert_eq!(s(&a, "comm"), "base64");
+    assert_eq!(s(&a, "stdout"), "pipe");
+    assert!(has_str(&a, "args", "-d"), "{a}");
+    let shell = sensor.wait_for("sh", |v| is(v, "process_exec") && v["ppid"] == outer && v["comm"] == "sh");
+    assert_eq!(s(&shell, "stdin"), "pipe");
+    let seq = a["sequence"].as_array().unwrap_or_else(|| panic!("sequence: {a}"));
+    assert!(
+        seq.iter().any(|st| st.as_str().is_some_and(|st| st.contains(&format!("pid={}", n(&shell, "pid"))))),
+        "{a}"
+    );
+
+    // benign: a shell reading a pipe, then a decode to a file
+    let dir = TempDir::new("decode");
+    let b = sh(&format!("echo 'echo hi' | sh; echo ZWNobyBoaQ== | base64 -d > {}/out; exit 0", dir.str()));
+    decoder_exec(&sensor, b);
+    expect_no_alert(&sensor, "RG-SEQ-DECODE-TO-SHELL-R", "sh reading a pipe, base64 -d to a file", |v| v["ppid"] == b);
+}
