@@ -37,18 +37,29 @@ static long path__walk_step(__u32 i, void *arg)
 	const unsigned char *name;
 	__u32 len, off = w->off;
 
+	int last = 0;
+
 	if (dentry == mnt_root || dentry == parent) {
 		struct mount *mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
 
-		if (dentry != mnt_root || mnt_parent == mnt) {
+		if (dentry != mnt_root) {
+			/*
+			 * Its own parent yet no mount's root: a pseudo file (a
+			 * memfd, an anonymous inode). Like d_path(), keep its
+			 * name: "/memfd:payload".
+			 */
+			w->truncated = 0;
+			last = 1;
+		} else if (mnt_parent == mnt) {
 			w->truncated = 0; /* reached the root */
 			return 1;
+		} else {
+			/* root of a mounted fs: continue from its mount point */
+			w->dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+			w->mnt = mnt_parent;
+			w->vfsmnt = __builtin_preserve_access_index(&mnt_parent->mnt);
+			return 0;
 		}
-		/* root of a mounted fs: continue from its mount point */
-		w->dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
-		w->mnt = mnt_parent;
-		w->vfsmnt = __builtin_preserve_access_index(&mnt_parent->mnt);
-		return 0;
 	}
 	len = BPF_CORE_READ(dentry, d_name.len);
 	name = BPF_CORE_READ(dentry, d_name.name);
@@ -60,7 +71,7 @@ static long path__walk_step(__u32 i, void *arg)
 	w->pb->buf[off & (RG_PATH_HALF - 1)] = '/';
 	w->off = off;
 	w->dentry = parent;
-	return 0;
+	return last;
 }
 
 /*

@@ -80,8 +80,17 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	/* what stdin/stdout/stderr are: a shell reading a socket is a reverse shell */
 	for (int i = 0; i < 3; i++) {
 		struct file *f = task__fd_file(p, i);
+		struct sock *sk;
+		__u16 family;
 
 		e->stdio_mode[i] = f ? file__ifmt(f) : 0;
+		sk = file__sock(f);
+		if (!sk)
+			continue;
+		/* a network socket, not a unix one (systemd hands services the journal's) */
+		family = BPF_CORE_READ(sk, __sk_common.skc_family);
+		if (family == RG_AF_INET || family == RG_AF_INET6)
+			e->stdio_inet |= 1 << i;
 	}
 	rec__str(sc, &off, &e->filename, BPF_CORE_READ(bprm, filename), RG_PATH_MAX, 0);
 	/*

@@ -121,7 +121,7 @@ struct rg_exec {
 	__u32 syscall; /* RG_SYS_EXECVE or RG_SYS_EXECVEAT */
 	__s32 dirfd; /* execveat's dirfd, else -100 (AT_FDCWD) */
 	__u16 stdio_mode[3]; /* S_IFMT of fds 0, 1, 2 after exec; 0 = closed */
-	__u16 _pad;
+	__u16 stdio_inet; /* bit i: fd i is an AF_INET/AF_INET6 socket */
 	struct rg_str filename; /* as passed (bprm->filename), cap RG_PATH_MAX */
 	struct rg_str args; /* argv, NUL-separated, cap RG_ARGS_MAX */
 	struct rg_str exe; /* resolved executable path, cap RG_PATH_MAX */

@@ -176,8 +176,10 @@ fn python(script: &str, args: &[&str]) -> u32 {
     run(Command::new(PYTHON).arg("-c").arg(script).args(args))
 }
 
-fn exec_of(sensor: &Sensor, what: &str, pid: u32) -> Value {
-    sensor.wait_for(what, |v| is(v, "process_exec") && v["pid"] == pid)
+/// The exec record of process `pid` running `comm` (a python3 that execs
+/// keeps its pid: its own exec comes first).
+fn exec_of(sensor: &Sensor, what: &str, pid: u32, comm: &str) -> Value {
+    sensor.wait_for(what, |v| is(v, "process_exec") && v["pid"] == pid && v["comm"] == comm)
 }
 
 fn open_of(sensor: &Sensor, what: &str, pid: u32, path: &str) -> Value {
@@ -360,7 +362,7 @@ fn evade_kmod_load() {
     let mut pids = Vec::new();
     for args in [&["-n", "rg_e2e_dummy"][..], &["-r", "rg_e2e_dummy"], &["--dry-run", "rg_e2e_dummy"], &["-c"]] {
         let p = run(Command::new(&modprobe).args(args));
-        exec_of(&sensor, "benign modprobe", p);
+        exec_of(&sensor, "benign modprobe", p, "modprobe");
         pids.push(p);
     }
     expect_no_alert(&sensor, "RG-EVADE-KMOD-LOAD", "modprobe -n/-r/--dry-run/-c", |v| pid_in(v, &pids));
@@ -419,8 +421,8 @@ fn evade_timestomp() {
     // benign: plain touch, touch -c -m
     let b1 = run(Command::new("/usr/bin/touch").arg(f_s));
     let b2 = run(Command::new("/usr/bin/touch").args(["-c", "-m", f_s]));
-    exec_of(&sensor, "touch", b1);
-    exec_of(&sensor, "touch -c -m", b2);
+    exec_of(&sensor, "touch", b1, "touch");
+    exec_of(&sensor, "touch -c -m", b2, "touch");
     expect_no_alert(&sensor, "RG-EVADE-TIMESTOMP", "touch without a time", |v| pid_in(v, &[b1, b2]));
 }
 
@@ -486,9 +488,9 @@ fn exec_reverse_shell() {
         .expect("sh on pipes");
     let b2 = child.id();
     assert!(child.wait().expect("wait").success());
-    let e = exec_of(&sensor, "true on a socket", b1);
+    let e = exec_of(&sensor, "true on a socket", b1, "true");
     assert_eq!(s(&e, "stdin"), "socket");
-    let e = exec_of(&sensor, "sh on pipes", b2);
+    let e = exec_of(&sensor, "sh on pipes", b2, "sh");
     assert_eq!(s(&e, "stdin"), "pipe");
     expect_no_alert(&sensor, "RG-EXEC-REVERSE-SHELL", "true on a socket, sh on pipes", |v| pid_in(v, &[b1, b2]));
 }
@@ -512,6 +514,15 @@ os.execv("/proc/self/fd/%d" % fd, ["rg-e2e-fd-exec"])
 fn exec_fileless() {
     let sensor = Sensor::start(&rules_config());
     let pid = python(MEMFD_EXEC, &[]);
+    // The exec record must name the image as the kernel does
+    // (/proc/<pid>/exe: "/memfd:rg-e2e-payload (deleted)").
+    let e = sensor
+        .wait_for("exec from memfd", |v| is(v, "process_exec") && v["pid"] == pid && v["args"][0] == "rg-e2e-fileless");
+    assert!(
+        e["exe"].as_str().is_some_and(|x| x.starts_with("/memfd:rg-e2e-payload")),
+        "SENSOR BUG: exe of a memfd exec should be /memfd:rg-e2e-payload (deleted), got {}",
+        e["exe"]
+    );
     let (a, _) = expect_alert(&sensor, "RG-EXEC-FILELESS", "exec from memfd", |v| v["pid"] == pid);
     assert_eq!(s(&a, "source_event_type"), "process_exec");
     assert!(s(&a, "exe").starts_with("/memfd:rg-e2e-payload"), "exe: {a}");
@@ -519,7 +530,9 @@ fn exec_fileless() {
 
     // benign: fexecve-style exec of an on-disk file
     let b = python(FD_EXEC, &[]);
-    let e = exec_of(&sensor, "exec via /proc/self/fd", b);
+    let e = sensor.wait_for("exec via /proc/self/fd", |v| {
+        is(v, "process_exec") && v["pid"] == b && v["args"][0] == "rg-e2e-fd-exec"
+    });
     assert_eq!(s(&e, "exe"), fs::canonicalize("/usr/bin/true").expect("realpath").to_str().expect("utf-8"));
     expect_no_alert(&sensor, "RG-EXEC-FILELESS", "exec of /usr/bin/true via /proc/self/fd", |v| v["pid"] == b);
 }
@@ -764,7 +777,7 @@ fn priv_setuid() {
     let mut pids = Vec::new();
     for mode in ["755", "0755", "u+x", "u-s", "ug-s", "a-s"] {
         let p = run(Command::new("/usr/bin/chmod").args([mode, f_s]));
-        exec_of(&sensor, &format!("chmod {mode}"), p);
+        exec_of(&sensor, &format!("chmod {mode}"), p, "chmod");
         pids.push(p);
     }
     expect_no_alert(&sensor, "RG-PRIV-SETUID", "chmod 755/u+x/u-s", |v| pid_in(v, &pids));

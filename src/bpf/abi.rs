@@ -242,6 +242,7 @@ pub mod build {
             syscall: 1,
             dirfd: -100,
             stdio_mode: [0o020000, 0o010000, 0o140000],
+            stdio_inet: 0b100,
             ..Default::default()
         };
         let mut b = RecordBuilder::new(&e);
@@ -276,6 +277,34 @@ pub mod build {
 
     pub fn fork(child: rg_task, ktime: u64, parent_pid: u32) -> Vec<u8> {
         let e = rg_fork { hdr: header(KIND_FORK, ktime), task: child, parent_pid, parent_tid: parent_pid };
+        RecordBuilder::new(&e).finish()
+    }
+
+    /// A network record: `remote` is an IPv4 or IPv6 address in network order.
+    pub fn net(
+        kind: u16,
+        task: rg_task,
+        ktime: u64,
+        family: u16,
+        remote: &[u8],
+        remote_port: u16,
+        local_port: u16,
+    ) -> Vec<u8> {
+        let mut e = rg_net {
+            hdr: header(kind, ktime),
+            task,
+            fd: 3,
+            syscall: 50,
+            family,
+            protocol: 6,
+            sock_type: 1,
+            local_port,
+            remote_port,
+            ..Default::default()
+        };
+        let n = remote.len().min(16);
+        e.remote_addr[..n].copy_from_slice(&remote[..n]);
+        e.local_addr[..n].copy_from_slice(&remote[..n]);
         RecordBuilder::new(&e).finish()
     }
 

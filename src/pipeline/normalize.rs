@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use crate::bpf::abi::{self, rg_task, DecodeError, RawEvent, Text};
 use crate::config::PathFilter;
-use crate::process::{procfs, ProcessTable};
+use crate::process::{procfs, ProcessInfo, ProcessTable};
 use crate::record::time::BootClock;
 use crate::record::{Body, Exec, Exit, File, FileOp, Fork, Net, NetKind, Ptrace, Record, SharedStr};
 
@@ -76,7 +76,7 @@ impl Normalizer {
                     cwd_truncated: cwd.truncated,
                     exe_truncated: exe.truncated,
                     syscall: if is_at { "execveat" } else { "execve" },
-                    stdio: e.stdio_mode.map(file_type),
+                    stdio: [0, 1, 2].map(|i| stdio_type(e.stdio_mode[i], e.stdio_inet & (1 << i) != 0)),
                 });
                 let mut r = self.record(&e.task, ktime, body);
                 r.exe = exe_path;
@@ -189,13 +189,24 @@ impl Normalizer {
     }
 
     /// The table's entry, or /proc's for a process it never saw (one that
-    /// started between the /proc scan and the attach, or was evicted).
-    fn lookup(&mut self, pid: u32) -> Option<&crate::process::ProcessInfo> {
+    /// started between the /proc scan and the attach, or was evicted). A
+    /// process /proc no longer has gets an entry without exe or cmdline, so
+    /// its later records cost no more /proc reads.
+    fn lookup(&mut self, pid: u32) -> Option<&ProcessInfo> {
         if pid == 0 {
             return None;
         }
         if self.table.get(pid).is_none() {
-            let info = procfs::read_process(&self.proc_root, pid)?;
+            let info = procfs::read_process(&self.proc_root, pid).unwrap_or(ProcessInfo {
+                pid,
+                ppid: 0,
+                uid: 0,
+                comm: String::new(),
+                exe: None,
+                cmdline: None,
+                start_ns: None,
+                exited: false,
+            });
             self.table.insert(info);
         }
         self.table.get(pid)
@@ -271,10 +282,14 @@ pub fn normalize_path(p: &str) -> String {
     out
 }
 
-fn file_type(mode: u16) -> &'static str {
+/// What an stdio fd is: "socket" only for a network (IPv4/IPv6) socket;
+/// unix and other local sockets (systemd gives services the journal's) are
+/// "local_socket".
+fn stdio_type(mode: u16, inet: bool) -> &'static str {
     match u32::from(mode) & 0o170000 {
         0 => "none",
-        0o140000 => "socket",
+        0o140000 if inet => "socket",
+        0o140000 => "local_socket",
         0o010000 => "pipe",
         0o020000 => "char",
         0o100000 => "file",

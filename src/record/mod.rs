@@ -145,8 +145,9 @@ pub struct Exec {
     pub exe_truncated: bool,
     /// The syscall that exec'd: "execve" or "execveat".
     pub syscall: &'static str,
-    /// What fds 0, 1 and 2 are after exec: "file", "pipe", "socket",
-    /// "tty" (character device), "dir", "block", "fifo"... or "none".
+    /// What fds 0, 1 and 2 are after exec: "file", "pipe", "socket" (a
+    /// network socket), "local_socket" (unix and other local sockets),
+    /// "char" (a tty or /dev/null), "dir", "block", "link" or "none".
     pub stdio: [&'static str; 3],
 }
 

@@ -230,6 +230,8 @@ fn intern(s: &str) -> &'static str {
         "file",
         "pipe",
         "socket",
+        "local_socket",
+        "link",
         "tty",
         "dir",
         "block",
