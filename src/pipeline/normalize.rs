@@ -14,6 +14,7 @@ use crate::record::{Body, Exec, Exit, File, FileOp, Fork, Net, NetKind, Ptrace, 
 
 /// What normalization decided about one raw event.
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)] // returned by value once per event, never stored
 pub enum Outcome {
     Record(Record),
     /// The config says not to report it.
@@ -258,7 +259,8 @@ pub fn normalize_path(p: &str) -> String {
     if !p.starts_with('/') {
         return p.to_string();
     }
-    if !p.contains("//") && !p.contains("/.") && !(p.len() > 1 && p.ends_with('/')) {
+    let already_normal = !(p.contains("//") || p.contains("/.") || (p.len() > 1 && p.ends_with('/')));
+    if already_normal {
         return p.to_string();
     }
     let mut parts: Vec<&str> = Vec::new();

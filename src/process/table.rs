@@ -20,7 +20,11 @@
 //! order of the events' `ktime_ns` (records from different CPUs may arrive
 //! slightly out of order; the difference does not matter for eviction).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+// FxHash: pids are small integers the kernel hands out, not attacker-chosen
+// strings, and SipHash showed up in profiles of the per-record lookup.
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
 
 /// Immutable shared text: the same exe/cmdline is shared by a parent and
@@ -97,7 +101,7 @@ impl ProcessTable {
         ProcessTable {
             capacity,
             exited_limit: (capacity / 2).max(1),
-            entries: HashMap::with_capacity(initial),
+            entries: HashMap::with_capacity_and_hasher(initial, Default::default()),
             live_order: VecDeque::with_capacity(initial),
             exited_order: VecDeque::with_capacity(initial.min(1024)),
             exited_count: 0,

@@ -1,7 +1,8 @@
 //! The original engine's list matchers (`process_names`, `paths`, `ports`,
 //! ...) and built-in detections, lowered to the same `Cond` tree.
 
-use std::collections::HashSet;
+// FxHash: rule-defined sets of short strings; lookups are per record.
+use rustc_hash::FxHashSet as HashSet;
 
 use super::eval::{glob_regex, Cond, PathMatcher, Pattern, Test};
 use super::fields::{Field, TypeMask};

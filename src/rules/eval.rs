@@ -1,7 +1,8 @@
 //! The compiled condition tree and its evaluation: no allocation, every
 //! regex/glob compiled and every set hashed at load time.
 
-use std::collections::HashSet;
+// FxHash: rule-defined sets of short strings; lookups are per record.
+use rustc_hash::FxHashSet as HashSet;
 
 use regex::Regex;
 

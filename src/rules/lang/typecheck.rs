@@ -1,7 +1,7 @@
 //! Resolves names (fields, lists, macros, `$` bindings), checks operand
 //! types, and lowers the AST to the evaluable `Cond` tree.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use super::parser::{Ast, Item, Lit, ParseError, Rhs};
 use crate::record::EventType;
@@ -139,7 +139,7 @@ impl<'a> Checker<'a> {
             let lits = self.set_items(items)?;
             return match ty {
                 FieldType::Str | FieldType::StrList => {
-                    let mut set = HashSet::new();
+                    let mut set = rustc_hash::FxHashSet::default();
                     for l in lits {
                         match l {
                             Lit::Str(s) => {
