@@ -119,7 +119,12 @@ lint: deps
 	$(CARGO) fmt --check
 	$(CARGO) clippy $(CARGO_FLAGS) --all-targets -- -D warnings
 
+# bench: overhead on the shared workloads (bench/overhead.sh), the unwatched-open case
+# and the userspace replay benchmark, as one table (root; see docs/performance.md).
+bench: build
+	bash bench/run.sh
+
 # Placeholders, to be filled in.
-bench fuzz soak package:
+fuzz soak package:
 	@echo "make $@: not yet implemented" >&2
 	@exit 1
