@@ -13,15 +13,20 @@ static __always_inline struct rg_scratch *rec__scratch(void)
 	return bpf_map_lookup_elem(&scratch, &zero);
 }
 
-/* Zeroes the fixed part and fills the header and the acting task. */
-static __always_inline void rec__begin(struct rg_scratch *sc, __u32 fixed, __u16 kind,
+/*
+ * Zeroes the fixed part (@fixed is a sizeof, a constant once inlined) and
+ * fills the header and the acting task. Text already appended after the
+ * fixed part is left alone, so a handler can resolve and filter its path
+ * first and only then pay for the rest of the record.
+ */
+static __always_inline void rec__begin(struct rg_scratch *sc, const __u32 fixed, __u16 kind,
 				       struct task_struct *task)
 {
 	struct rg_header *h = (void *)sc->rec;
 
 	if (fixed > 256)
 		return;
-	__builtin_memset(sc->rec, 0, 256);
+	__builtin_memset(sc->rec, 0, fixed);
 	h->kind = kind;
 	h->abi_version = RG_ABI_VERSION;
 	h->ktime_ns = bpf_ktime_get_boot_ns();
@@ -161,14 +166,24 @@ __noinline int rec__user_path_at(struct rg_scratch *sc, __u32 *off, struct rg_st
 	return filter__keep(pb, start, RG_PATH_HALF - start + n);
 }
 
+/*
+ * Wake the poller only once rg_wakeup_bytes are waiting: a wakeup per record costs
+ * the traced task an irq_work and the poller a syscall. The poller's short
+ * poll timeout (src/pipeline/poller.rs) bounds the latency of a trickle.
+ */
+const volatile __u64 rg_wakeup_bytes = 64 * 1024; /* min(64 KiB, ring / 4), set by the loader */
+
 static __always_inline void rec__submit(struct rg_scratch *sc, __u32 size)
 {
 	struct rg_header *h = (void *)sc->rec;
+	__u64 flags = BPF_RB_NO_WAKEUP;
 
 	if (size > RG_RECORD_MAX)
 		size = RG_RECORD_MAX;
 	h->size = size;
-	if (bpf_ringbuf_output(&events, sc->rec, size, 0))
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= rg_wakeup_bytes)
+		flags = BPF_RB_FORCE_WAKEUP;
+	if (bpf_ringbuf_output(&events, sc->rec, size, flags))
 		counter__inc(RG_CNT_RINGBUF_DROPS);
 }
 

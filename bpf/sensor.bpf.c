@@ -232,6 +232,7 @@ static __always_inline int file__filtered(void)
 static __always_inline int file__open_exit(struct trace_event_raw_sys_exit *ctx)
 {
 	struct task_struct *task = current_task();
+	struct rg_str path = {};
 	struct rg_scratch *sc;
 	struct rg_stash st;
 	struct rg_file *e;
@@ -245,8 +246,13 @@ static __always_inline int file__open_exit(struct trace_event_raw_sys_exit *ctx)
 	sc = rec__scratch();
 	if (!f || !sc)
 		return 0;
+	/* The opened file itself: absolute, and exactly what was opened. */
+	if (!rec__path(sc, &off, &path, BPF_CORE_READ(f, f_path.dentry),
+		       BPF_CORE_READ(f, f_path.mnt), 1))
+		return file__filtered();
 	rec__begin(sc, sizeof(*e), RG_KIND_FILE_OPEN, task);
 	e = (void *)sc->rec;
+	e->path = path;
 	e->ret = ret;
 	e->fd = ret;
 	e->syscall = st.syscall;
@@ -272,10 +278,6 @@ static __always_inline int file__open_exit(struct trace_event_raw_sys_exit *ctx)
 		break;
 	}
 	}
-	/* The opened file itself: absolute, and exactly what was opened. */
-	if (!rec__path(sc, &off, &e->path, BPF_CORE_READ(f, f_path.dentry),
-		       BPF_CORE_READ(f, f_path.mnt), 1))
-		return file__filtered();
 	rec__submit(sc, off);
 	return 0;
 }
@@ -292,11 +294,13 @@ RG_EXIT(openat2, file__open_exit)
 static __always_inline int file__write_enter(struct trace_event_raw_sys_enter *ctx, __u32 syscall)
 {
 	struct task_struct *task;
+	struct rg_str path = {};
 	struct rg_scratch *sc;
 	struct rg_file *e;
 	struct file *f;
 	long fd = ctx->args[0];
 	__u32 off = sizeof(*e);
+	__u64 bytes;
 
 	if (is_self())
 		return 0;
@@ -308,30 +312,31 @@ static __always_inline int file__write_enter(struct trace_event_raw_sys_enter *c
 	sc = rec__scratch();
 	if (!sc)
 		return 0;
-	rec__begin(sc, sizeof(*e), RG_KIND_FILE_WRITE, task);
-	e = (void *)sc->rec;
-	e->fd = fd;
-	e->syscall = syscall;
+	if (!rec__path(sc, &off, &path, BPF_CORE_READ(f, f_path.dentry),
+		       BPF_CORE_READ(f, f_path.mnt), 1))
+		return file__filtered();
 	if (syscall == RG_SYS_WRITE || syscall == RG_SYS_PWRITE64) {
-		e->bytes = ctx->args[2];
+		bytes = ctx->args[2];
 	} else {
 		/* vectored: sum the first 8 iovecs (the count is bounded for the verifier) */
 		struct iovec *iov = (void *)ctx->args[1];
 		long cnt = ctx->args[2];
-		__u64 total = 0;
 		int i;
 
+		bytes = 0;
 		for (i = 0; i < 8 && i < cnt; i++) {
 			__u64 l = 0;
 
 			bpf_probe_read_user(&l, sizeof(l), &iov[i].iov_len);
-			total += l;
+			bytes += l;
 		}
-		e->bytes = total;
 	}
-	if (!rec__path(sc, &off, &e->path, BPF_CORE_READ(f, f_path.dentry),
-		       BPF_CORE_READ(f, f_path.mnt), 1))
-		return file__filtered();
+	rec__begin(sc, sizeof(*e), RG_KIND_FILE_WRITE, task);
+	e = (void *)sc->rec;
+	e->path = path;
+	e->fd = fd;
+	e->syscall = syscall;
+	e->bytes = bytes;
 	rec__submit(sc, off);
 	return 0;
 }
@@ -358,6 +363,7 @@ static __always_inline int file__rename_exit(struct trace_event_raw_sys_exit *ct
 	__u32 off = sizeof(*e);
 	long olddfd = RG_AT_FDCWD, newdfd = RG_AT_FDCWD;
 	unsigned long oldname, newname;
+	struct rg_str path = {}, new_path = {};
 	int keep;
 
 	if (!sys__unstash(&st) || ctx->ret != 0)
@@ -374,15 +380,17 @@ static __always_inline int file__rename_exit(struct trace_event_raw_sys_exit *ct
 		newdfd = (int)st.args[2];
 		newname = st.args[3];
 	}
+	keep = rec__user_path_at(sc, &off, &path, olddfd, oldname);
+	keep |= rec__user_path_at(sc, &off, &new_path, newdfd, newname);
+	if (!keep)
+		return file__filtered();
 	rec__begin(sc, sizeof(*e), RG_KIND_FILE_RENAME, task);
 	e = (void *)sc->rec;
+	e->path = path;
+	e->new_path = new_path;
 	e->syscall = st.syscall;
 	if (st.syscall == RG_SYS_RENAMEAT2)
 		e->flags = st.args[4];
-	keep = rec__user_path_at(sc, &off, &e->path, olddfd, oldname);
-	keep |= rec__user_path_at(sc, &off, &e->new_path, newdfd, newname);
-	if (!keep)
-		return file__filtered();
 	rec__submit(sc, off);
 	return 0;
 }
@@ -403,6 +411,7 @@ static __always_inline int file__unlink_exit(struct trace_event_raw_sys_exit *ct
 	__u32 off = sizeof(*e);
 	long dfd = RG_AT_FDCWD;
 	unsigned long name;
+	struct rg_str path = {};
 	__u32 is_dir = 0;
 
 	if (!sys__unstash(&st) || ctx->ret != 0)
@@ -418,12 +427,13 @@ static __always_inline int file__unlink_exit(struct trace_event_raw_sys_exit *ct
 		name = st.args[0];
 		is_dir = st.syscall == RG_SYS_RMDIR;
 	}
+	if (!rec__user_path_at(sc, &off, &path, dfd, name))
+		return file__filtered();
 	rec__begin(sc, sizeof(*e), RG_KIND_FILE_UNLINK, task);
 	e = (void *)sc->rec;
+	e->path = path;
 	e->syscall = st.syscall;
 	e->is_dir = is_dir;
-	if (!rec__user_path_at(sc, &off, &e->path, dfd, name))
-		return file__filtered();
 	rec__submit(sc, off);
 	return 0;
 }

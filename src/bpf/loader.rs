@@ -129,6 +129,7 @@ pub fn load<'obj>(cfg: &Config, storage: &'obj mut MaybeUninit<OpenObject>) -> R
         rodata.rg_self_tgid = std::process::id();
         rodata.rg_filter_paths = filter.enabled.into();
         rodata.rg_filter_watch_all = filter.watch_all.into();
+        rodata.rg_wakeup_bytes = (u64::from(cfg.ebpf.ring_buffer_bytes) / 4).min(64 * 1024);
     }
     open.maps.events.set_max_entries(cfg.ebpf.ring_buffer_bytes).map_err(LoadError::Configure)?;
 
