@@ -13,6 +13,9 @@ use crate::record::time::BootClock;
 use crate::record::{Body, Exec, Exit, File, FileOp, Fork, Net, NetKind, Ptrace, Record, SharedStr};
 
 /// What normalization decided about one raw event.
+// Not boxed: almost every outcome is a Record, moved straight into the
+// batch; a box would cost one allocation per event.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Outcome {
     Record(Record),
@@ -46,6 +49,11 @@ impl Normalizer {
     pub fn with_proc_root(mut self, root: PathBuf) -> Normalizer {
         self.proc_root = root;
         self
+    }
+
+    /// Replaces the file-watch settings (SIGHUP reload).
+    pub fn set_paths(&mut self, paths: PathFilter) {
+        self.select.paths = paths;
     }
 
     pub fn normalize(&mut self, raw: &[u8]) -> Outcome {
@@ -247,7 +255,7 @@ pub fn normalize_path(p: &str) -> String {
     if !p.starts_with('/') {
         return p.to_string();
     }
-    if !p.contains("//") && !p.contains("/.") && !(p.len() > 1 && p.ends_with('/')) {
+    if !(p.contains("//") || p.contains("/.") || (p.len() > 1 && p.ends_with('/'))) {
         return p.to_string();
     }
     let mut parts: Vec<&str> = Vec::new();
