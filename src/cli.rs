@@ -21,9 +21,17 @@ pub enum Command {
         /// Config file (default: /etc/rand-guard/rand-guard.toml if present, else built-in defaults).
         #[arg(long, short)]
         config: Option<PathBuf>,
+        /// Accept config and rule files writable by group/others or not owned by root (StrictModes off).
+        #[arg(long)]
+        allow_insecure_config: bool,
     },
     /// Validate a config file and the rules it loads, then exit (0 = valid, 2 = invalid).
-    CheckConfig { path: PathBuf },
+    CheckConfig {
+        path: PathBuf,
+        /// Accept config and rule files writable by group/others or not owned by root (StrictModes off).
+        #[arg(long)]
+        allow_insecure_config: bool,
+    },
     /// Inspect and test detection rules (no root needed).
     Rules {
         #[command(subcommand)]

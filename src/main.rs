@@ -7,23 +7,32 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use rand_guard::cli::{Cli, Command, RulesCommand, DEFAULT_CONFIG};
+use rand_guard::config::permissions::Policy;
 use rand_guard::config::Config;
 use rand_guard::rules::RuleSet;
-use rand_guard::sensor;
+use rand_guard::{reload, sensor};
 
 fn fail(msg: impl std::fmt::Display, code: u8) -> ExitCode {
     eprintln!("rand-guard: {msg}");
     ExitCode::from(code)
 }
 
-/// The config to use: the given file, else the installed one, else defaults.
-fn load_config(path: Option<&Path>) -> Result<Config, ExitCode> {
-    let path = match path {
+/// The config file to use: the given one, else the installed one if any.
+fn config_path(path: Option<&Path>) -> Option<PathBuf> {
+    match path {
         Some(p) => Some(p.to_path_buf()),
         None => Some(PathBuf::from(DEFAULT_CONFIG)).filter(|p| p.exists()),
-    };
-    let cfg = match path {
-        Some(p) => Config::load(&p).map_err(|e| fail(e, 2))?,
+    }
+}
+
+/// The config to use: the given file, else the installed one, else
+/// defaults; `policy` (StrictModes) is checked on the file first.
+fn load_config(path: Option<&Path>, policy: &Policy) -> Result<Config, ExitCode> {
+    let cfg = match config_path(path) {
+        Some(p) => {
+            policy.check_config_file(&p).map_err(|e| fail(e, 2))?;
+            Config::load(&p).map_err(|e| fail(e, 2))?
+        }
         None => Config::default_config(),
     };
     for w in &cfg.warnings {
@@ -32,32 +41,35 @@ fn load_config(path: Option<&Path>) -> Result<Config, ExitCode> {
     Ok(cfg)
 }
 
-fn load_rules(cfg: &Config, extra: &[PathBuf]) -> Result<RuleSet, ExitCode> {
-    RuleSet::load(&cfg.text, &cfg.path, extra).map_err(|e| fail(e, 2))
+fn load_rules(cfg: &Config, extra: &[PathBuf], policy: &Policy) -> Result<RuleSet, ExitCode> {
+    RuleSet::load_checked(&cfg.text, &cfg.path, extra, policy).map_err(|e| fail(e, 2))
 }
 
 fn real_main() -> Result<(), ExitCode> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Run { config } => {
-            let cfg = load_config(config.as_deref())?;
-            let rules = load_rules(&cfg, &[])?;
-            sensor::run(&cfg, rules).map_err(|e| fail(&e, e.exit_code() as u8))
+        Command::Run { config, allow_insecure_config } => {
+            let policy = Policy::for_this_process(allow_insecure_config);
+            let cfg = load_config(config.as_deref(), &policy)?;
+            let rules = load_rules(&cfg, &[], &policy)?;
+            let source = reload::Source { config: config_path(config.as_deref()), policy };
+            sensor::run(&cfg, rules, source).map_err(|e| fail(&e, e.exit_code() as u8))
         }
-        Command::CheckConfig { path } => {
-            let cfg = load_config(Some(&path))?;
-            let rules = load_rules(&cfg, &[])?;
+        Command::CheckConfig { path, allow_insecure_config } => {
+            let policy = Policy::for_this_process(allow_insecure_config);
+            let cfg = load_config(Some(&path), &policy)?;
+            let rules = load_rules(&cfg, &[], &policy)?;
             println!("{}: ok ({} rules)", path.display(), rules.rules().count());
             Ok(())
         }
         Command::Rules { command: RulesCommand::List { config, rules } } => {
-            let cfg = load_config(config.as_deref())?;
-            let set = load_rules(&cfg, &rules)?;
+            let cfg = load_config(config.as_deref(), &Policy::off())?;
+            let set = load_rules(&cfg, &rules, &Policy::off())?;
             rand_guard::rules::print_list(&set, &mut std::io::stdout()).map_err(|e| fail(e, 1))
         }
         Command::Rules { command: RulesCommand::Test { events, config, rules } } => {
-            let cfg = load_config(config.as_deref())?;
-            let set = load_rules(&cfg, &rules)?;
+            let cfg = load_config(config.as_deref(), &Policy::off())?;
+            let set = load_rules(&cfg, &rules, &Policy::off())?;
             let summary = rand_guard::rules::test_events(set, &events, &mut std::io::stdout())
                 .map_err(|e| fail(&e, e.exit_code() as u8))?;
             eprintln!("rand-guard: {summary}");

@@ -26,6 +26,7 @@ use crate::pipeline::{self, detect, poller, RateLimit, StageError};
 use crate::process::{procfs, ProcessTable};
 use crate::record::time::BootClock;
 use crate::record::SharedStr;
+use crate::reload;
 use crate::rules::{Engine, RuleSet};
 use crate::signals::{Signal, Signals};
 
@@ -41,6 +42,8 @@ pub enum RunError {
     Map(libbpf_rs::Error),
     #[error("{stage}: {err}")]
     Stage { stage: &'static str, err: StageError },
+    #[error(transparent)]
+    Privileges(#[from] crate::privileges::PrivilegeError),
     #[error("the {0} thread panicked")]
     Panicked(&'static str),
 }
@@ -68,7 +71,7 @@ fn open_sink(cfg: &Config) -> Result<Box<dyn Write + Send>, RunError> {
     }
 }
 
-pub fn run(cfg: &Config, rules: RuleSet) -> Result<(), RunError> {
+pub fn run(cfg: &Config, rules: RuleSet, source: reload::Source) -> Result<(), RunError> {
     let started = Instant::now();
     let signals = Signals::block().map_err(RunError::Signals)?;
     let sink = open_sink(cfg)?;
@@ -80,11 +83,14 @@ pub fn run(cfg: &Config, rules: RuleSet) -> Result<(), RunError> {
     }
     let ring = MapHandle::try_from(&loaded.skel.maps.events).map_err(RunError::Map)?;
     let counters_map = MapHandle::try_from(&loaded.skel.maps.counters).map_err(RunError::Map)?;
+    let (mut ctl, stage_ctl) =
+        reload::Control::new(source, cfg, MapHandle::try_from(&loaded.skel.maps.path_rules).ok());
     let mut skel = loaded.skel;
 
     // Seed after attaching: a process born since is seen by its fork event.
     let mut table = ProcessTable::new(cfg.performance.max_process_cache_entries);
     let seeded = procfs::seed(&mut table, Path::new("/proc"), std::process::id());
+    crate::privileges::drop_unneeded().map_err(RunError::Privileges)?;
     let clock = BootClock::measure();
     let host: SharedStr = Arc::from(cfg.agent.id.as_str());
     let select = Selection {
@@ -137,10 +143,15 @@ pub fn run(cfg: &Config, rules: RuleSet) -> Result<(), RunError> {
                         RateLimit::new(cfg.performance.max_events_per_second),
                         counters,
                         dwf,
+                        stage_ctl.paths,
                     )
                 }),
             ),
-            ("detect", spawn("rg-detect").spawn_scoped(s, move || detect::run(rec_rx, det_tx, engine, counters, dwf))),
+            (
+                "detect",
+                spawn("rg-detect")
+                    .spawn_scoped(s, move || detect::run(rec_rx, det_tx, engine, counters, dwf, stage_ctl.engine)),
+            ),
             (
                 "output",
                 spawn("rg-output").spawn_scoped(s, move || {
@@ -171,9 +182,7 @@ pub fn run(cfg: &Config, rules: RuleSet) -> Result<(), RunError> {
         while !stop.load(Ordering::Relaxed) && !handles.iter().any(|(_, h)| h.is_finished()) {
             match signals.wait(Duration::from_millis(200)) {
                 Some(Signal::Stop) => stop.store(true, Ordering::Relaxed),
-                Some(Signal::Reload) => eprintln!(
-                    "rand-guard: SIGHUP: configuration reload is not supported yet; keeping the running configuration"
-                ),
+                Some(Signal::Reload) => reload::request(&mut ctl),
                 None => {}
             }
         }

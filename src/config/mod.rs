@@ -12,6 +12,7 @@
 mod error;
 mod hooks;
 pub mod path_filter;
+pub mod permissions;
 mod raw;
 mod tree;
 

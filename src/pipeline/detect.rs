@@ -1,9 +1,11 @@
 //! The detect stage: runs the rule engine over each record, in order, and
-//! passes the record on with the alerts it raised.
+//! passes the record on with the alerts it raised. A new engine sent on the
+//! control channel (SIGHUP reload) replaces the running one between two
+//! batches.
 
 use crossbeam_channel::{Receiver, Sender};
 
-use super::{send_batch, Detected, StageError};
+use super::{next_batch, send_batch, Detected, StageError};
 use crate::health::Counters;
 use crate::record::Record;
 use crate::rules::Engine;
@@ -14,8 +16,9 @@ pub fn run(
     mut engine: Engine,
     counters: &Counters,
     drop_when_full: bool,
+    mut ctl: Receiver<Engine>,
 ) -> Result<(), StageError> {
-    for batch in rx {
+    while let Some(batch) = next_batch(&rx, &mut ctl, |new| engine = new) {
         let mut out = Vec::with_capacity(batch.len());
         for mut record in batch {
             let mut alerts = Vec::new();

@@ -10,9 +10,10 @@ pub mod poller;
 
 use std::sync::atomic::Ordering;
 
-use crossbeam_channel::{Receiver, Sender, TrySendError};
+use crossbeam_channel::{never, select, Receiver, Sender, TrySendError};
 use thiserror::Error;
 
+use crate::config::PathFilter;
 use crate::health::{Counters, DropReason};
 use crate::record::Record;
 use crate::rules::Alert;
@@ -89,6 +90,24 @@ pub fn send_batch<T>(tx: &Sender<Vec<T>>, batch: Vec<T>, counters: &Counters, dr
     }
 }
 
+/// The next batch from `rx`, after applying every control message (SIGHUP
+/// reload) that came before or with it; None once `rx` is closed.
+pub fn next_batch<B, C>(rx: &Receiver<B>, ctl: &mut Receiver<C>, mut apply: impl FnMut(C)) -> Option<B> {
+    loop {
+        select! {
+            recv(ctl) -> msg => match msg {
+                Ok(m) => apply(m),
+                Err(_) => *ctl = never(), // no more reloads
+            },
+            recv(rx) -> batch => {
+                let batch = batch.ok()?;
+                ctl.try_iter().for_each(&mut apply);
+                return Some(batch);
+            }
+        }
+    }
+}
+
 /// Token bucket for `[performance].max_events_per_second` (0 = no limit).
 pub struct RateLimit {
     per_sec: u64,
@@ -115,7 +134,8 @@ impl RateLimit {
     }
 }
 
-/// The normalize stage.
+/// The normalize stage. New file-watch settings sent on `ctl` (SIGHUP
+/// reload) apply from the next batch on.
 pub fn run_normalize(
     rx: Receiver<RawBatch>,
     tx: Sender<Vec<Record>>,
@@ -123,8 +143,9 @@ pub fn run_normalize(
     mut limit: RateLimit,
     counters: &Counters,
     drop_when_full: bool,
+    mut ctl: Receiver<PathFilter>,
 ) -> Result<(), StageError> {
-    for batch in rx {
+    while let Some(batch) = next_batch(&rx, &mut ctl, |paths| norm.set_paths(paths)) {
         let mut out = Vec::with_capacity(batch.len());
         for raw in batch.iter() {
             match norm.normalize(raw) {

@@ -13,8 +13,10 @@ use crate::record::time::BootClock;
 use crate::record::{Body, Exec, Exit, File, FileOp, Fork, Net, NetKind, Ptrace, Record, SharedStr};
 
 /// What normalization decided about one raw event.
+// Not boxed: almost every outcome is a Record, moved straight into the
+// batch; a box would cost one allocation per event.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
-#[allow(clippy::large_enum_variant)] // returned by value once per event, never stored
 pub enum Outcome {
     Record(Record),
     /// The config says not to report it.
@@ -47,6 +49,11 @@ impl Normalizer {
     pub fn with_proc_root(mut self, root: PathBuf) -> Normalizer {
         self.proc_root = root;
         self
+    }
+
+    /// Replaces the file-watch settings (SIGHUP reload).
+    pub fn set_paths(&mut self, paths: PathFilter) {
+        self.select.paths = paths;
     }
 
     pub fn normalize(&mut self, raw: &[u8]) -> Outcome {
@@ -114,8 +121,12 @@ impl Normalizer {
             RawEvent::File { e, path, new_path } => {
                 let p = absolute(&path);
                 let np = (e.hdr.kind == abi::KIND_FILE_RENAME).then(|| absolute(&new_path));
+                // A truncated path lost its leading components (the kernel
+                // keeps the leaf side), so the watch list cannot be checked:
+                // report it rather than let deep nesting hide a file.
+                let cut = path.truncated || (np.is_some() && new_path.truncated);
                 let watched =
-                    self.select.paths.matches(&p) || np.as_deref().is_some_and(|n| self.select.paths.matches(n));
+                    cut || self.select.paths.matches(&p) || np.as_deref().is_some_and(|n| self.select.paths.matches(n));
                 if !watched {
                     return Outcome::Filtered;
                 }
@@ -513,6 +524,38 @@ mod tests {
             Body::File(f) => assert_eq!(f.new_path(), Some("/etc/b")),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn truncated_paths_are_reported_not_filtered() {
+        let mut n = normalizer();
+        let t = build::task(71, 71, 1, 0, "x", "init");
+        let mut raw = build::file(abi::KIND_FILE_OPEN, t, 1, 11, "/dddd/leaf", None);
+        let off = std::mem::offset_of!(abi::rg_file, path) + 4; // rg_str.truncated
+        raw[off] = 1;
+        let r = rec(&mut n, &raw);
+        match &r.body {
+            Body::File(f) => assert!(f.path_truncated && f.path == "/dddd/leaf"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn pid_reuse_attributes_records_to_the_new_process() {
+        let mut n = normalizer();
+        let old = build::task(500, 500, 1, 0, "old", "init");
+        rec(&mut n, &build::exec(old, 1, "/bin/old", &["old"], "/usr/bin/old", "/"));
+        rec(&mut n, &build::exit(old, 2, 0, 1));
+        let parent = build::task(600, 600, 1, 0, "new-parent", "init");
+        rec(&mut n, &build::exec(parent, 3, "/bin/np", &["np"], "/usr/bin/np", "/"));
+        // pid 500 comes back as a fork of 600
+        let reused = build::task(500, 500, 600, 0, "new-parent", "new-parent");
+        let f = rec(&mut n, &build::fork(reused, 4, 600));
+        assert_eq!(f.exe.as_deref(), Some("/usr/bin/np"));
+        assert_eq!(f.cmdline.as_deref(), Some("np"));
+        let w = rec(&mut n, &build::file(abi::KIND_FILE_OPEN, reused, 5, 11, "/etc/x", None));
+        assert_eq!(w.exe.as_deref(), Some("/usr/bin/np"), "not the dead process's image");
+        assert_eq!(w.parent_exe.as_deref(), Some("/usr/bin/np"));
     }
 
     #[test]

@@ -57,6 +57,8 @@ pub enum RuleError {
     Duplicate { what: &'static str, name: String, at: Loc, first: Loc },
     #[error("{events}:{line}: {msg}")]
     Events { events: PathBuf, line: usize, msg: String },
+    #[error(transparent)]
+    Insecure(#[from] crate::config::permissions::InsecureError),
     #[error("cannot write test output: {0}")]
     Output(#[source] std::io::Error),
 }

@@ -15,6 +15,7 @@ use super::fields::{Field, FieldType, TypeMask};
 use super::lang::parser::{parse, Ast, Lit, ParseError};
 use super::lang::typecheck::{At, CheckError, Checker, Env};
 use super::model::{RuleMeta, RuleSet, RuleType, SeqKey, SeqRule, Severity, SingleRule, Step};
+use crate::config::permissions::Policy;
 use crate::record::EventType;
 
 const DEFAULT_MAX_PENDING: usize = 10_000;
@@ -129,6 +130,17 @@ impl RuleSet {
     /// (sorted by name) of each `[detection].rule_dirs` entry (relative to
     /// the config's directory) and of `extra_dirs`.
     pub fn load(config_text: &str, config_path: &Path, extra_dirs: &[PathBuf]) -> Result<RuleSet, RuleError> {
+        RuleSet::load_checked(config_text, config_path, extra_dirs, &Policy::off())
+    }
+
+    /// `load`, refusing rule directories and files `policy` finds insecure
+    /// (StrictModes, see `config::permissions`).
+    pub fn load_checked(
+        config_text: &str,
+        config_path: &Path,
+        extra_dirs: &[PathBuf],
+        policy: &Policy,
+    ) -> Result<RuleSet, RuleError> {
         let mut c = Collected::default();
         let main = Src::new(config_path, config_text);
         read_source(&mut c, &main, true)?;
@@ -139,7 +151,10 @@ impl RuleSet {
             .collect();
         dirs.extend(extra_dirs.iter().map(|d| (d.clone(), None)));
         for (dir, loc) in dirs {
-            for file in toml_files(&dir, loc)? {
+            let files = toml_files(&dir, loc)?;
+            policy.check(&dir)?;
+            for file in files {
+                policy.check(&file)?;
                 let text =
                     std::fs::read_to_string(&file).map_err(|e| RuleError::Io { path: file.clone(), source: e })?;
                 read_source(&mut c, &Src::new(&file, &text), false)?;

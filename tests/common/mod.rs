@@ -5,8 +5,10 @@
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read};
-use std::path::PathBuf;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -59,7 +61,26 @@ pub struct Sensor {
     child: Child,
     lines: Arc<(Mutex<Lines>, Condvar)>,
     stderr: Arc<Mutex<String>>,
+    paused: Arc<AtomicBool>,
     _config: TempDir,
+}
+
+/// Whether the checkout's config/ passes StrictModes for root (root-owned,
+/// not group/other-writable): true in CI, where root cloned the repo.
+/// Otherwise (`sudo make test` in a user's clone) the tests that load the
+/// checkout's rules pass `--allow-insecure-config`, as `make run` does.
+pub fn checkout_config_is_secure() -> bool {
+    fn secure(p: &Path) -> bool {
+        match std::fs::metadata(p) {
+            Ok(md) => md.uid() == 0 && md.permissions().mode() & 0o022 == 0,
+            Err(_) => true,
+        }
+    }
+    let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/config"));
+    let rules = std::fs::read_dir(root.join("rules"))
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_else(|_| Vec::new());
+    secure(root) && secure(&root.join("rules")) && rules.iter().all(|p| secure(p))
 }
 
 pub const E2E_CONFIG: &str = r#"
@@ -83,6 +104,12 @@ health_interval_secs = 1
 impl Sensor {
     /// Starts `rand-guard run` with `config` and waits until it is ready.
     pub fn start(config: &str) -> Sensor {
+        let extra: &[&str] = if checkout_config_is_secure() { &[] } else { &["--allow-insecure-config"] };
+        Sensor::start_with_args(config, extra)
+    }
+
+    /// `start` with extra arguments after `run`.
+    pub fn start_with_args(config: &str, extra: &[&str]) -> Sensor {
         require_root();
         let dir = TempDir::new("cfg");
         let cfg = dir.path("rand-guard.toml");
@@ -90,6 +117,7 @@ impl Sensor {
         let mut child = Command::new(BIN)
             .args(["run", "--config"])
             .arg(&cfg)
+            .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -98,10 +126,15 @@ impl Sensor {
         let lines: Arc<(Mutex<Lines>, Condvar)> = Arc::default();
         let stdout = child.stdout.take().expect("stdout");
         let l = lines.clone();
+        let paused = Arc::new(AtomicBool::new(false));
+        let p = paused.clone();
         std::thread::spawn(move || {
             let mut r = BufReader::new(stdout);
             let mut buf = Vec::new();
             loop {
+                while p.load(Ordering::Relaxed) {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
                 buf.clear();
                 match r.read_until(b'\n', &mut buf) {
                     Ok(0) | Err(_) => break,
@@ -141,7 +174,7 @@ impl Sensor {
                 }
             }
         });
-        let mut sensor = Sensor { child, lines, stderr, _config: dir };
+        let mut sensor = Sensor { child, lines, stderr, paused, _config: dir };
         if rx.recv_timeout(Duration::from_secs(60)).is_err() {
             let status = sensor.child.try_wait().ok().flatten();
             panic!("rand-guard did not become ready (exit: {status:?}); stderr:\n{}", sensor.stderr());
@@ -155,6 +188,36 @@ impl Sensor {
 
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// Stops (true) or resumes (false) reading the sensor's stdout: once
+    /// the pipe is full, the sensor's writes block.
+    pub fn pause_output(&self, paused: bool) {
+        self.paused.store(paused, Ordering::Relaxed);
+    }
+
+    /// Whether the sensor process is still running.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Sends `signal` and lets the sensor go on.
+    pub fn signal(&self, signal: i32) {
+        // SAFETY: plain kill(2) on our child.
+        unsafe { libc::kill(self.child.id() as i32, signal) };
+    }
+
+    /// Waits until stderr contains `needle` `count` times in all.
+    pub fn wait_stderr(&self, needle: &str, count: usize, timeout: Duration) -> String {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let s = self.stderr();
+            if s.matches(needle).count() >= count {
+                return s;
+            }
+            assert!(Instant::now() < deadline, "stderr never said {needle:?} ({count}x) within {timeout:?}:\n{s}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// Waits for the first record matching `pred` (searching everything
@@ -270,4 +333,62 @@ rule_dirs = ["{RULES_DIR}"]
 health_interval_secs = 1
 "#
     )
+}
+
+/// VmRSS of `pid` in KiB, or None once it is gone.
+pub fn rss_kb(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// Samples the RSS of `pid` every 100 ms until dropped or stopped.
+pub struct RssSampler {
+    stop: Arc<AtomicBool>,
+    handle: Option<std::thread::JoinHandle<Vec<u64>>>,
+}
+
+impl RssSampler {
+    pub fn start(pid: u32) -> RssSampler {
+        let stop = Arc::new(AtomicBool::new(false));
+        let s = stop.clone();
+        let handle = std::thread::spawn(move || {
+            let mut samples = Vec::new();
+            while !s.load(Ordering::Relaxed) {
+                if let Some(kb) = rss_kb(pid) {
+                    samples.push(kb);
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            samples
+        });
+        RssSampler { stop, handle: Some(handle) }
+    }
+
+    /// Stops sampling; returns the samples in KiB.
+    pub fn finish(mut self) -> Vec<u64> {
+        self.stop.store(true, Ordering::Relaxed);
+        self.handle.take().map(|h| h.join().expect("sampler")).unwrap_or_default()
+    }
+}
+
+/// The final health record among `records`, checked against the
+/// accounting invariant of records.md: every raw event read is emitted,
+/// filtered, dropped or invalid, and nothing is in flight at shutdown.
+pub fn final_health(records: &[Value]) -> Value {
+    let h = records.iter().rev().find(|v| is(v, "health") && v["final"] == true).cloned().unwrap_or_else(|| {
+        panic!("no final health record; last records: {:?}", records.iter().rev().take(5).collect::<Vec<_>>())
+    });
+    let get = |k: &str| h[k].as_u64().unwrap_or_else(|| panic!("health field {k} missing in {h}"));
+    assert_eq!(get("in_flight"), 0, "records in flight at shutdown: {h}");
+    assert_eq!(
+        get("events_received"),
+        get("events_emitted") + get("filtered") + get("userspace_drops") + get("invalid_events"),
+        "accounting invariant broken: {h}"
+    );
+    let by_reason = get("drops_channel_full") + get("drops_rate_limited") + get("drops_output_error");
+    assert_eq!(get("userspace_drops"), by_reason, "drops by reason add up: {h}");
+    h
 }

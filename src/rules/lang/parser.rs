@@ -49,10 +49,14 @@ pub type ParseError = (usize, String);
 
 const STR_OPS: [&str; 8] = ["in", "contains", "icontains", "startswith", "endswith", "glob", "regex", "exists"];
 const KEYWORDS: [&str; 5] = ["and", "or", "not", "true", "false"];
+/// Deepest nesting of `(` and `not` accepted. The parser, the type checker
+/// and the evaluator all recurse once per level, so without a bound a
+/// condition of a few thousand `(` overflows the stack.
+pub const MAX_DEPTH: usize = 64;
 
 pub fn parse(src: &str) -> Result<Ast, ParseError> {
     let toks = lex(src)?;
-    let mut p = Parser { toks, i: 0, end: src.len() };
+    let mut p = Parser { toks, i: 0, end: src.len(), depth: 0 };
     let ast = p.or()?;
     if let Some((pos, t)) = p.toks.get(p.i) {
         return Err((*pos, format!("unexpected {} after a complete expression", describe(t))));
@@ -64,6 +68,7 @@ struct Parser {
     toks: Vec<(usize, Tok)>,
     i: usize,
     end: usize,
+    depth: usize,
 }
 
 fn describe(t: &Tok) -> String {
@@ -119,10 +124,22 @@ impl Parser {
         Ok(if v.len() == 1 { v.remove(0) } else { Ast::And(v) })
     }
 
+    /// Enters one level of `(` or `not`; errors past `MAX_DEPTH`.
+    fn deeper(&mut self) -> Result<(), ParseError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err((self.pos(), format!("nested deeper than {MAX_DEPTH} levels of `(` and `not`")));
+        }
+        Ok(())
+    }
+
     fn unary(&mut self) -> Result<Ast, ParseError> {
         if self.is_kw("not") {
+            self.deeper()?;
             self.i += 1;
-            return Ok(Ast::Not(Box::new(self.unary()?)));
+            let inner = self.unary()?;
+            self.depth -= 1;
+            return Ok(Ast::Not(Box::new(inner)));
         }
         self.primary()
     }
@@ -130,11 +147,13 @@ impl Parser {
     fn primary(&mut self) -> Result<Ast, ParseError> {
         match self.peek() {
             Some(Tok::LParen) => {
+                self.deeper()?;
                 self.i += 1;
                 let e = self.or()?;
                 match self.peek() {
                     Some(Tok::RParen) => {
                         self.i += 1;
+                        self.depth -= 1;
                         Ok(e)
                     }
                     _ => self.unexpected("`)`"),
@@ -287,5 +306,16 @@ mod tests {
         assert!(parse("a in 'x'").is_err());
         assert!(parse("and").is_err());
         assert!(parse("").is_err());
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let ok = format!("{}a = 1{}", "(".repeat(MAX_DEPTH), ")".repeat(MAX_DEPTH));
+        assert!(parse(&ok).is_ok());
+        for deep in [format!("{}a = 1{}", "(".repeat(100_000), ")".repeat(100_000)), "not ".repeat(100_000) + "a = 1"] {
+            let (pos, msg) = parse(&deep).unwrap_err();
+            assert!(msg.contains("nested deeper than"), "{msg}");
+            assert!(pos > 0 && pos < deep.len());
+        }
     }
 }

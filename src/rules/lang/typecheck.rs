@@ -183,22 +183,22 @@ impl<'a> Checker<'a> {
                     check_event_type(self, pos, s)?;
                 }
                 let b: Box<str> = s.as_str().into();
-                let t = match op {
-                    "=" => Test::StrEq(b),
-                    "!=" => Test::StrNe(b),
-                    "contains" => Test::Contains(b),
-                    "icontains" => Test::IContains(s.to_ascii_lowercase().into()),
-                    "startswith" => Test::StartsWith(b),
-                    "endswith" => Test::EndsWith(b),
-                    "regex" => Test::Regex(
-                        regex::Regex::new(s)
-                            .or_else(|e| self.err(pos, Problem::BadRegex { pattern: s.clone(), msg: e.to_string() }))?,
-                    ),
-                    "glob" => Test::Regex(
-                        glob_regex(s).or_else(|msg| self.err(pos, Problem::BadGlob { pattern: s.clone(), msg }))?,
-                    ),
-                    _ => return self.mismatch(pos, f, op, "orders numbers only"),
-                };
+                let t =
+                    match op {
+                        "=" => Test::StrEq(b),
+                        "!=" => Test::StrNe(b),
+                        "contains" => Test::Contains(b),
+                        "icontains" => Test::IContains(s.to_ascii_lowercase().into()),
+                        "startswith" => Test::StartsWith(b),
+                        "endswith" => Test::EndsWith(b),
+                        "regex" => Test::Regex(regex::Regex::new(s).or_else(|e| {
+                            self.err(pos, Problem::BadRegex { pattern: s.clone(), msg: regex_reason(&e) })
+                        })?),
+                        "glob" => Test::Regex(
+                            glob_regex(s).or_else(|msg| self.err(pos, Problem::BadGlob { pattern: s.clone(), msg }))?,
+                        ),
+                        _ => return self.mismatch(pos, f, op, "orders numbers only"),
+                    };
                 Ok(Cond::Test(f, t))
             }
             (FieldType::Int, Lit::Int(n)) => {
@@ -304,4 +304,12 @@ fn lit_desc(l: &Lit) -> String {
         Lit::Int(n) => format!("the number {n}"),
         Lit::Bool(b) => format!("the boolean {b}"),
     }
+}
+
+/// The regex crate's message without its multi-line caret drawing: stderr
+/// messages are one line each.
+fn regex_reason(e: &regex::Error) -> String {
+    let text = e.to_string();
+    let last = text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
+    last.trim().strip_prefix("error: ").unwrap_or(last.trim()).to_string()
 }

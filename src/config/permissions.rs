@@ -1,0 +1,181 @@
+//! StrictModes for the files that steer the sensor: a config file, a rule
+//! directory or rule file that someone other than its owner can change (or
+//! that a non-root user owns while the sensor runs as root) is refused, as
+//! sshd refuses a group-writable `authorized_keys`.
+//!
+//! The rule, checked on every config file, the directory holding it, every
+//! rule directory and every rule file (symlinks followed):
+//! - the owner is root, or — only when not running as root — the user
+//!   running rand-guard;
+//! - it is not writable by group or others. A directory with the sticky
+//!   bit (like `/tmp`) is allowed to be: others cannot replace or rename
+//!   entries they do not own there, and every file read is checked itself.
+//!
+//! `--allow-insecure-config` turns the check off. A git checkout is 0644
+//! files in 0755 directories owned by whoever cloned it, so it passes when
+//! root cloned it (CI) and fails for `sudo make run` from a user's clone;
+//! `make run` passes the flag in that case and says so.
+
+use std::fs;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use thiserror::Error;
+
+/// Whether and for whom permissions are checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Policy {
+    pub enabled: bool,
+    /// The effective uid the sensor runs as.
+    pub euid: u32,
+}
+
+impl Policy {
+    /// The policy for this process: on unless `allow_insecure`.
+    pub fn for_this_process(allow_insecure: bool) -> Policy {
+        // SAFETY: geteuid has no preconditions.
+        Policy { enabled: !allow_insecure, euid: unsafe { libc::geteuid() } }
+    }
+
+    /// No checks (tests, `rules` subcommands).
+    pub fn off() -> Policy {
+        Policy { enabled: false, euid: 0 }
+    }
+
+    /// Checks one file or directory.
+    pub fn check(&self, path: &Path) -> Result<(), InsecureError> {
+        if !self.enabled {
+            return Ok(());
+        }
+        let md = match fs::metadata(path) {
+            Ok(md) => md,
+            // a missing file is reported by whoever reads it, with its context
+            Err(_) => return Ok(()),
+        };
+        let mode = md.permissions().mode() & 0o7777;
+        let what = if md.is_dir() { "directory" } else { "file" };
+        let owner_ok = md.uid() == 0 || (self.euid != 0 && md.uid() == self.euid);
+        if !owner_ok {
+            let expected = if self.euid == 0 { "root".to_string() } else { format!("root or uid {}", self.euid) };
+            return Err(InsecureError {
+                path: path.to_path_buf(),
+                what,
+                why: format!("is owned by uid {} (expected {expected})", md.uid()),
+                mode,
+            });
+        }
+        let sticky_dir = md.is_dir() && mode & 0o1000 != 0;
+        if mode & 0o022 != 0 && !sticky_dir {
+            let who = match (mode & 0o020 != 0, mode & 0o002 != 0) {
+                (true, true) => "group and others",
+                (true, false) => "group",
+                _ => "others",
+            };
+            return Err(InsecureError { path: path.to_path_buf(), what, why: format!("is writable by {who}"), mode });
+        }
+        Ok(())
+    }
+
+    /// Checks a config file and the directory that holds it.
+    pub fn check_config_file(&self, path: &Path) -> Result<(), InsecureError> {
+        self.check(path)?;
+        match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => self.check(dir),
+            _ => self.check(Path::new(".")),
+        }
+    }
+}
+
+/// A file or directory StrictModes refuses.
+#[derive(Debug, Error, PartialEq, Eq)]
+#[error(
+    "{}: insecure {what}: it {why} (mode {mode:04o}); anyone who can change it controls the sensor. \
+     Fix with `chown root: {p} && chmod go-w {p}`, or pass --allow-insecure-config",
+    path.display(),
+    p = path.display()
+)]
+pub struct InsecureError {
+    pub path: PathBuf,
+    pub what: &'static str,
+    pub why: String,
+    pub mode: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::chown;
+
+    struct Tmp(PathBuf);
+    impl Drop for Tmp {
+        fn drop(&mut self) {
+            let _ = fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn tmp(tag: &str) -> Tmp {
+        let p = std::env::temp_dir().join(format!("rg-perm-{}-{tag}", std::process::id()));
+        fs::create_dir_all(&p).expect("mkdir");
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o755)).expect("chmod");
+        Tmp(p)
+    }
+
+    fn me() -> u32 {
+        // SAFETY: geteuid has no preconditions.
+        unsafe { libc::geteuid() }
+    }
+
+    #[test]
+    fn modes_writable_by_group_or_others_are_refused() {
+        let d = tmp("modes");
+        let f = d.0.join("c.toml");
+        fs::write(&f, "").expect("write");
+        let p = Policy { enabled: true, euid: me() };
+        for (mode, ok) in [(0o600, true), (0o644, true), (0o444, true), (0o664, false), (0o646, false), (0o666, false)]
+        {
+            fs::set_permissions(&f, fs::Permissions::from_mode(mode)).expect("chmod");
+            let r = p.check(&f);
+            assert_eq!(r.is_ok(), ok, "mode {mode:o}: {r:?}");
+            if let Err(e) = r {
+                let msg = e.to_string();
+                assert!(msg.starts_with(&format!("{}: insecure file: it is writable by", f.display())), "{msg}");
+                assert!(msg.contains("--allow-insecure-config"), "{msg}");
+            }
+        }
+        assert!(Policy::off().check(&f).is_ok());
+        assert!(p.check(&d.0.join("missing")).is_ok(), "missing files are the reader's to report");
+    }
+
+    #[test]
+    fn sticky_directories_may_be_world_writable() {
+        let d = tmp("sticky");
+        let p = Policy { enabled: true, euid: me() };
+        fs::set_permissions(&d.0, fs::Permissions::from_mode(0o777)).expect("chmod");
+        assert!(p.check(&d.0).is_err());
+        fs::set_permissions(&d.0, fs::Permissions::from_mode(0o1777)).expect("chmod");
+        assert!(p.check(&d.0).is_ok());
+        let f = d.0.join("x.toml");
+        fs::write(&f, "").expect("write");
+        fs::set_permissions(&f, fs::Permissions::from_mode(0o644)).expect("chmod");
+        assert!(p.check_config_file(&f).is_ok());
+    }
+
+    #[test]
+    fn owner_must_be_root_when_running_as_root() {
+        let d = tmp("owner");
+        let f = d.0.join("c.toml");
+        fs::write(&f, "").expect("write");
+        fs::set_permissions(&f, fs::Permissions::from_mode(0o644)).expect("chmod");
+        if me() == 0 {
+            chown(&f, Some(65534), Some(65534)).expect("chown");
+            let e = Policy { enabled: true, euid: 0 }.check(&f).expect_err("non-root owner");
+            assert!(e.why.contains("owned by uid 65534 (expected root)"), "{e}");
+            // a non-root sensor may read its own user's files
+            assert!(Policy { enabled: true, euid: 65534 }.check(&f).is_ok());
+            assert!(Policy { enabled: true, euid: 1000 }.check(&f).is_err());
+        } else {
+            assert!(Policy { enabled: true, euid: me() }.check(&f).is_ok());
+            assert!(Policy { enabled: true, euid: 0 }.check(&f).is_err());
+        }
+    }
+}
