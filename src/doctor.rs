@@ -1,0 +1,1 @@
+//! `rand-guard doctor`: what this host offers and what the sensor would use.
