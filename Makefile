@@ -25,6 +25,8 @@ INTEGRATION_TESTS := $(wildcard tests/*.rs tests/*/main.rs)
 # Debian packages: normal build (clang compiles the BPF object, libbpf links
 # libelf/zlib, bpftool for `make vmlinux`) ...
 DEPS_BUILD  := clang llvm libelf-dev zlib1g-dev pkg-config make bpftool
+# ... what the tests use as real receivers (the syslog output test runs rsyslogd) ...
+DEPS_TEST   := rsyslog
 # ... and what the vendored elfutils/zlib/libbpf build of `make static` adds.
 DEPS_STATIC := autoconf automake autopoint gettext flex bison gawk libtool file
 
@@ -74,6 +76,7 @@ run:
 # test: unit tests (lib + bins), then integration tests (tests/) serially: they share
 # the kernel, and the privileged ones start the real sensor and need root.
 test: build
+	@$(call apt_ensure,$(DEPS_TEST))
 	$(CARGO) test $(CARGO_FLAGS) --lib --bins
 ifneq ($(INTEGRATION_TESTS),)
 	$(CARGO) test $(CARGO_FLAGS) --test '*' -- --test-threads=1
