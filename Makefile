@@ -122,7 +122,13 @@ lint: deps
 	$(CARGO) fmt --check
 	$(CARGO) clippy $(CARGO_FLAGS) --all-targets -- -D warnings
 
+# package: dist/rand-guard-<version>-<arch>.tar.gz with the static binary, the default
+# config, the rule pack, a hardened systemd unit and install.sh (see packaging/).
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+package: static
+	packaging/package.sh dist/rand-guard $(VERSION) dist
+
 # Placeholders, to be filled in.
-bench fuzz soak package:
+bench fuzz soak:
 	@echo "make $@: not yet implemented" >&2
 	@exit 1

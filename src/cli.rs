@@ -22,6 +22,13 @@ pub enum Command {
         #[arg(long, short)]
         config: Option<PathBuf>,
     },
+    /// Check this host and the config: kernel, BTF, tracefs, privileges,
+    /// memlock, each hook (loaded for real, then dropped). Exit 0 when the
+    /// sensor can run, 1 when it cannot, 2 for config errors.
+    Doctor {
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+    },
     /// Validate a config file and the rules it loads, then exit (0 = valid, 2 = invalid).
     CheckConfig { path: PathBuf },
     /// Inspect and test detection rules (no root needed).

@@ -44,6 +44,17 @@ fn real_main() -> Result<(), ExitCode> {
             let rules = load_rules(&cfg, &[])?;
             sensor::run(&cfg, rules).map_err(|e| fail(&e, e.exit_code() as u8))
         }
+        Command::Doctor { config } => {
+            let cfg = load_config(config.as_deref())?;
+            load_rules(&cfg, &[])?;
+            let report = rand_guard::doctor::check(&cfg);
+            print!("{}", report.text);
+            if report.problems.is_empty() {
+                Ok(())
+            } else {
+                Err(fail(format!("doctor: the sensor cannot run here: {}", report.problems.join("; ")), 1))
+            }
+        }
         Command::CheckConfig { path } => {
             let cfg = load_config(Some(&path))?;
             let rules = load_rules(&cfg, &[])?;
