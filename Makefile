@@ -25,6 +25,8 @@ INTEGRATION_TESTS := $(wildcard tests/*.rs tests/*/main.rs)
 # Debian packages: normal build (clang compiles the BPF object, libbpf links
 # libelf/zlib, bpftool for `make vmlinux`) ...
 DEPS_BUILD  := clang llvm libelf-dev zlib1g-dev pkg-config make bpftool
+# ... what the tests use as real receivers (the syslog output test runs rsyslogd) ...
+DEPS_TEST   := rsyslog
 # ... and what the vendored elfutils/zlib/libbpf build of `make static` adds.
 DEPS_STATIC := autoconf automake autopoint gettext flex bison gawk libtool file
 
@@ -79,6 +81,7 @@ run:
 # test: unit tests (lib + bins), then integration tests (tests/) serially: they share
 # the kernel, and the privileged ones start the real sensor and need root.
 test: build
+	@$(call apt_ensure,$(DEPS_TEST))
 	$(CARGO) test $(CARGO_FLAGS) --lib --bins
 ifneq ($(INTEGRATION_TESTS),)
 	$(CARGO) test $(CARGO_FLAGS) --test '*' -- --test-threads=1
@@ -143,7 +146,8 @@ SOAK_SECS ?= 600
 soak: build
 	SOAK_SECS=$(SOAK_SECS) BIN=$(BIN) scripts/soak.sh
 
-# Placeholders, to be filled in.
-package:
-	@echo "make $@: not yet implemented" >&2
-	@exit 1
+# package: dist/rand-guard-<version>-<arch>.tar.gz with the static binary, the default
+# config, the rule pack, a hardened systemd unit and install.sh (see packaging/).
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+package: static
+	packaging/package.sh dist/rand-guard $(VERSION) dist

@@ -25,6 +25,13 @@ pub enum Command {
         #[arg(long)]
         allow_insecure_config: bool,
     },
+    /// Check this host and the config: kernel, BTF, tracefs, privileges,
+    /// memlock, each hook (loaded for real, then dropped). Exit 0 when the
+    /// sensor can run, 1 when it cannot, 2 for config errors.
+    Doctor {
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+    },
     /// Validate a config file and the rules it loads, then exit (0 = valid, 2 = invalid).
     CheckConfig {
         path: PathBuf,

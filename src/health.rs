@@ -8,6 +8,7 @@
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Instant;
 
+use crate::output::{OutputSnapshot, OutputStats};
 use crate::record::json::ObjectWriter;
 
 /// Why a record was dropped in userspace.
@@ -18,7 +19,9 @@ pub enum DropReason {
     ChannelFull,
     /// Over `[performance].max_events_per_second`.
     RateLimited,
-    /// The output could not be written (closed stdout, full disk...).
+    /// Unused since outputs became plural: each output counts what it could
+    /// not deliver (`outputs[].failed`, `outputs[].dropped`). Kept so the
+    /// `drops_output_error` key stays in the health record.
     OutputError,
 }
 
@@ -38,7 +41,8 @@ impl DropReason {
 pub struct Counters {
     /// Raw records read from the ring buffer.
     pub events_received: AtomicU64,
-    /// Telemetry records written by the output.
+    /// Telemetry records handed to the outputs (each output then counts
+    /// what it sent, failed, dropped or still queues).
     pub events_emitted: AtomicU64,
     pub alerts_emitted: AtomicU64,
     /// Records the config says not to report (watch paths, hooks).
@@ -49,6 +53,10 @@ pub struct Counters {
     pub process_table_size: AtomicU64,
     pub process_table_evictions: AtomicU64,
     pub pending_sequences: AtomicU64,
+    /// Partially matched sequences whose window ran out.
+    pub sequences_expired: AtomicU64,
+    /// Partially matched sequences evicted at `max_pending_sequences`.
+    pub sequences_evicted: AtomicU64,
 }
 
 impl Counters {
@@ -92,11 +100,19 @@ pub struct Snapshot {
     pub process_table_size: u64,
     pub process_table_evictions: u64,
     pub pending_sequences: u64,
+    pub sequences_expired: u64,
+    pub sequences_evicted: u64,
     pub rss_kb: u64,
+    pub outputs: Vec<OutputSnapshot>,
 }
 
 impl Snapshot {
-    pub fn take(c: &Counters, started: Instant, kernel: KernelCounters) -> Snapshot {
+    pub fn take(
+        c: &Counters,
+        started: Instant,
+        kernel: KernelCounters,
+        outputs: &[std::sync::Arc<OutputStats>],
+    ) -> Snapshot {
         // Read the downstream counters first: a record counted there was
         // counted as received earlier, so in_flight never goes negative.
         let events_emitted = c.events_emitted.load(Relaxed);
@@ -117,7 +133,10 @@ impl Snapshot {
             process_table_size: c.process_table_size.load(Relaxed),
             process_table_evictions: c.process_table_evictions.load(Relaxed),
             pending_sequences: c.pending_sequences.load(Relaxed),
+            sequences_expired: c.sequences_expired.load(Relaxed),
+            sequences_evicted: c.sequences_evicted.load(Relaxed),
             rss_kb: crate::host::rss_kb(),
+            outputs: outputs.iter().map(|o| o.snapshot()).collect(),
         }
     }
 
@@ -151,7 +170,17 @@ impl Snapshot {
         w.u64("process_table_size", self.process_table_size);
         w.u64("process_table_evictions", self.process_table_evictions);
         w.u64("pending_sequences", self.pending_sequences);
+        w.u64("sequences_expired", self.sequences_expired);
+        w.u64("sequences_evicted", self.sequences_evicted);
         w.u64("rss_kb", self.rss_kb);
+        w.object_array("outputs", &self.outputs, |w, o| {
+            w.str("name", &o.name);
+            w.str("type", o.type_name);
+            w.u64("sent", o.sent);
+            w.u64("failed", o.failed);
+            w.u64("dropped", o.dropped);
+            w.u64("queued", o.queued);
+        });
         w.bool("final", is_final);
         w.end();
     }
@@ -169,7 +198,10 @@ mod tests {
         Counters::add(&c.filtered, 2);
         Counters::add(&c.invalid_events, 1);
         c.drop_records(DropReason::ChannelFull, 1);
-        let s = Snapshot::take(&c, Instant::now(), KernelCounters { ringbuf_drops: 7, ..Default::default() });
+        let out = std::sync::Arc::new(OutputStats::new("stdout", "stdout"));
+        out.queued.fetch_add(3, Relaxed);
+        out.sent(2);
+        let s = Snapshot::take(&c, Instant::now(), KernelCounters { ringbuf_drops: 7, ..Default::default() }, &[out]);
         assert_eq!(s.in_flight(), 1);
         let mut out = Vec::new();
         s.write_json(&mut out, "h", 0, true);
@@ -178,6 +210,10 @@ mod tests {
         assert_eq!(v["kernel_drops"], 7);
         assert_eq!(v["userspace_drops"], 1);
         assert_eq!(v["drops_channel_full"], 1);
+        assert_eq!(
+            v["outputs"],
+            serde_json::json!([{"name":"stdout","type":"stdout","sent":2,"failed":0,"dropped":0,"queued":1}])
+        );
         let sum = ["events_emitted", "filtered", "userspace_drops", "invalid_events", "in_flight"]
             .iter()
             .map(|k| v[k].as_u64().expect("number"))

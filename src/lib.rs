@@ -2,13 +2,17 @@
 //!
 //! Data flows one way: kernel (`bpf/`) → ring buffer → `pipeline::poller`
 //! → `pipeline::normalize` (with `process::table`) → `pipeline::detect`
-//! (`rules`) → `pipeline::output` (`record::json`).
+//! (`rules`) → `pipeline::output` (`record::json`) → `output` (one thread
+//! and queue per sink: stdout, file, syslog, http).
 
 pub mod bpf;
 pub mod cli;
 pub mod config;
+pub mod doctor;
 pub mod health;
 pub mod host;
+pub mod metrics;
+pub mod output;
 pub mod pipeline;
 pub mod privileges;
 pub mod process;

@@ -55,6 +55,19 @@ fn real_main() -> Result<(), ExitCode> {
             let source = reload::Source { config: config_path(config.as_deref()), policy };
             sensor::run(&cfg, rules, source).map_err(|e| fail(&e, e.exit_code() as u8))
         }
+        Command::Doctor { config } => {
+            // the same file checks `run` makes: a config run would refuse is a problem here too
+            let policy = Policy::for_this_process(false);
+            let cfg = load_config(config.as_deref(), &policy)?;
+            load_rules(&cfg, &[], &policy)?;
+            let report = rand_guard::doctor::check(&cfg);
+            print!("{}", report.text);
+            if report.problems.is_empty() {
+                Ok(())
+            } else {
+                Err(fail(format!("doctor: the sensor cannot run here: {}", report.problems.join("; ")), 1))
+            }
+        }
         Command::CheckConfig { path, allow_insecure_config } => {
             let policy = Policy::for_this_process(allow_insecure_config);
             let cfg = load_config(Some(&path), &policy)?;

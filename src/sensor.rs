@@ -1,10 +1,8 @@
 //! `rand-guard run`: load and attach, seed the process table, start the
 //! pipeline threads, and shut down cleanly on SIGINT/SIGTERM.
 
-use std::fs::OpenOptions;
-use std::io::{self, Write};
+use std::io;
 use std::mem::MaybeUninit;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -18,8 +16,10 @@ use thiserror::Error;
 use crate::bpf::abi;
 use crate::bpf::loader::{self, LoadError};
 use crate::bpf::skel::SensorLinks;
-use crate::config::{Config, OutputSink, ProcessHook};
-use crate::health::{Counters, KernelCounters};
+use crate::config::{Config, ProcessHook};
+use crate::health::{Counters, KernelCounters, Snapshot};
+use crate::metrics::{self, MetricsError};
+use crate::output::{Fanout, OutputError, Reopen};
 use crate::pipeline::normalize::{Normalizer, Selection};
 use crate::pipeline::output::Output;
 use crate::pipeline::{self, detect, poller, RateLimit, StageError};
@@ -36,8 +36,10 @@ pub enum RunError {
     Load(#[from] LoadError),
     #[error("cannot block signals: {0}")]
     Signals(io::Error),
-    #[error("cannot open the output file {path}: {err}")]
-    OutputFile { path: String, err: io::Error },
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    #[error(transparent)]
+    Metrics(#[from] MetricsError),
     #[error("cannot use the ring buffer map: {0}")]
     Map(libbpf_rs::Error),
     #[error("{stage}: {err}")]
@@ -52,29 +54,21 @@ impl RunError {
     pub fn exit_code(&self) -> i32 {
         match self {
             RunError::Load(e) => e.exit_code(),
-            RunError::OutputFile { .. } => 2,
+            RunError::Output(_) | RunError::Metrics(_) => 2,
             _ => 1,
         }
-    }
-}
-
-fn open_sink(cfg: &Config) -> Result<Box<dyn Write + Send>, RunError> {
-    match &cfg.output.sink {
-        OutputSink::Stdout => Ok(Box::new(io::stdout())),
-        OutputSink::File(path) => OpenOptions::new()
-            .create(true)
-            .append(true)
-            .mode(0o600)
-            .open(path)
-            .map(|f| Box::new(f) as Box<dyn Write + Send>)
-            .map_err(|err| RunError::OutputFile { path: path.display().to_string(), err }),
     }
 }
 
 pub fn run(cfg: &Config, rules: RuleSet, source: reload::Source) -> Result<(), RunError> {
     let started = Instant::now();
     let signals = Signals::block().map_err(RunError::Signals)?;
-    let sink = open_sink(cfg)?;
+    // Outputs and the metrics socket first: a bad path or a busy port is
+    // reported before anything is loaded into the kernel.
+    let reopen = Reopen::default();
+    let fanout = Fanout::start(&cfg.outputs, &cfg.agent.id, &reopen)?;
+    let output_stats = fanout.stats();
+    let metrics_listener = cfg.metrics.map(metrics::bind).transpose()?;
 
     let mut storage = MaybeUninit::uninit();
     let loaded = loader::load(cfg, &mut storage)?;
@@ -126,6 +120,13 @@ pub fn run(cfg: &Config, rules: RuleSet, source: reload::Source) -> Result<(), R
     thread::scope(|s| {
         let spawn = |name: &'static str| thread::Builder::new().name(name.into());
         let (ring, counters, stop) = (&ring, &counters, &stop);
+        let kernel = &kernel;
+        if let Some(listener) = &metrics_listener {
+            let snapshot = || Snapshot::take(counters, started, kernel(), &output_stats);
+            if let Err(e) = spawn("rg-metrics").spawn_scoped(s, move || metrics::serve(listener, stop, &snapshot)) {
+                eprintln!("rand-guard: warning: metrics endpoint not started: {e}");
+            }
+        }
         let threads = [
             (
                 "poller",
@@ -156,11 +157,11 @@ pub fn run(cfg: &Config, rules: RuleSet, source: reload::Source) -> Result<(), R
                 "output",
                 spawn("rg-output").spawn_scoped(s, move || {
                     Output {
-                        sink,
+                        fanout,
                         host: &host,
                         clock,
                         counters,
-                        kernel: &kernel,
+                        kernel,
                         started,
                         health_interval: cfg.output.health_interval,
                         stop,
@@ -182,7 +183,11 @@ pub fn run(cfg: &Config, rules: RuleSet, source: reload::Source) -> Result<(), R
         while !stop.load(Ordering::Relaxed) && !handles.iter().any(|(_, h)| h.is_finished()) {
             match signals.wait(Duration::from_millis(200)) {
                 Some(Signal::Stop) => stop.store(true, Ordering::Relaxed),
-                Some(Signal::Reload) => reload::request(&mut ctl),
+                Some(Signal::Reload) => {
+                    // output files are reopened (logrotate), config and rules reloaded
+                    reopen.request();
+                    reload::request(&mut ctl);
+                }
                 None => {}
             }
         }

@@ -375,6 +375,11 @@ fn sigterm_drains_and_writes_a_final_health_record() {
     let telemetry = records.iter().filter(|v| !is(v, "health") && !is(v, "alert")).count() as i64;
     assert_eq!(n(last, "events_emitted"), telemetry, "emitted counts what was written");
     assert_eq!(n(last, "kernel_drops"), 0);
+    // The one (stdout) output delivered every line before the final health record.
+    let out = &last["outputs"][0];
+    assert_eq!((s(out, "name"), s(out, "type")), ("stdout", "stdout"), "{last}");
+    assert_eq!(n(out, "sent"), records.len() as i64 - 1, "stdout sent every earlier line: {last}");
+    assert_eq!((n(out, "failed"), n(out, "dropped"), n(out, "queued")), (0, 0, 0), "{last}");
     for key in ["uptime_secs", "alerts_emitted", "process_table_size", "rss_kb"] {
         assert!(last[key].is_u64(), "{key} in {last}");
     }

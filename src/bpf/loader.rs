@@ -9,7 +9,7 @@ use libbpf_rs::{MapCore, OpenObject};
 use thiserror::Error;
 
 use super::filter::KernelFilter;
-use super::skel::{SensorSkel, SensorSkelBuilder};
+use super::skel::{OpenSensorSkel, SensorSkel, SensorSkelBuilder};
 use crate::config::Config;
 use crate::host;
 
@@ -85,7 +85,27 @@ pub fn load<'obj>(cfg: &Config, storage: &'obj mut MaybeUninit<OpenObject>) -> R
         return Err(LoadError::NotPrivileged { missing: missing.join(", ") });
     }
     host::raise_memlock();
+    let (open, attached, warnings, filter) = open_configured(cfg, storage, None)?;
+    let mut skel = open.load().map_err(LoadError::Load)?;
+    for (key, flags) in &filter.rules {
+        skel.maps
+            .path_rules
+            .update(&key.to_ne_bytes(), &[*flags], libbpf_rs::MapFlags::ANY)
+            .map_err(LoadError::Configure)?;
+    }
+    skel.attach().map_err(LoadError::Attach)?;
+    Ok(Loaded { skel, attached, warnings })
+}
 
+/// Open and configure, not yet loaded: the programs `cfg` wants whose
+/// tracepoints exist are set to load (only `only`, when given — `doctor`
+/// loads them one by one to say which fails), with the programs chosen and
+/// the hooks skipped.
+pub fn open_configured<'obj>(
+    cfg: &Config,
+    storage: &'obj mut MaybeUninit<OpenObject>,
+    only: Option<&str>,
+) -> Result<(OpenSensorSkel<'obj>, Vec<String>, Vec<String>, KernelFilter), LoadError> {
     let mut open = SensorSkelBuilder::default().open(storage).map_err(LoadError::Open)?;
 
     // Classic syscall tracepoints need tracefs for their ids.
@@ -103,22 +123,18 @@ pub fn load<'obj>(cfg: &Config, storage: &'obj mut MaybeUninit<OpenObject>) -> R
         let name = prog.name().to_string_lossy().into_owned();
         let mut on = wanted(cfg, &name);
         if on {
-            if let Some(sc) = syscall_of(&name) {
-                let tp = if name.starts_with("handle_enter_") {
-                    format!("sys_enter_{sc}")
-                } else {
-                    format!("sys_exit_{sc}")
-                };
+            if let Some(tp) = tracepoint_of(&name) {
                 if !host::tracepoint_exists("syscalls", &tp) {
+                    let sc = syscall_of(&name).unwrap_or_default();
                     warnings.push(format!("hook `{sc}` skipped: this kernel has no syscalls/{tp} tracepoint"));
                     on = false;
                 }
             }
         }
         if on {
-            attached.push(name);
+            attached.push(name.clone());
         }
-        prog.set_autoload(on);
+        prog.set_autoload(on && only.is_none_or(|o| o == name));
     }
     if attached.is_empty() {
         return Err(LoadError::NothingEnabled);
@@ -132,16 +148,20 @@ pub fn load<'obj>(cfg: &Config, storage: &'obj mut MaybeUninit<OpenObject>) -> R
         rodata.rg_wakeup_bytes = (u64::from(cfg.ebpf.ring_buffer_bytes) / 4).min(64 * 1024);
     }
     open.maps.events.set_max_entries(cfg.ebpf.ring_buffer_bytes).map_err(LoadError::Configure)?;
+    Ok((open, attached, warnings, filter))
+}
 
-    let mut skel = open.load().map_err(LoadError::Load)?;
-    for (key, flags) in &filter.rules {
-        skel.maps
-            .path_rules
-            .update(&key.to_ne_bytes(), &[*flags], libbpf_rs::MapFlags::ANY)
-            .map_err(LoadError::Configure)?;
-    }
-    skel.attach().map_err(LoadError::Attach)?;
-    Ok(Loaded { skel, attached, warnings })
+/// `handle_enter_openat` → `sys_enter_openat`: the syscalls/ tracepoint of
+/// a program, None for the BTF (process lifecycle) ones.
+pub fn tracepoint_of(prog: &str) -> Option<String> {
+    let sc = syscall_of(prog)?;
+    Some(if prog.starts_with("handle_enter_") { format!("sys_enter_{sc}") } else { format!("sys_exit_{sc}") })
+}
+
+/// Every program in the BPF object, by name (opening needs no privileges).
+pub fn program_names(storage: &mut MaybeUninit<OpenObject>) -> Result<Vec<String>, LoadError> {
+    let mut open = SensorSkelBuilder::default().open(storage).map_err(LoadError::Open)?;
+    Ok(open.open_object_mut().progs_mut().map(|p| p.name().to_string_lossy().into_owned()).collect())
 }
 
 /// Sums the kernel's per-CPU counters.

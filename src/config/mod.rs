@@ -11,6 +11,7 @@
 
 mod error;
 mod hooks;
+mod outputs;
 pub mod path_filter;
 pub mod permissions;
 mod raw;
@@ -24,6 +25,10 @@ use std::time::Duration;
 
 pub use error::{ConfigError, Location};
 pub use hooks::{FileHook, NetHook, ProcessHook};
+pub use outputs::defaults as output_defaults;
+pub use outputs::{
+    FileSpec, HttpFormat, HttpSpec, OutputSpec, RecordFilter, RecordKinds, SinkSpec, SyslogSpec, SyslogTransport,
+};
 pub use path_filter::PathFilter;
 
 use hooks::Hook;
@@ -108,6 +113,10 @@ pub struct Config {
     pub file: FileSettings,
     pub network: NetworkSettings,
     pub output: Output,
+    /// The outputs records go to: `[[outputs]]`, else the one `[output]` names.
+    pub outputs: Vec<OutputSpec>,
+    /// `[metrics].listen`: where the Prometheus endpoint binds; None = off.
+    pub metrics: Option<std::net::SocketAddr>,
     pub performance: Performance,
     /// Non-fatal notes (legacy keys accepted without effect, ignored keys),
     /// each starting with `FILE:LINE:COL: `.
@@ -440,6 +449,9 @@ impl Config {
             defaults::HEALTH_INTERVAL_SECS,
             " (seconds)",
         )?;
+        let legacy_keys = [output.kind.as_ref().map(|k| k.span()), output.path.as_ref().map(|p| p.span())];
+        let outputs = outputs::check_outputs(&ctx, raw.outputs, &sink, &legacy_keys, &mut warnings)?;
+        let metrics = outputs::check_metrics(&ctx, raw.metrics, &mut warnings)?;
         let output = Output { sink, health_interval: Duration::from_secs(health.unsigned_abs()) };
 
         let perf = raw.performance.unwrap_or_default();
@@ -491,6 +503,8 @@ impl Config {
             file,
             network,
             output,
+            outputs,
+            metrics,
             performance,
             warnings,
         })
@@ -570,6 +584,21 @@ fn check_unknown_keys(ctx: &Ctx<'_>, tree: &Node) -> Result<(), ConfigError> {
             report(key, dotted, top);
             continue;
         }
+        if key.name == "outputs" {
+            let fields = raw::fields_of::<raw::RawOutputEntry>();
+            if let tree::Kind::Array(items) = &value.kind {
+                for (i, item) in items.iter().enumerate() {
+                    for (inner, _) in item.entries() {
+                        if !fields.contains(&inner.name.as_str()) {
+                            let mut dotted = format!("outputs[{i}].");
+                            tree::push_key(&mut dotted, &inner.name);
+                            report(inner, dotted, fields);
+                        }
+                    }
+                }
+            }
+            continue;
+        }
         let Some((_, fields)) = sections.iter().find(|(s, _)| *s == key.name) else {
             continue; // owned by another module
         };
@@ -603,6 +632,16 @@ impl Ctx<'_> {
         ConfigError::Invalid {
             path: self.path.to_path_buf(),
             location: Some(self.location(span.start)),
+            key: key.to_owned(),
+            message: message.to_owned(),
+        }
+    }
+
+    /// Like `invalid`, for values whose span may be unknown.
+    fn invalid_at(&self, span: Option<Range<usize>>, key: &str, message: &str) -> ConfigError {
+        ConfigError::Invalid {
+            path: self.path.to_path_buf(),
+            location: span.map(|s| self.location(s.start)),
             key: key.to_owned(),
             message: message.to_owned(),
         }
@@ -898,9 +937,125 @@ mod tests {
     }
 
     #[test]
+    fn outputs_and_metrics() {
+        let c = load("").unwrap();
+        assert_eq!(c.outputs.len(), 1);
+        assert_eq!(c.outputs[0].sink, SinkSpec::Stdout);
+        assert_eq!(c.outputs[0].name, "stdout");
+        assert_eq!(c.metrics, None);
+        let c = load("[output]\ntype = \"file\"\npath = \"/x.ndjson\"\n").unwrap();
+        assert_eq!(
+            c.outputs[0].sink,
+            SinkSpec::File(FileSpec { path: PathBuf::from("/x.ndjson"), max_bytes: 0, keep: 5 })
+        );
+        let text = r#"
+[metrics]
+listen = "127.0.0.1:9464"
+
+[[outputs]]
+type = "stdout"
+
+[[outputs]]
+type = "file"
+path = "/var/log/rand-guard/events.ndjson"
+max_bytes = 1000
+keep = 3
+
+[[outputs]]
+type = "syslog"
+transport = "tcp"
+address = "127.0.0.1:514"
+facility = "local3"
+records = "alerts"
+min_severity = "high"
+health = false
+
+[[outputs]]
+name = "elastic"
+type = "http"
+url = "http://127.0.0.1:9200/_bulk"
+format = "elasticsearch"
+authorization = "ApiKey abc"
+gzip = false
+batch_max_records = 10
+"#;
+        let c = load(text).unwrap();
+        assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+        assert_eq!(c.metrics, Some("127.0.0.1:9464".parse().unwrap()));
+        let names: Vec<_> = c.outputs.iter().map(|o| o.name.as_str()).collect();
+        assert_eq!(names, ["stdout", "file-1", "syslog-2", "elastic"]);
+        assert_eq!(
+            c.outputs[1].sink,
+            SinkSpec::File(FileSpec { path: "/var/log/rand-guard/events.ndjson".into(), max_bytes: 1000, keep: 3 })
+        );
+        let SinkSpec::Syslog(sys) = &c.outputs[2].sink else { panic!("syslog") };
+        assert_eq!((sys.facility, &sys.transport), (19, &SyslogTransport::Tcp("127.0.0.1:514".into())));
+        assert_eq!(c.outputs[2].filter.records, RecordKinds::Alerts);
+        assert!(!c.outputs[2].filter.health);
+        let SinkSpec::Http(h) = &c.outputs[3].sink else { panic!("http") };
+        assert_eq!((h.authority.as_str(), h.target.as_str()), ("127.0.0.1:9200", "/_bulk"));
+        assert_eq!(h.format, HttpFormat::Elasticsearch);
+        assert_eq!(h.authorization.as_deref(), Some("ApiKey abc"));
+        assert!(!h.gzip);
+        assert_eq!(h.batch_max_records, 10);
+        let h = load("[[outputs]]\ntype = \"http\"\nurl = \"http://collector\"\n").unwrap();
+        let SinkSpec::Http(h) = &h.outputs[0].sink else { panic!("http") };
+        assert_eq!((h.authority.as_str(), h.target.as_str()), ("collector:80", "/"));
+        // [[outputs]] replaces [output].type, with a warning.
+        let c = load("[output]\ntype = \"stdout\"\n[[outputs]]\ntype = \"file\"\npath = \"/a\"\n").unwrap();
+        assert_eq!(c.outputs.len(), 1);
+        assert_eq!(c.warnings.len(), 1);
+        assert!(c.warnings[0].starts_with(&format!("{FILE}:2:8: output.type/path is ignored")));
+        let c = load("[metrics]\nlisten = \"0.0.0.0:9464\"\n").unwrap();
+        assert!(c.warnings[0].contains("beyond this host"), "{:?}", c.warnings);
+    }
+
+    #[test]
+    fn output_errors_name_file_line_and_key() {
+        let cases: &[(&str, &str)] = &[
+            (
+                "[[outputs]]\ntype = \"kafka\"\n",
+                "2:8: outputs[0].type: expected one of \"stdout\", \"file\", \"syslog\", \"http\", found \"kafka\"",
+            ),
+            ("[[outputs]]\npath = \"/x\"\n", "outputs[0].type: is required"),
+            ("[[outputs]]\ntype = \"file\"\n", "2:8: outputs[0].path: is required for this type"),
+            ("[[outputs]]\ntype = \"file\"\npath = \"rel\"\n", "3:8: outputs[0].path: must be an absolute path"),
+            (
+                "[[outputs]]\ntype = \"stdout\"\nurl = \"http://x\"\n",
+                "2:8: outputs[0].url: does not apply to type = \"stdout\"",
+            ),
+            ("[[outputs]]\ntype = \"stdout\"\ncolour = 1\n", "3:1: unknown key `outputs[0].colour`"),
+            (
+                "[[outputs]]\ntype = \"stdout\"\n[[outputs]]\ntype = \"http\"\nurl = \"https://x/\"\n",
+                "5:7: outputs[1].url: https is not supported",
+            ),
+            ("[[outputs]]\ntype = \"http\"\nurl = \"http://x:port/\"\n", "3:7: outputs[0].url: expected \"host:port\""),
+            ("[[outputs]]\ntype = \"syslog\"\ntransport = \"udp\"\n", "2:8: outputs[0].address: is required"),
+            ("[[outputs]]\ntype = \"syslog\"\nfacility = \"mail2\"\n", "3:12: outputs[0].facility: expected one of"),
+            ("[[outputs]]\ntype = \"stdout\"\nmin_severity = \"severe\"\n", "3:16: outputs[0].min_severity"),
+            ("[[outputs]]\ntype = \"stdout\"\nqueue_size = 0\n", "3:14: outputs[0].queue_size: must be between 1 and"),
+            (
+                "[[outputs]]\ntype = \"stdout\"\n[[outputs]]\ntype = \"stdout\"\nname = \"stdout\"\n",
+                "5:8: outputs[1].name: \"stdout\" is already the name",
+            ),
+            (
+                "[[outputs]]\ntype = \"http\"\nurl = \"http://x/\"\nmax_retries = \"3\"\n",
+                "4:15: outputs[0].max_retries: invalid type",
+            ),
+            ("[metrics]\nlisten = \"nowhere\"\n", "2:10: metrics.listen: expected \"address:port\""),
+            ("[metrics]\nport = 9\n", "2:1: unknown key `metrics.port` (expected one of: listen)"),
+            ("outputs = []\n", "outputs: must list at least one output"),
+        ];
+        for (text, want) in cases {
+            let e = err(text);
+            assert!(e.starts_with(FILE) && e.contains(want), "for:\n{text}\ngot:  {e}\nwant: {want}");
+        }
+    }
+
+    #[test]
     fn foreign_sections_are_accepted_unchecked() {
         let text = "[[rules]]\nanything = 1\n[lists]\nx = [1]\n[macros]\n[detection]\nq = 1979-05-27\n\
-                    [outputs]\n[metrics]\nport = 9\n[ui]\ntheme = \"dark\"\n[detections]\nfoo = {}\n";
+                    [ui]\ntheme = \"dark\"\n[detections]\nfoo = {}\n";
         let c = load(text).unwrap();
         assert!(c.warnings.is_empty());
     }

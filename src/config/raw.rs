@@ -34,10 +34,8 @@ pub(crate) struct RawConfig {
     pub macros: Option<toml::Value>,
     #[allow(dead_code)]
     pub detection: Option<toml::Value>,
-    #[allow(dead_code)]
-    pub outputs: Option<toml::Value>,
-    #[allow(dead_code)]
-    pub metrics: Option<toml::Value>,
+    pub outputs: Option<Vec<RawOutputEntry>>,
+    pub metrics: Option<RawMetrics>,
     #[allow(dead_code)]
     pub ui: Option<toml::Value>,
 }
@@ -104,6 +102,44 @@ pub(crate) struct RawOutput {
     pub health_interval_secs: Opt<i64>,
 }
 
+/// One `[[outputs]]` entry. Keys that do not apply to its `type` are
+/// refused in phase two, naming the type.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawOutputEntry {
+    #[serde(rename = "type")]
+    pub kind: Opt<String>,
+    pub name: Opt<String>,
+    pub records: Opt<String>,
+    pub min_severity: Opt<String>,
+    pub health: Opt<bool>,
+    pub queue_size: Opt<i64>,
+    pub path: Opt<String>,
+    pub max_bytes: Opt<i64>,
+    pub keep: Opt<i64>,
+    pub transport: Opt<String>,
+    pub address: Opt<String>,
+    pub facility: Opt<String>,
+    pub app_name: Opt<String>,
+    pub url: Opt<String>,
+    pub format: Opt<String>,
+    pub index: Opt<String>,
+    pub sourcetype: Opt<String>,
+    pub authorization: Opt<String>,
+    pub gzip: Opt<bool>,
+    pub batch_max_records: Opt<i64>,
+    pub batch_max_wait_ms: Opt<i64>,
+    pub max_retries: Opt<i64>,
+    pub retry_backoff_ms: Opt<i64>,
+    pub timeout_secs: Opt<i64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawMetrics {
+    pub listen: Opt<String>,
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawPerformance {
@@ -123,7 +159,7 @@ pub(crate) fn fields_of<'de, T: Deserialize<'de>>() -> &'static [&'static str] {
 }
 
 /// The sections whose keys this module checks, with their accepted keys.
-pub(crate) fn sections() -> [(&'static str, &'static [&'static str]); 8] {
+pub(crate) fn sections() -> [(&'static str, &'static [&'static str]); 9] {
     [
         ("agent", fields_of::<RawAgent>()),
         ("ebpf", fields_of::<RawEbpf>()),
@@ -133,6 +169,7 @@ pub(crate) fn sections() -> [(&'static str, &'static [&'static str]); 8] {
         ("network", fields_of::<RawNetwork>()),
         ("output", fields_of::<RawOutput>()),
         ("performance", fields_of::<RawPerformance>()),
+        ("metrics", fields_of::<RawMetrics>()),
     ]
 }
 

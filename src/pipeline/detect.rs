@@ -5,7 +5,9 @@
 
 use crossbeam_channel::{Receiver, Sender};
 
-use super::{next_batch, send_batch, Detected, StageError};
+use std::sync::atomic::Ordering::Relaxed;
+
+use super::{drain_as_dropped, next_batch, send_batch, Detected, StageError};
 use crate::health::Counters;
 use crate::record::Record;
 use crate::rules::Engine;
@@ -18,15 +20,26 @@ pub fn run(
     drop_when_full: bool,
     mut ctl: Receiver<Engine>,
 ) -> Result<(), StageError> {
-    while let Some(batch) = next_batch(&rx, &mut ctl, |new| engine = new) {
+    // Sequence counters of engines replaced by a reload, so health keeps totals.
+    let (mut expired, mut evicted) = (0u64, 0u64);
+    while let Some(batch) = next_batch(&rx, &mut ctl, |new| {
+        let s = engine.stats();
+        expired += s.sequences_expired;
+        evicted += s.sequences_evicted;
+        engine = new;
+    }) {
         let mut out = Vec::with_capacity(batch.len());
         for mut record in batch {
             let mut alerts = Vec::new();
             engine.process(&mut record, &mut alerts);
             out.push(Detected { record, alerts });
         }
-        counters.pending_sequences.store(engine.stats().pending_sequences, std::sync::atomic::Ordering::Relaxed);
+        let s = engine.stats();
+        counters.pending_sequences.store(s.pending_sequences, Relaxed);
+        counters.sequences_expired.store(expired + s.sequences_expired, Relaxed);
+        counters.sequences_evicted.store(evicted + s.sequences_evicted, Relaxed);
         if !send_batch(&tx, out, counters, drop_when_full) {
+            drain_as_dropped(&rx, counters, Vec::len);
             break;
         }
     }

@@ -108,6 +108,15 @@ pub fn next_batch<B, C>(rx: &Receiver<B>, ctl: &mut Receiver<C>, mut apply: impl
     }
 }
 
+/// Downstream is gone (its thread ended): whatever is still queued, or
+/// still arrives until the pipeline stops, can no longer be emitted. Count
+/// it as dropped rather than leave it unaccounted.
+pub fn drain_as_dropped<T>(rx: &Receiver<T>, counters: &Counters, len: impl Fn(&T) -> usize) {
+    for batch in rx.iter() {
+        counters.drop_records(DropReason::OutputError, len(&batch) as u64);
+    }
+}
+
 /// Token bucket for `[performance].max_events_per_second` (0 = no limit).
 pub struct RateLimit {
     per_sec: u64,
@@ -167,6 +176,7 @@ pub fn run_normalize(
         counters.process_table_size.store(norm.table.len() as u64, Ordering::Relaxed);
         counters.process_table_evictions.store(norm.table.evictions(), Ordering::Relaxed);
         if !send_batch(&tx, out, counters, drop_when_full) {
+            drain_as_dropped(&rx, counters, RawBatch::len);
             break;
         }
     }

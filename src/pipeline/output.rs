@@ -1,98 +1,99 @@
-//! The output stage: serializes records and their alerts as NDJSON, writes
-//! health records on a timer and a final one at shutdown.
+//! The output stage: serializes records and their alerts as NDJSON once,
+//! hands each batch to the outputs (`output::Fanout`, which never blocks),
+//! and writes health records on a timer and a final one at shutdown.
 
-use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError};
 
 use super::{Detected, StageError};
-use crate::health::{Counters, DropReason, KernelCounters, Snapshot};
+use crate::health::{Counters, KernelCounters, Snapshot};
+use crate::output::{Batch, Fanout, LineKind, OutputStats};
 use crate::record::json::write_record;
 use crate::record::time::BootClock;
 
-/// Bytes buffered before a write even when more records are waiting.
-const FLUSH_BYTES: usize = 64 * 1024;
+/// Records gathered before a batch goes out even when more are waiting.
+const BATCH_RECORDS: usize = 512;
+/// How long the outputs get at shutdown to deliver what they were handed.
+pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub struct Output<'a> {
-    pub sink: Box<dyn Write + Send + 'a>,
+    pub fanout: Fanout,
     pub host: &'a str,
     pub clock: BootClock,
     pub counters: &'a Counters,
     pub kernel: &'a (dyn Fn() -> KernelCounters + Sync),
     pub started: Instant,
     pub health_interval: Duration,
-    /// Set when the sink fails, so the whole sensor stops.
+    /// Set when an output fails fatally (stdout closed), so the sensor stops.
     pub stop: &'a AtomicBool,
 }
 
 impl Output<'_> {
-    fn health(&self, buf: &mut Vec<u8>, is_final: bool) {
-        let snap = Snapshot::take(self.counters, self.started, (self.kernel)());
+    fn health(&self, stats: &[Arc<OutputStats>], is_final: bool) -> Batch {
+        let snap = Snapshot::take(self.counters, self.started, (self.kernel)(), stats);
         let now = self.clock.to_wall_ns(BootClock::now_boot_ns());
-        snap.write_json(buf, self.host, now, is_final);
+        let mut batch = Batch::default();
+        snap.write_json(batch.buf(), self.host, now, is_final);
+        batch.end_line(LineKind::Health);
+        batch
     }
 
-    /// Writes `buf` out; on failure counts `pending` records as dropped and
-    /// asks the sensor to stop.
-    fn write_out(&mut self, buf: &mut Vec<u8>, pending: (u64, u64), failed: &mut Option<std::io::Error>) {
-        if buf.is_empty() {
-            return;
+    /// Hands `batch` to the outputs and counts its records as emitted.
+    fn dispatch(&self, batch: &mut Batch, pending: &mut (u64, u64)) {
+        Counters::add(&self.counters.events_emitted, pending.0);
+        Counters::add(&self.counters.alerts_emitted, pending.1);
+        *pending = (0, 0);
+        self.fanout.dispatch(std::mem::take(batch));
+        if self.fanout.fatal() {
+            self.stop.store(true, Ordering::Relaxed);
         }
-        if failed.is_none() {
-            if let Err(e) = self.sink.write_all(buf).and_then(|()| self.sink.flush()) {
-                *failed = Some(e);
-                self.stop.store(true, Ordering::Relaxed);
-            }
-        }
-        if failed.is_some() {
-            self.counters.drop_records(DropReason::OutputError, pending.0);
-        } else {
-            Counters::add(&self.counters.events_emitted, pending.0);
-            Counters::add(&self.counters.alerts_emitted, pending.1);
-        }
-        buf.clear();
     }
 
-    pub fn run(mut self, rx: Receiver<Vec<Detected>>) -> Result<(), StageError> {
-        let mut buf = Vec::with_capacity(2 * FLUSH_BYTES);
+    pub fn run(self, rx: Receiver<Vec<Detected>>) -> Result<(), StageError> {
+        let stats = self.fanout.stats();
+        let mut batch = Batch::default();
         let mut pending = (0u64, 0u64);
-        let mut failed: Option<std::io::Error> = None;
         let mut next_health = Instant::now() + self.health_interval;
         loop {
             let timeout = next_health.saturating_duration_since(Instant::now());
             match rx.recv_timeout(timeout) {
-                Ok(batch) => {
-                    for d in batch {
-                        write_record(&mut buf, &d.record);
+                Ok(records) => {
+                    for d in records {
+                        write_record(batch.buf(), &d.record);
+                        batch.end_line(LineKind::Telemetry);
                         for a in &d.alerts {
-                            a.write_json(&mut buf, &d.record);
+                            a.write_json(batch.buf(), &d.record);
+                            batch.end_line(LineKind::Alert(a.meta.severity));
                         }
                         pending.0 += 1;
                         pending.1 += d.alerts.len() as u64;
                     }
-                    if buf.len() >= FLUSH_BYTES || rx.is_empty() {
-                        self.write_out(&mut buf, pending, &mut failed);
-                        pending = (0, 0);
+                    if batch.len() >= BATCH_RECORDS || rx.is_empty() {
+                        self.dispatch(&mut batch, &mut pending);
                     }
                 }
                 Err(RecvTimeoutError::Timeout) => {
-                    self.write_out(&mut buf, pending, &mut failed);
-                    pending = (0, 0);
-                    self.health(&mut buf, false);
-                    self.write_out(&mut buf, (0, 0), &mut failed);
+                    self.dispatch(&mut batch, &mut pending);
+                    self.fanout.dispatch(self.health(&stats, false));
                     next_health = Instant::now() + self.health_interval;
                 }
                 Err(RecvTimeoutError::Disconnected) => break,
             }
         }
-        self.write_out(&mut buf, pending, &mut failed);
-        self.health(&mut buf, true);
-        self.write_out(&mut buf, (0, 0), &mut failed);
-        match failed {
-            Some(e) => Err(StageError::Output(e)),
-            None => Ok(()),
+        self.dispatch(&mut batch, &mut pending);
+        // The final health record reports what the outputs finally did with
+        // every record, so let them deliver (or give up) first.
+        let deadline = Instant::now() + DRAIN_TIMEOUT;
+        self.fanout.drain(deadline);
+        let health = self.health(&stats, true);
+        let fatal = self.fanout.fatal();
+        self.fanout.finish(health, Instant::now() + Duration::from_secs(2));
+        if fatal {
+            return Err(StageError::Output(std::io::Error::other("an output failed (stdout closed?)")));
         }
+        Ok(())
     }
 }

@@ -98,6 +98,21 @@ impl<'a> ObjectWriter<'a> {
         self.out.push(b']');
     }
 
+    /// `"key":[{...},...]`, each object written by `f`.
+    pub fn object_array<T>(&mut self, key: &str, items: &[T], mut f: impl FnMut(&mut ObjectWriter<'_>, &T)) {
+        self.key(key);
+        self.out.push(b'[');
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                self.out.push(b',');
+            }
+            let mut w = ObjectWriter::begin(self.out);
+            f(&mut w, item);
+            w.out.push(b'}');
+        }
+        self.out.push(b']');
+    }
+
     /// Closes the object and the line.
     pub fn end(self) {
         self.out.extend_from_slice(b"}\n");

@@ -1,0 +1,169 @@
+//! Owns the optional Prometheus endpoint (`[metrics].listen`): a tiny HTTP
+//! server on its own thread; `GET /metrics` returns the health record's
+//! counters and each output's sent/failed/dropped/queued in the text
+//! exposition format (version 0.0.4); anything else is a 404.
+
+use std::fmt::Write as _;
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
+use std::time::Duration;
+
+use thiserror::Error;
+
+use crate::health::Snapshot;
+
+#[derive(Debug, Error)]
+#[error("cannot listen for metrics on {addr}: {err}")]
+pub struct MetricsError {
+    pub addr: SocketAddr,
+    pub err: io::Error,
+}
+
+/// Binds the endpoint's socket (at start, so a busy port is reported then).
+pub fn bind(addr: SocketAddr) -> Result<TcpListener, MetricsError> {
+    let l = TcpListener::bind(addr).map_err(|err| MetricsError { addr, err })?;
+    l.set_nonblocking(true).map_err(|err| MetricsError { addr, err })?;
+    Ok(l)
+}
+
+/// Answers requests until `stop` is set; `snapshot` is taken per scrape.
+pub fn serve(listener: &TcpListener, stop: &AtomicBool, snapshot: &dyn Fn() -> Snapshot) {
+    while !stop.load(Ordering::Relaxed) {
+        match listener.accept() {
+            Ok((conn, _)) => {
+                // One scrape at a time is plenty; a stuck client times out.
+                let _ = answer(conn, snapshot);
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => thread::sleep(Duration::from_millis(100)),
+            Err(_) => thread::sleep(Duration::from_millis(100)),
+        }
+    }
+}
+
+fn answer(mut conn: TcpStream, snapshot: &dyn Fn() -> Snapshot) -> io::Result<()> {
+    conn.set_nonblocking(false)?;
+    conn.set_read_timeout(Some(Duration::from_secs(2)))?;
+    conn.set_write_timeout(Some(Duration::from_secs(2)))?;
+    let mut head = Vec::new();
+    let mut chunk = [0u8; 1024];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 8192 {
+        let n = conn.read(&mut chunk)?;
+        if n == 0 {
+            break;
+        }
+        head.extend_from_slice(&chunk[..n]);
+    }
+    let line = head.split(|&b| b == b'\n').next().unwrap_or_default();
+    let mut parts = line.split(|&b| b == b' ');
+    let (method, target) = (parts.next().unwrap_or_default(), parts.next().unwrap_or_default());
+    let path = target.split(|&b| b == b'?').next().unwrap_or_default();
+    let (status, ctype, body) = if method == b"GET" && path == b"/metrics" {
+        ("200 OK", "text/plain; version=0.0.4; charset=utf-8", render(&snapshot()))
+    } else {
+        ("404 Not Found", "text/plain; charset=utf-8", "not found: try GET /metrics\n".to_owned())
+    };
+    write!(
+        conn,
+        "HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )?;
+    conn.flush()
+}
+
+/// Prometheus label value escaping (backslash, quote, newline).
+fn label(v: &str) -> String {
+    v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+}
+
+/// The text exposition of one snapshot.
+pub fn render(s: &Snapshot) -> String {
+    let mut out = String::new();
+    let mut metric = |name: &str, kind: &str, help: &str, samples: &[(String, u64)]| {
+        let _ = writeln!(out, "# HELP rand_guard_{name} {help}\n# TYPE rand_guard_{name} {kind}");
+        for (labels, v) in samples {
+            let _ = writeln!(out, "rand_guard_{name}{labels} {v}");
+        }
+    };
+    let one = |v: u64| [(String::new(), v)];
+    let c = "counter";
+    let g = "gauge";
+    metric("uptime_seconds", g, "Seconds since the sensor started.", &one(s.uptime_secs));
+    metric("events_received_total", c, "Raw records read from the ring buffer.", &one(s.events_received));
+    metric("events_emitted_total", c, "Telemetry records handed to the outputs.", &one(s.events_emitted));
+    metric("alerts_emitted_total", c, "Alert records handed to the outputs.", &one(s.alerts_emitted));
+    metric("filtered_total", c, "Records the config says not to report.", &one(s.filtered));
+    metric("invalid_events_total", c, "Raw records that failed to decode.", &one(s.invalid_events));
+    metric("in_flight", g, "Records read but not yet emitted, filtered, dropped or invalid.", &one(s.in_flight()));
+    metric(
+        "kernel_drops_total",
+        c,
+        "Ring buffer reservations that failed in the kernel.",
+        &one(s.kernel.ringbuf_drops),
+    );
+    metric("kernel_stash_drops_total", c, "Kernel stash map insertions that failed.", &one(s.kernel.stash_drops));
+    metric("kernel_filtered_total", c, "Records filtered in the kernel.", &one(s.kernel.filtered));
+    metric("userspace_drops_total", c, "Records dropped in userspace, all reasons.", &one(s.userspace_drops));
+    let drops: Vec<_> = s.drops.iter().map(|(r, n)| (format!("{{reason=\"{r}\"}}"), *n)).collect();
+    metric("drops_total", c, "Records dropped in userspace, by reason.", &drops);
+    metric("process_table_size", g, "Processes in the process table.", &one(s.process_table_size));
+    metric("process_table_evictions_total", c, "Process table evictions.", &one(s.process_table_evictions));
+    metric("pending_sequences", g, "Partially matched sequence rules held.", &one(s.pending_sequences));
+    metric("sequences_expired_total", c, "Partial sequences whose window ran out.", &one(s.sequences_expired));
+    metric("sequences_evicted_total", c, "Partial sequences evicted at the bound.", &one(s.sequences_evicted));
+    metric("rss_bytes", g, "Resident set size of the sensor.", &one(s.rss_kb * 1024));
+    let per = |f: fn(&crate::output::OutputSnapshot) -> u64| -> Vec<(String, u64)> {
+        s.outputs
+            .iter()
+            .map(|o| (format!("{{output=\"{}\",type=\"{}\"}}", label(&o.name), o.type_name), f(o)))
+            .collect()
+    };
+    metric("output_sent_total", c, "Records an output delivered.", &per(|o| o.sent));
+    metric("output_failed_total", c, "Records an output gave up after errors.", &per(|o| o.failed));
+    metric("output_dropped_total", c, "Records refused because the output's queue was full.", &per(|o| o.dropped));
+    metric("output_queued", g, "Records waiting in an output's queue.", &per(|o| o.queued));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::health::{Counters, KernelCounters};
+    use crate::output::OutputStats;
+    use std::sync::Arc;
+    use std::time::Instant;
+
+    #[test]
+    fn endpoint_serves_metrics_and_404s_the_rest() {
+        let c = Counters::default();
+        Counters::add(&c.events_received, 5);
+        let out = Arc::new(OutputStats::new("se\"cond", "http"));
+        out.dropped.fetch_add(3, Ordering::Relaxed);
+        let outs = [out];
+        let listener = bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let stop = AtomicBool::new(false);
+        thread::scope(|s| {
+            s.spawn(|| {
+                serve(&listener, &stop, &|| Snapshot::take(&c, Instant::now(), KernelCounters::default(), &outs))
+            });
+            let get = |req: &str| {
+                let mut t = TcpStream::connect(addr).unwrap();
+                t.write_all(req.as_bytes()).unwrap();
+                let mut r = String::new();
+                t.read_to_string(&mut r).unwrap();
+                r
+            };
+            let ok = get("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+            assert!(ok.starts_with("HTTP/1.1 200 OK\r\n"), "{ok}");
+            assert!(ok.contains("Content-Type: text/plain; version=0.0.4"));
+            assert!(ok.contains("\nrand_guard_events_received_total 5\n"), "{ok}");
+            assert!(ok.contains("\nrand_guard_output_dropped_total{output=\"se\\\"cond\",type=\"http\"} 3\n"), "{ok}");
+            assert!(ok.contains("rand_guard_drops_total{reason=\"channel_full\"} 0"));
+            assert!(get("GET / HTTP/1.1\r\n\r\n").starts_with("HTTP/1.1 404"));
+            assert!(get("POST /metrics HTTP/1.1\r\n\r\n").starts_with("HTTP/1.1 404"));
+            stop.store(true, Ordering::Relaxed);
+        });
+    }
+}

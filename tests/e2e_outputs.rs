@@ -1,0 +1,437 @@
+//! Privileged end-to-end tests of the outputs: the real sensor delivering to
+//! real receivers on loopback (an HTTP server in this test, a real rsyslogd,
+//! files, a FIFO nobody reads), checking that what arrives is exactly the
+//! records stdout got, and that the final health record accounts for every
+//! record each output was handed.
+
+mod common;
+
+use std::fs;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream, UdpSocket};
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::*;
+use serde_json::Value;
+
+#[derive(Debug, Clone)]
+struct Request {
+    path: String,
+    headers: Vec<(String, String)>,
+    /// Decompressed when the request said gzip.
+    body: Vec<u8>,
+}
+
+impl Request {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    fn lines(&self) -> Vec<Value> {
+        String::from_utf8(self.body.clone())
+            .expect("utf-8 body")
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad line {l:?}: {e}")))
+            .collect()
+    }
+}
+
+/// An HTTP server on a free loopback port; `status(n)` answers the n-th request.
+fn http_server(status: impl Fn(usize) -> u16 + Send + 'static) -> (u16, Arc<Mutex<Vec<Request>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let seen: Arc<Mutex<Vec<Request>>> = Arc::default();
+    let s = seen.clone();
+    std::thread::spawn(move || {
+        for (n, conn) in listener.incoming().enumerate() {
+            let Ok(conn) = conn else { continue };
+            let mut r = BufReader::new(conn);
+            let mut line = String::new();
+            r.read_line(&mut line).expect("request line");
+            let path = line.split_whitespace().nth(1).unwrap_or("").to_string();
+            let mut headers = Vec::new();
+            loop {
+                let mut h = String::new();
+                r.read_line(&mut h).expect("header");
+                let h = h.trim_end();
+                if h.is_empty() {
+                    break;
+                }
+                let (k, v) = h.split_once(':').expect("header colon");
+                headers.push((k.trim().to_string(), v.trim().to_string()));
+            }
+            let len: usize = headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+                .map(|(_, v)| v.parse().expect("length"))
+                .unwrap_or(0);
+            let mut body = vec![0; len];
+            r.read_exact(&mut body).expect("body");
+            let gz = headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("content-encoding") && v == "gzip");
+            if gz {
+                let mut out = Vec::new();
+                flate2::read::GzDecoder::new(&body[..]).read_to_end(&mut out).expect("gunzip");
+                body = out;
+            }
+            let code = status(n);
+            s.lock().expect("lock").push(Request { path, headers, body });
+            let mut conn = r.into_inner();
+            let _ = write!(conn, "HTTP/1.1 {code} X\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}");
+        }
+    });
+    (port, seen)
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+}
+
+fn output<'a>(health: &'a Value, name: &str) -> &'a Value {
+    health["outputs"]
+        .as_array()
+        .and_then(|a| a.iter().find(|o| o["name"] == name))
+        .unwrap_or_else(|| panic!("no output {name} in {health}"))
+}
+
+/// Runs a marker command the sensor reports, then stops the sensor.
+fn run_and_stop(sensor: Sensor, marker: &str) -> (Vec<Value>, Value) {
+    Command::new("/bin/true").arg(marker).status().expect("true");
+    sensor.wait_for("marker exec", |v| is(v, "process_exec") && v["args"][1] == marker);
+    let (status, records, stderr) = sensor.stop_with(libc::SIGTERM);
+    assert_eq!(status.code(), Some(0), "stderr:\n{stderr}");
+    let last = records.last().expect("records").clone();
+    assert!(is(&last, "health") && last["final"] == true, "{last}");
+    (records, last)
+}
+
+#[test]
+fn http_outputs_receive_exactly_the_records_in_ndjson_bulk_and_hec_shapes() {
+    require_root();
+    let (port, seen) = http_server(|_| 200);
+    let cfg = format!(
+        r#"{E2E_CONFIG}
+[[outputs]]
+type = "stdout"
+
+[[outputs]]
+name = "nd"
+type = "http"
+url = "http://127.0.0.1:{port}/nd"
+batch_max_wait_ms = 100
+
+[[outputs]]
+name = "es"
+type = "http"
+url = "http://127.0.0.1:{port}/_bulk"
+format = "elasticsearch"
+index = "edr"
+gzip = false
+batch_max_wait_ms = 100
+
+[[outputs]]
+name = "hec"
+type = "http"
+url = "http://127.0.0.1:{port}/services/collector/event"
+format = "splunk_hec"
+authorization = "Splunk 11111111-2222"
+batch_max_wait_ms = 100
+"#
+    );
+    let sensor = Sensor::start(&cfg);
+    let (records, last) = run_and_stop(sensor, "http-shapes-marker");
+    let reqs = seen.lock().expect("lock").clone();
+    let of = |path: &str| -> Vec<Request> { reqs.iter().filter(|r| r.path.starts_with(path)).cloned().collect() };
+
+    let nd = of("/nd");
+    assert!(!nd.is_empty());
+    assert!(nd.iter().all(|r| r.header("content-encoding") == Some("gzip")));
+    assert!(nd.iter().all(|r| r.header("content-type") == Some("application/x-ndjson")));
+    let got: Vec<Value> = nd.iter().flat_map(|r| r.lines()).collect();
+    assert_eq!(got, records, "the NDJSON output got exactly what stdout got");
+
+    let es: Vec<Value> = of("/_bulk").iter().flat_map(|r| r.lines()).collect();
+    assert_eq!(es.len(), 2 * records.len());
+    for (pair, rec) in es.chunks(2).zip(&records) {
+        assert_eq!(pair[0], serde_json::json!({"create": {"_index": "edr"}}));
+        assert_eq!(&pair[1], rec);
+    }
+
+    let hec_reqs = of("/services/collector/event");
+    assert!(hec_reqs.iter().all(|r| r.header("authorization") == Some("Splunk 11111111-2222")));
+    let hec: Vec<Value> = hec_reqs.iter().flat_map(|r| r.lines()).collect();
+    assert_eq!(hec.len(), records.len());
+    for (h, rec) in hec.iter().zip(&records) {
+        assert_eq!(h["host"], "e2e-host");
+        assert_eq!(h["sourcetype"], "rand-guard");
+        assert_eq!(&h["event"], rec);
+    }
+    for name in ["nd", "es", "hec"] {
+        let o = output(&last, name);
+        assert_eq!(n(o, "sent"), records.len() as i64 - 1, "{name}: {last}");
+        assert_eq!((n(o, "failed"), n(o, "dropped"), n(o, "queued")), (0, 0, 0), "{name}: {last}");
+    }
+}
+
+#[test]
+fn http_output_retries_after_a_500() {
+    require_root();
+    let (port, seen) = http_server(|n| if n == 0 { 500 } else { 200 });
+    let cfg = format!(
+        "{E2E_CONFIG}\n[[outputs]]\ntype = \"stdout\"\n[[outputs]]\nname = \"web\"\ntype = \"http\"\n\
+         url = \"http://127.0.0.1:{port}/in\"\nbatch_max_wait_ms = 100\nretry_backoff_ms = 50\n"
+    );
+    let (records, last) = run_and_stop(Sensor::start(&cfg), "http-retry-marker");
+    let reqs = seen.lock().expect("lock").clone();
+    assert!(reqs.len() >= 2);
+    assert_eq!(reqs[0].body, reqs[1].body, "the batch refused with 500 is sent again");
+    let mut got: Vec<Value> = reqs.iter().skip(1).flat_map(|r| r.lines()).collect();
+    got.dedup();
+    assert_eq!(got, records);
+    let o = output(&last, "web");
+    assert_eq!((n(o, "sent"), n(o, "failed")), (records.len() as i64 - 1, 0), "{last}");
+}
+
+#[test]
+fn http_output_that_is_down_counts_every_record_given_up() {
+    require_root();
+    let port = free_port(); // nothing listens there
+    let cfg = format!(
+        "{E2E_CONFIG}\n[[outputs]]\ntype = \"stdout\"\n[[outputs]]\nname = \"down\"\ntype = \"http\"\n\
+         url = \"http://127.0.0.1:{port}/in\"\nbatch_max_wait_ms = 50\nmax_retries = 1\nretry_backoff_ms = 20\n"
+    );
+    let (records, last) = run_and_stop(Sensor::start(&cfg), "http-down-marker");
+    let o = output(&last, "down");
+    assert_eq!(n(o, "sent"), 0, "{last}");
+    assert_eq!(n(o, "queued"), 0, "everything was tried and given up: {last}");
+    assert!(n(o, "failed") > 0, "{last}");
+    assert_eq!(n(o, "failed") + n(o, "dropped"), records.len() as i64 - 1, "no record lost silently: {last}");
+    assert_eq!(n(output(&last, "stdout"), "sent"), records.len() as i64 - 1);
+}
+
+/// A real rsyslogd on loopback, TCP and UDP, each writing the MSG part of
+/// what it receives to its own file.
+struct Rsyslog {
+    child: Child,
+    dir: TempDir,
+    tcp: u16,
+    udp: u16,
+}
+
+impl Rsyslog {
+    fn start() -> Rsyslog {
+        let dir = TempDir::new("rsyslog");
+        let tcp = free_port();
+        let udp = UdpSocket::bind("127.0.0.1:0").expect("udp").local_addr().expect("addr").port();
+        let d = dir.str();
+        let conf = format!(
+            r#"global(workDirectory="{d}" maxMessageSize="256k")
+module(load="imtcp")
+module(load="imudp")
+template(name="msgonly" type="string" string="%msg%\n")
+ruleset(name="tcp") {{ action(type="omfile" file="{d}/tcp.log" template="msgonly") }}
+ruleset(name="udp") {{ action(type="omfile" file="{d}/udp.log" template="msgonly") }}
+input(type="imtcp" address="127.0.0.1" port="{tcp}" ruleset="tcp")
+input(type="imudp" address="127.0.0.1" port="{udp}" ruleset="udp")
+"#
+        );
+        fs::write(dir.path("rsyslog.conf"), conf).expect("conf");
+        let child = Command::new("rsyslogd")
+            .args(["-n", "-f"])
+            .arg(dir.path("rsyslog.conf"))
+            .arg("-i")
+            .arg(dir.path("rsyslogd.pid"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start rsyslogd (Debian package rsyslog; `make deps` installs it)");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while TcpStream::connect(("127.0.0.1", tcp)).is_err() {
+            assert!(Instant::now() < deadline, "rsyslogd did not start listening");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Rsyslog { child, dir, tcp, udp }
+    }
+
+    /// The records in `file`, once it holds `want` lines (rsyslog writes asynchronously).
+    fn received(&self, file: &str, want: usize) -> Vec<Value> {
+        let path = self.dir.path(file);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let text = fs::read_to_string(&path).unwrap_or_default();
+            if text.lines().count() >= want || Instant::now() > deadline {
+                return text
+                    .lines()
+                    .map(|l| serde_json::from_str(l.trim_start()).unwrap_or_else(|e| panic!("not JSON: {l:?}: {e}")))
+                    .collect();
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Rsyslog {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn syslog_outputs_deliver_intact_records_to_rsyslog_over_tcp_and_udp() {
+    require_root();
+    let rs = Rsyslog::start();
+    let cfg = format!(
+        "{E2E_CONFIG}\n[[outputs]]\ntype = \"stdout\"\n\
+         [[outputs]]\nname = \"tcp\"\ntype = \"syslog\"\ntransport = \"tcp\"\naddress = \"127.0.0.1:{}\"\n\
+         [[outputs]]\nname = \"udp\"\ntype = \"syslog\"\ntransport = \"udp\"\naddress = \"127.0.0.1:{}\"\nfacility = \"local4\"\n",
+        rs.tcp, rs.udp
+    );
+    let sensor = Sensor::start(&cfg);
+    // A long argument with non-ASCII text: arrives whole and unmangled.
+    let long = format!("syslog-long-é-{}", "x".repeat(3000));
+    Command::new("/bin/true").arg(&long).status().expect("true");
+    sensor.wait_for("long exec", |v| is(v, "process_exec") && v["args"][1] == long.as_str());
+    let (records, last) = run_and_stop(sensor, "syslog-marker");
+    for file in ["tcp.log", "udp.log"] {
+        let got = rs.received(file, records.len());
+        assert_eq!(got, records, "{file}: rsyslog got exactly the records stdout got");
+    }
+    for name in ["tcp", "udp"] {
+        let o = output(&last, name);
+        assert_eq!(n(o, "sent"), records.len() as i64 - 1, "{name}: {last}");
+        assert_eq!(n(o, "failed") + n(o, "dropped") + n(o, "queued"), 0, "{name}: {last}");
+    }
+}
+
+fn mode(p: &Path) -> u32 {
+    fs::metadata(p).expect("stat").permissions().mode() & 0o777
+}
+
+#[test]
+fn file_output_rotates_by_size_and_reopens_on_sighup() {
+    require_root();
+    let dir = TempDir::new("fileout");
+    let out = dir.path("out.ndjson");
+    let cfg = format!(
+        "{E2E_CONFIG}\n[[outputs]]\ntype = \"stdout\"\n[[outputs]]\nname = \"f\"\ntype = \"file\"\n\
+         path = \"{}\"\nmax_bytes = 4096\nkeep = 2\n",
+        out.display()
+    );
+    let sensor = Sensor::start(&cfg);
+    let work = TempDir::new("fileout-work");
+    for i in 0..100 {
+        fs::write(work.path(&format!("f{i}")), b"x").expect("write");
+    }
+    let last = format!("{}/f99", work.str());
+    sensor.wait_for("last open", |v| is(v, "file_open") && v["path"] == last.as_str());
+    std::thread::sleep(Duration::from_millis(500));
+    let mut names: Vec<String> = fs::read_dir(&dir.0)
+        .expect("ls")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["out.ndjson", "out.ndjson.1", "out.ndjson.2"], "rotated, two old files kept");
+    for name in &names {
+        let p = dir.path(name);
+        assert_eq!(mode(&p), 0o600, "{name}");
+        assert!(fs::metadata(&p).expect("stat").len() <= 4096, "{name} over max_bytes");
+        for l in fs::read_to_string(&p).expect("read").lines() {
+            serde_json::from_str::<Value>(l).unwrap_or_else(|e| panic!("{name}: bad line {l:?}: {e}"));
+        }
+    }
+
+    // logrotate's way: move the file, then SIGHUP.
+    fs::rename(&out, dir.path("moved")).expect("rename");
+    // SAFETY: plain kill(2) on the sensor we started.
+    unsafe { libc::kill(sensor.pid() as i32, libc::SIGHUP) };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !out.exists() {
+        assert!(Instant::now() < deadline, "no new file after SIGHUP; stderr:\n{}", sensor.stderr());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(mode(&out), 0o600);
+    let (_, health) = run_and_stop(sensor, "after-sighup-marker");
+    // The new file may have been rotated again since: look in all of them.
+    let text: String = ["out.ndjson", "out.ndjson.1", "out.ndjson.2"]
+        .iter()
+        .map(|f| fs::read_to_string(dir.path(f)).unwrap_or_default())
+        .collect();
+    assert!(text.contains("after-sighup-marker"), "records go to the new file");
+    assert!(!fs::read_to_string(dir.path("moved")).expect("moved").contains("after-sighup-marker"));
+    let o = output(&health, "f");
+    assert_eq!(n(o, "failed") + n(o, "dropped") + n(o, "queued"), 0, "{health}");
+}
+
+#[test]
+fn an_output_blocked_forever_does_not_stall_stdout() {
+    require_root();
+    let dir = TempDir::new("fifo");
+    let fifo = dir.path("fifo");
+    let c = std::ffi::CString::new(fifo.to_str().expect("utf-8")).expect("cstr");
+    // SAFETY: mkfifo with a valid path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    // Nobody ever opens the FIFO for reading: the output's open() blocks forever.
+    let cfg = format!(
+        "{E2E_CONFIG}\n[[outputs]]\ntype = \"stdout\"\n[[outputs]]\nname = \"stuck\"\ntype = \"file\"\n\
+         path = \"{}\"\nqueue_size = 50\n",
+        fifo.display()
+    );
+    let sensor = Sensor::start(&cfg);
+    let work = TempDir::new("fifo-work");
+    for i in 0..300 {
+        fs::write(work.path(&format!("f{i}")), b"x").expect("write");
+    }
+    let last = format!("{}/f299", work.str());
+    sensor.wait_for("the last open, on stdout", |v| is(v, "file_open") && v["path"] == last.as_str());
+    let (records, health) = run_and_stop(sensor, "fifo-marker");
+    let opens = records.iter().filter(|v| is(v, "file_open") && s(v, "path").starts_with(work.str())).count();
+    assert_eq!(opens, 300, "stdout got every record");
+    let o = output(&health, "stuck");
+    assert_eq!(n(o, "sent"), 0, "{health}");
+    assert!(n(o, "dropped") > 0 && n(o, "queued") > 0, "{health}");
+    assert!(n(o, "queued") <= 50, "the queue is bounded: {health}");
+    assert_eq!(
+        n(o, "dropped") + n(o, "queued") + n(o, "failed"),
+        n(output(&health, "stdout"), "sent"),
+        "every record handed to the stuck output is dropped or still queued: {health}"
+    );
+}
+
+#[test]
+fn metrics_endpoint_serves_the_health_counters() {
+    require_root();
+    let port = free_port();
+    let cfg = format!("{E2E_CONFIG}\n[metrics]\nlisten = \"127.0.0.1:{port}\"\n");
+    let sensor = Sensor::start(&cfg);
+    // something to count: an exec of our own, seen before we ask
+    let st = std::process::Command::new("/usr/bin/true").arg("metrics-marker").status().expect("true");
+    assert!(st.success());
+    sensor.wait_for("the marker exec", |v| is(v, "process_exec") && v["args"][1] == "metrics-marker");
+    let get = |req: &str| {
+        let mut t = TcpStream::connect(("127.0.0.1", port)).expect("connect metrics");
+        t.write_all(req.as_bytes()).expect("send");
+        let mut r = String::new();
+        t.read_to_string(&mut r).expect("read");
+        r
+    };
+    let body = get("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert!(body.starts_with("HTTP/1.1 200 OK"), "{body}");
+    assert!(body.contains("text/plain; version=0.0.4"));
+    let value = |name: &str| -> u64 {
+        body.lines()
+            .find_map(|l| l.strip_prefix(name).and_then(|v| v.strip_prefix(' ')))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in\n{body}"))
+    };
+    assert!(value("rand_guard_events_received_total") > 0);
+    assert!(value("rand_guard_output_sent_total{output=\"stdout\",type=\"stdout\"}") > 0);
+    value("rand_guard_output_dropped_total{output=\"stdout\",type=\"stdout\"}");
+    value("rand_guard_kernel_drops_total");
+    assert!(get("GET /other HTTP/1.1\r\n\r\n").starts_with("HTTP/1.1 404"));
+    let (status, _, _) = sensor.stop_with(libc::SIGTERM);
+    assert_eq!(status.code(), Some(0));
+}
