@@ -102,6 +102,7 @@ struct Collected {
 }
 
 const RULE_FILE_KEYS: [&str; 4] = ["rules", "lists", "macros", "detections"];
+/// Every key a `[[rules]]` table may have; the last ten are type-specific.
 const RULE_KEYS: [&str; 20] = [
     "id",
     "name",
@@ -517,19 +518,9 @@ fn read_rule(c: &mut Collected, src: &Src, t: &Table) -> Result<(), RuleError> {
         RuleType::Network => &["direction", "ports", "process_names"],
         _ => &["steps", "window_secs", "key"],
     };
-    let type_specific = [
-        "process_names",
-        "parent_names",
-        "paths",
-        "patterns",
-        "operations",
-        "direction",
-        "ports",
-        "steps",
-        "window_secs",
-        "key",
-    ];
-    for k in type_specific {
+    // the keys after `condition` in RULE_KEYS belong to one rule type each
+    let type_specific = &RULE_KEYS[RULE_KEYS.len() - 10..];
+    for &k in type_specific {
         if t.contains_key(k) && !allowed.contains(&k) {
             let tn = type_str.as_deref().unwrap_or("(inferred)");
             return Err(r.err(

@@ -83,7 +83,11 @@ pub fn checkout_config_is_secure() -> bool {
     secure(root) && secure(&root.join("rules")) && rules.iter().all(|p| secure(p))
 }
 
-pub const E2E_CONFIG: &str = r#"
+/// What every end-to-end config shares: a fixed host id, network events
+/// on, a health record every second.
+macro_rules! e2e_base {
+    () => {
+        r#"
 [agent]
 id = "e2e-host"
 
@@ -93,13 +97,20 @@ network = true
 [network]
 enabled = true
 
+[output]
+health_interval_secs = 1
+"#
+    };
+}
+
+pub const E2E_CONFIG: &str = concat!(
+    e2e_base!(),
+    r#"
 [file]
 watch_paths = ["/tmp", "/var/tmp", "/etc/rg-e2e"]
 exclude_paths = ["/tmp/rg-e2e-excluded"]
-
-[output]
-health_interval_secs = 1
-"#;
+"#
+);
 
 impl Sensor {
     /// Starts `rand-guard run` with `config` and waits until it is ready.
@@ -315,24 +326,7 @@ pub const RULES_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/config/rules")
 /// A config that loads the real default rule pack, with network events on,
 /// the default watch paths and a health record every second.
 pub fn rules_config() -> String {
-    format!(
-        r#"
-[agent]
-id = "e2e-host"
-
-[events]
-network = true
-
-[network]
-enabled = true
-
-[detection]
-rule_dirs = ["{RULES_DIR}"]
-
-[output]
-health_interval_secs = 1
-"#
-    )
+    format!(concat!(e2e_base!(), "\n[detection]\nrule_dirs = [\"{}\"]\n"), RULES_DIR)
 }
 
 /// VmRSS of `pid` in KiB, or None once it is gone.
