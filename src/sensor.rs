@@ -66,8 +66,7 @@ pub fn run(cfg: &Config, rules: RuleSet, source: reload::Source) -> Result<(), R
     // Outputs and the metrics socket first: a bad path or a busy port is
     // reported before anything is loaded into the kernel.
     let reopen = Reopen::default();
-    let fanout = Fanout::start(&cfg.outputs, &cfg.agent.id, &reopen)?;
-    let output_stats = fanout.stats();
+    let outputs = Fanout::open(&cfg.outputs, &cfg.agent.id, &reopen)?;
     let metrics_listener = cfg.metrics.map(metrics::bind).transpose()?;
 
     let mut storage = MaybeUninit::uninit();
@@ -85,6 +84,9 @@ pub fn run(cfg: &Config, rules: RuleSet, source: reload::Source) -> Result<(), R
     let mut table = ProcessTable::new(cfg.performance.max_process_cache_entries);
     let seeded = procfs::seed(&mut table, Path::new("/proc"), std::process::id());
     crate::privileges::drop_unneeded().map_err(RunError::Privileges)?;
+    // Threads started from here on inherit the reduced capability sets.
+    let fanout = outputs.start()?;
+    let output_stats = fanout.stats();
     let clock = BootClock::measure();
     let host: SharedStr = Arc::from(cfg.agent.id.as_str());
     let select = Selection {

@@ -11,7 +11,7 @@ use crate::rules::model::Severity;
 /// Defaults of the `[[outputs]]` keys.
 pub mod defaults {
     /// `queue_size`: records waiting for one output before it drops.
-    pub const QUEUE_SIZE: i64 = 65_536;
+    pub const QUEUE_SIZE: i64 = 16_384;
     /// `keep`: rotated files kept next to the live one.
     pub const KEEP: i64 = 5;
     /// `max_bytes`: 0 = never rotate.

@@ -200,10 +200,24 @@ impl Reopen {
     }
 }
 
+/// Every output opened, no thread started yet: the sensor opens outputs
+/// before loading anything (a bad path fails early) but starts their
+/// threads only after dropping capabilities, which capset(2) does per
+/// thread.
+pub struct OpenedOutputs<'a> {
+    sinks: Vec<(&'a OutputSpec, Box<dyn Sink>)>,
+}
+
+impl<'a> OpenedOutputs<'a> {
+    /// Starts every output's thread.
+    pub fn start(self) -> Result<Fanout, OutputError> {
+        Fanout::spawn(self.sinks)
+    }
+}
+
 impl Fanout {
-    /// Opens every output (files now, so a bad path fails at start) and
-    /// starts its thread.
-    pub fn start(specs: &[OutputSpec], host: &str, reopen: &Reopen) -> Result<Fanout, OutputError> {
+    /// Opens every output (files now, so a bad path fails at start).
+    pub fn open<'a>(specs: &'a [OutputSpec], host: &str, reopen: &Reopen) -> Result<OpenedOutputs<'a>, OutputError> {
         let mut sinks: Vec<(&OutputSpec, Box<dyn Sink>)> = Vec::new();
         for spec in specs {
             let sink: Box<dyn Sink> = match &spec.sink {
@@ -214,6 +228,15 @@ impl Fanout {
             };
             sinks.push((spec, sink));
         }
+        Ok(OpenedOutputs { sinks })
+    }
+
+    /// Opens every output and starts its thread.
+    pub fn start(specs: &[OutputSpec], host: &str, reopen: &Reopen) -> Result<Fanout, OutputError> {
+        Fanout::open(specs, host, reopen)?.start()
+    }
+
+    fn spawn(sinks: Vec<(&OutputSpec, Box<dyn Sink>)>) -> Result<Fanout, OutputError> {
         let mut handles = Vec::new();
         for (spec, sink) in sinks {
             let stats = Arc::new(OutputStats::new(&spec.name, spec.sink.type_name()));
