@@ -25,3 +25,14 @@ pub mod signals;
 /// `rand-guard --version`: version, git commit and kernel ABI version.
 pub const VERSION_LINE: &str =
     concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("RG_GIT_COMMIT"), ", event ABI v1)");
+
+#[cfg(test)]
+mod tests {
+    /// The ABI version in `--version` is a literal (concat! needs one): keep
+    /// it the decoder's.
+    #[test]
+    fn version_line_names_the_decoders_abi_version() {
+        let want = format!("event ABI v{}", crate::bpf::abi::ABI_VERSION);
+        assert!(super::VERSION_LINE.contains(&want), "{} lacks {want}", super::VERSION_LINE);
+    }
+}

@@ -229,9 +229,15 @@ fn lossy(b: &[u8]) -> Cow<'_, str> {
     String::from_utf8_lossy(b)
 }
 
+/// A kernel comm (NUL-padded `char[16]`) as text; one allocation, called
+/// twice per record.
 fn comm(raw: &[i8; 16]) -> String {
-    let bytes: Vec<u8> = raw.iter().map(|&c| c as u8).take_while(|&c| c != 0).collect();
-    String::from_utf8_lossy(&bytes).into_owned()
+    let mut bytes = [0u8; 16];
+    for (b, &c) in bytes.iter_mut().zip(raw) {
+        *b = c as u8;
+    }
+    let len = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+    String::from_utf8_lossy(&bytes[..len]).into_owned()
 }
 
 /// argv from the NUL-separated arg area; truncated when the kernel cut the
