@@ -31,6 +31,27 @@
 const volatile __u8 rg_filter_paths = 0;
 /* No watch paths or patterns: every path not excluded is watched. */
 const volatile __u8 rg_filter_watch_all = 0;
+/*
+ * What path_rules holds, in a map so a SIGHUP reload can change it with the
+ * rules. dir_lens bit n set: some watch or exclude directory is n bytes
+ * long. A prefix of any other length cannot match, so its lookup is
+ * skipped: most paths take none or one lookup instead of one per component.
+ */
+#define RG_DIR_LEN_WORDS 32
+#define RG_NAME_LEN_WORDS 4
+struct rg_filter_meta {
+	__u64 dir_lens[RG_DIR_LEN_WORDS];
+	/* the same for literal file names and `*.ext` extensions (< 256 bytes) */
+	__u64 name_lens[RG_NAME_LEN_WORDS];
+	__u64 ext_lens[RG_NAME_LEN_WORDS];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct rg_filter_meta);
+} filter_meta SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -41,6 +62,7 @@ struct {
 
 struct path_scan {
 	struct rg_pathbuf *pb;
+	struct rg_filter_meta *meta;
 	__u32 start;
 	__u64 h; /* whole path so far */
 	__u64 hb; /* current component */
@@ -54,6 +76,9 @@ struct path_scan {
 	__u8 flags;
 	__u8 in_ext;
 	__u8 odd; /* "//", "/./", "/../": not normal, leave it to userspace */
+	__u32 len;
+	__u32 name_at; /* where the current component starts */
+	__u32 ext_at; /* where its extension starts */
 };
 
 /* An empty, "." or ".." component: the path is not in normal form. */
@@ -69,32 +94,66 @@ static __always_inline __u8 filter__lookup(__u64 key)
 	return f ? *f : 0;
 }
 
-static long filter__scan_step(__u32 i, void *arg)
+/* Bit @n of the bitmap @bits (@words u64s, a power of two). */
+static __always_inline int filter__bit(const __u64 *bits, const __u32 words, __u32 n)
 {
-	struct path_scan *s = arg;
-	struct rg_pathbuf *pb = s->pb;
-	__u8 c = pb->buf[(s->start + i) & (2 * RG_PATH_HALF - 1)];
+	__u32 w = n >> 6;
+
+	if (w >= words)
+		return 0;
+	/* keep the mask below: clang drops it after the check, the verifier needs it */
+	asm volatile("" : "+r"(w));
+	return (bits[w & (words - 1)] >> (n & 63)) & 1;
+}
+
+/* The flags of the directory prefix that is @len bytes long and hashes to @h. */
+static __always_inline __u8 filter__dir(struct rg_filter_meta *m, __u64 h, __u32 len)
+{
+	if (!filter__bit(m->dir_lens, RG_DIR_LEN_WORDS, len))
+		return 0;
+	return filter__lookup(h) & (RG_F_WATCH | RG_F_EXCLUDE);
+}
+
+static __always_inline void filter__scan_byte(struct path_scan *s, __u32 i)
+{
+	__u8 c = s->pb->buf[(s->start + i) & (2 * RG_PATH_HALF - 1)];
 
 	if (c == '/') {
 		if (i > 0) {
 			s->odd |= filter__odd_component(s);
-			s->flags |= filter__lookup(s->h) & (RG_F_WATCH | RG_F_EXCLUDE);
+			s->flags |= filter__dir(s->meta, s->h, i);
 		}
 		s->hb = RG_FNV_INIT;
 		s->he = RG_FNV_INIT;
 		s->in_ext = 0;
 		s->comp = 0;
+		s->name_at = i + 1;
 	} else {
 		s->comp = (c == '.' && s->comp < 2) ? s->comp + 1 : 3;
 		s->hb = (s->hb ^ c) * RG_FNV_PRIME;
 		if (c == '.') {
 			s->he = RG_FNV_INIT;
 			s->in_ext = 1;
+			s->ext_at = i + 1;
 		} else if (s->in_ext) {
 			s->he = (s->he ^ c) * RG_FNV_PRIME;
 		}
 	}
 	s->h = (s->h ^ c) * RG_FNV_PRIME;
+}
+
+/* Eight bytes per bpf_loop() step: the callback, not the hashing, was the cost. */
+static long filter__scan_step(__u32 i, void *arg)
+{
+	struct path_scan *s = arg;
+	__u32 at = i * 8;
+
+#pragma unroll
+	for (int j = 0; j < 8; j++) {
+		if (at + j >= s->len)
+			return 1;
+		filter__scan_byte(s, at + j);
+	}
 	return 0;
 }
 
@@ -107,23 +166,30 @@ static __always_inline int filter__keep(struct rg_pathbuf *pb, __u32 start, __u3
 		.h = RG_FNV_INIT,
 		.hb = RG_FNV_INIT,
 		.he = RG_FNV_INIT,
+		.len = len,
 	};
+	__u32 zero = 0;
 
 	if (!rg_filter_paths || len > RG_SCAN_MAX)
 		return 1;
-	bpf_loop(len, filter__scan_step, &s, 0);
+	s.meta = bpf_map_lookup_elem(&filter_meta, &zero);
+	if (!s.meta)
+		return 1;
+	bpf_loop((len + 7) / 8, filter__scan_step, &s, 0);
 	if (len > 1)
 		s.odd |= filter__odd_component(&s);
 	if (s.odd)
 		return 1;
-	s.flags |= filter__lookup(s.h) & (RG_F_WATCH | RG_F_EXCLUDE);
+	s.flags |= filter__dir(s.meta, s.h, len);
 	if (s.flags & RG_F_EXCLUDE)
 		return 0;
 	if (rg_filter_watch_all || (s.flags & RG_F_WATCH))
 		return 1;
-	if (filter__lookup(s.hb ^ RG_SALT_NAME) & RG_F_NAME)
+	if (filter__bit(s.meta->name_lens, RG_NAME_LEN_WORDS, len - s.name_at) &&
+	    (filter__lookup(s.hb ^ RG_SALT_NAME) & RG_F_NAME))
 		return 1;
-	if (s.in_ext && (filter__lookup(s.he ^ RG_SALT_EXT) & RG_F_EXT))
+	if (s.in_ext && filter__bit(s.meta->ext_lens, RG_NAME_LEN_WORDS, len - s.ext_at) &&
+	    (filter__lookup(s.he ^ RG_SALT_EXT) & RG_F_EXT))
 		return 1;
 	return 0;
 }

@@ -17,7 +17,11 @@ struct {
 	__type(value, __u64);
 } counters SEC(".maps");
 
-/* Syscall arguments saved at sys_enter, keyed by tid, used at sys_exit. */
+/*
+ * Syscall arguments saved at sys_enter and used at sys_exit, in task-local
+ * storage: no hashing or bucket lock on the hot path, no capacity to run
+ * out of, and freed with the thread. `syscall` 0 means nothing is stashed.
+ */
 struct rg_stash {
 	__u32 syscall;
 	__u32 _pad;
@@ -25,9 +29,9 @@ struct rg_stash {
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct rg_stash);
 } stash SEC(".maps");
 

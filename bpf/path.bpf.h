@@ -17,30 +17,35 @@ static __always_inline struct rg_pathbuf *pathbuf__get(void)
 
 struct path_walk {
 	struct rg_pathbuf *pb;
-	struct dentry *dentry;
-	struct vfsmount *vfsmnt;
-	struct mount *mnt;
+	__u64 dentry; /* struct dentry * */
+	__u64 mnt; /* struct mount * */
 	__u32 off;
 	__u16 truncated;
 };
 
-/* One component of path__walk(); returns 1 to stop. */
+/*
+ * One component of path__walk(); returns 1 to stop.
+ *
+ * The walk reads kernel structs with plain loads through BTF-typed pointers
+ * (bpf_core_cast: the verifier turns them into fault-safe loads and the
+ * cast itself costs nothing), not a bpf_probe_read_kernel() call per field:
+ * this loop runs on every file event and helper calls were most of its cost.
+ */
 static long path__walk_step(__u32 i, void *arg)
 {
 	struct path_walk *w = arg;
-	/* locals, so that CO-RE relocations never name struct path_walk */
-	struct dentry *dentry = w->dentry;
-	struct vfsmount *vfsmnt = w->vfsmnt;
-	struct mount *mnt = w->mnt;
-	struct dentry *mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
-	struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
+	struct dentry *dentry = bpf_core_cast((void *)w->dentry, struct dentry);
+	struct mount *mnt = bpf_core_cast((void *)w->mnt, struct mount);
+	struct dentry *mnt_root = mnt->mnt.mnt_root;
+	struct dentry *parent = dentry->d_parent;
 	const unsigned char *name;
 	__u32 len, off = w->off;
-
 	int last = 0;
 
+	if (!parent)
+		return 1;
 	if (dentry == mnt_root || dentry == parent) {
-		struct mount *mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
+		struct mount *mnt_parent = mnt->mnt_parent;
 
 		if (dentry != mnt_root) {
 			/*
@@ -50,19 +55,18 @@ static long path__walk_step(__u32 i, void *arg)
 			 */
 			w->truncated = 0;
 			last = 1;
-		} else if (mnt_parent == mnt) {
+		} else if (mnt_parent == mnt || !mnt_parent) {
 			w->truncated = 0; /* reached the root */
 			return 1;
 		} else {
 			/* root of a mounted fs: continue from its mount point */
-			w->dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
-			w->mnt = mnt_parent;
-			w->vfsmnt = __builtin_preserve_access_index(&mnt_parent->mnt);
+			w->dentry = (__u64)mnt->mnt_mountpoint;
+			w->mnt = (__u64)mnt_parent;
 			return 0;
 		}
 	}
-	len = BPF_CORE_READ(dentry, d_name.len);
-	name = BPF_CORE_READ(dentry, d_name.name);
+	len = dentry->d_name.len;
+	name = dentry->d_name.name;
 	if (len > RG_NAME_MAX || len + 1 > off || off > RG_PATH_HALF)
 		return 1;
 	off -= len;
@@ -70,7 +74,7 @@ static long path__walk_step(__u32 i, void *arg)
 	off -= 1;
 	w->pb->buf[off & (RG_PATH_HALF - 1)] = '/';
 	w->off = off;
-	w->dentry = parent;
+	w->dentry = (__u64)parent;
 	return last;
 }
 
@@ -87,9 +91,8 @@ static __always_inline __u32 path__walk(struct rg_pathbuf *pb, struct dentry *de
 {
 	struct path_walk w = {
 		.pb = pb,
-		.dentry = dentry,
-		.vfsmnt = vfsmnt,
-		.mnt = container_of(vfsmnt, struct mount, mnt),
+		.dentry = (__u64)dentry,
+		.mnt = (__u64)container_of(vfsmnt, struct mount, mnt),
 		.off = RG_PATH_HALF,
 		.truncated = 1,
 	};

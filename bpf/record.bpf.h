@@ -106,8 +106,10 @@ static __always_inline int rec__path(struct rg_scratch *sc, __u32 *off, struct r
 	if (!pb || !dentry || !mnt)
 		return 1;
 	start = path__walk(pb, dentry, mnt, &truncated) & (RG_PATH_HALF - 1);
+	if (filter && !filter__keep(pb, start, RG_PATH_HALF - start))
+		return 0;
 	rec__bytes(sc, off, s, &pb->buf[start], RG_PATH_HALF - start, truncated, RG_PATH_MAX, 0);
-	return filter ? filter__keep(pb, start, RG_PATH_HALF - start) : 1;
+	return 1;
 }
 
 /*
@@ -115,15 +117,19 @@ static __always_inline int rec__path(struct rg_scratch *sc, __u32 *off, struct r
  * '/', else joined to the directory of @dirfd (or the cwd for AT_FDCWD).
  * Called at sys_exit, when the kernel has already copied @name, so its page
  * is resident. Dots are left for userspace to normalize. Returns whether
- * the path passes the [file] filter; 1 when it cannot tell.
+ * the path passes the [file] filter (1 when it cannot tell); a path that
+ * does not is only copied with @always (a rename needs both names when
+ * either passes). Appends to the per-CPU scratch record (at most five
+ * arguments for a BPF function, so it looks the buffer up itself).
  *
  * A global (non-inlined) function: the verifier checks it once on its own
  * instead of once per call site, which keeps rename (two calls, each with
  * a dentry walk and a filter scan) well inside the complexity limit.
  */
-__noinline int rec__user_path_at(struct rg_scratch *sc, __u32 *off, struct rg_str *s, long dirfd,
-				 unsigned long uname)
+__noinline int rec__user_path_at(__u32 *off, struct rg_str *s, long dirfd, unsigned long uname,
+				 int always)
 {
+	struct rg_scratch *sc = rec__scratch();
 	const char *name = (const char *)uname;
 	struct task_struct *task = (void *)bpf_get_current_task();
 	struct rg_pathbuf *pb = pathbuf__get();
@@ -132,6 +138,7 @@ __noinline int rec__user_path_at(struct rg_scratch *sc, __u32 *off, struct rg_st
 	__u16 dir_truncated;
 	__u32 start;
 	long n;
+	int keep;
 
 	if (!pb || !sc || !off || !s)
 		return 1;
@@ -139,20 +146,24 @@ __noinline int rec__user_path_at(struct rg_scratch *sc, __u32 *off, struct rg_st
 	if (n <= 0)
 		return 1;
 	if (pb->buf[RG_PATH_HALF + 1] == '/') {
-		rec__bytes(sc, off, s, &pb->buf[RG_PATH_HALF + 1], n - 1, n == RG_PATH_HALF - 1,
-			   RG_PATH_MAX, 0);
-		return filter__keep(pb, RG_PATH_HALF + 1, n - 1);
+		keep = filter__keep(pb, RG_PATH_HALF + 1, n - 1);
+		if (keep || always)
+			rec__bytes(sc, off, s, &pb->buf[RG_PATH_HALF + 1], n - 1,
+				   n == RG_PATH_HALF - 1, RG_PATH_MAX, 0);
+		return keep;
 	}
 	if (dirfd == RG_AT_FDCWD) {
-		dentry = BPF_CORE_READ(task, fs, pwd.dentry);
-		mnt = BPF_CORE_READ(task, fs, pwd.mnt);
+		struct fs_struct *fs = bpf_core_cast(task, struct task_struct)->fs;
+
+		dentry = fs->pwd.dentry;
+		mnt = fs->pwd.mnt;
 	} else {
 		struct file *f = task__fd_file(task, dirfd);
 
 		if (!f)
 			return 1;
-		dentry = BPF_CORE_READ(f, f_path.dentry);
-		mnt = BPF_CORE_READ(f, f_path.mnt);
+		dentry = bpf_core_cast(f, struct file)->f_path.dentry;
+		mnt = bpf_core_cast(f, struct file)->f_path.mnt;
 	}
 	pb->buf[RG_PATH_HALF] = '/';
 	start = path__walk(pb, dentry, mnt, &dir_truncated);
@@ -161,9 +172,11 @@ __noinline int rec__user_path_at(struct rg_scratch *sc, __u32 *off, struct rg_st
 	start &= 2 * RG_PATH_HALF - 1;
 	if (start > RG_PATH_HALF)
 		return 1;
-	rec__bytes(sc, off, s, &pb->buf[start], RG_PATH_HALF - start + n,
-		   dir_truncated || n == RG_PATH_HALF - 1, RG_PATH_MAX, 0);
-	return filter__keep(pb, start, RG_PATH_HALF - start + n);
+	keep = filter__keep(pb, start, RG_PATH_HALF - start + n);
+	if (keep || always)
+		rec__bytes(sc, off, s, &pb->buf[start], RG_PATH_HALF - start + n,
+			   dir_truncated || n == RG_PATH_HALF - 1, RG_PATH_MAX, 0);
+	return keep;
 }
 
 /*

@@ -66,16 +66,17 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	rec__begin(sc, sizeof(*e), RG_KIND_EXEC, p);
 	e = (void *)sc->rec;
 	e->old_tid = old;
-	e->argc = BPF_CORE_READ(bprm, argc);
+	e->argc = bprm->argc;
 	e->syscall = RG_SYS_EXECVE;
 	e->dirfd = RG_AT_FDCWD;
-	st = bpf_map_lookup_elem(&stash, &old);
+	/* the exec'ing thread keeps its task_struct (and storage) across de_thread() */
+	st = bpf_task_storage_get(&stash, p, 0, 0);
 	if (st) {
 		if (st->syscall == RG_SYS_EXECVEAT) {
 			e->syscall = RG_SYS_EXECVEAT;
 			e->dirfd = (int)st->args[0];
 		}
-		bpf_map_delete_elem(&stash, &old);
+		st->syscall = 0;
 	}
 	/* what stdin/stdout/stderr are: a shell reading a socket is a reverse shell */
 	for (int i = 0; i < 3; i++) {
@@ -88,26 +89,24 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 		if (!sk)
 			continue;
 		/* a network socket, not a unix one (systemd hands services the journal's) */
-		family = BPF_CORE_READ(sk, __sk_common.skc_family);
+		family = bpf_core_cast(sk, struct sock)->__sk_common.skc_family;
 		if (family == RG_AF_INET || family == RG_AF_INET6)
 			e->stdio_inet |= 1 << i;
 	}
-	rec__str(sc, &off, &e->filename, BPF_CORE_READ(bprm, filename), RG_PATH_MAX, 0);
+	rec__str(sc, &off, &e->filename, bprm->filename, RG_PATH_MAX, 0);
 	/*
 	 * argv from the new mm's arg area: the kernel has just copied it there
 	 * (copy_strings), so unlike the execve() argument pointers at sys_enter
 	 * it is resident and final.
 	 */
-	mm = BPF_CORE_READ(p, mm);
-	arg_start = BPF_CORE_READ(mm, arg_start);
-	arg_end = BPF_CORE_READ(mm, arg_end);
+	mm = p->mm;
+	arg_start = mm->arg_start;
+	arg_end = mm->arg_end;
 	if (arg_end > arg_start)
 		rec__bytes(sc, &off, &e->args, (void *)arg_start, arg_end - arg_start, 0,
 			   RG_ARGS_MAX, 1);
-	rec__path(sc, &off, &e->exe, BPF_CORE_READ(bprm, file, f_path.dentry),
-		  BPF_CORE_READ(bprm, file, f_path.mnt), 0);
-	rec__path(sc, &off, &e->cwd, BPF_CORE_READ(p, fs, pwd.dentry),
-		  BPF_CORE_READ(p, fs, pwd.mnt), 0);
+	rec__path(sc, &off, &e->exe, bprm->file->f_path.dentry, bprm->file->f_path.mnt, 0);
+	rec__path(sc, &off, &e->cwd, p->fs->pwd.dentry, p->fs->pwd.mnt, 0);
 	rec__submit(sc, off);
 	return 0;
 }
@@ -119,15 +118,15 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 	struct rg_fork *e;
 
 	/* A new thread shares its creator's tgid: not a new process. */
-	if (BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid) || is_self())
+	if (child->pid != child->tgid || is_self())
 		return 0;
 	sc = rec__scratch();
 	if (!sc)
 		return 0;
 	rec__begin(sc, sizeof(*e), RG_KIND_FORK, child);
 	e = (void *)sc->rec;
-	e->parent_pid = BPF_CORE_READ(parent, tgid);
-	e->parent_tid = BPF_CORE_READ(parent, pid);
+	e->parent_pid = parent->tgid;
+	e->parent_tid = parent->pid;
 	rec__submit(sc, sizeof(*e));
 	return 0;
 }
@@ -144,7 +143,7 @@ int BPF_PROG(handle_exit, struct task_struct *p)
 	 * signal->live before this tracepoint, so it reads zero only in the
 	 * last thread of the group.
 	 */
-	if (BPF_CORE_READ(p, signal, live.counter) != 0 || is_self())
+	if (p->signal->live.counter != 0 || is_self())
 		return 0;
 	sc = rec__scratch();
 	if (!sc)
@@ -152,12 +151,12 @@ int BPF_PROG(handle_exit, struct task_struct *p)
 	rec__begin(sc, sizeof(*e), RG_KIND_EXIT, p);
 	e = (void *)sc->rec;
 	/* exit_group() and fatal signals leave the status in the signal struct. */
-	if (BPF_CORE_READ(p, signal, flags) & RG_SIGNAL_GROUP_EXIT)
-		code = BPF_CORE_READ(p, signal, group_exit_code);
+	if (p->signal->flags & RG_SIGNAL_GROUP_EXIT)
+		code = p->signal->group_exit_code;
 	else
-		code = BPF_CORE_READ(p, exit_code);
+		code = p->exit_code;
 	e->exit_code = code;
-	e->start_ns = BPF_CORE_READ(p, start_boottime);
+	e->start_ns = p->start_boottime;
 	rec__submit(sc, sizeof(*e));
 	return 0;
 }
@@ -172,37 +171,38 @@ int BPF_PROG(handle_exit, struct task_struct *p)
 static __always_inline int sys__stash(struct trace_event_raw_sys_enter *ctx, __u32 syscall,
 				      const int nargs)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)id;
-	struct rg_stash s = {};
+	struct rg_stash *s;
 
-	if ((id >> 32) == rg_self_tgid)
+	if (is_self())
 		return 0;
-	s.syscall = syscall;
-	s.args[0] = ctx->args[0];
-	if (nargs > 1)
-		s.args[1] = ctx->args[1];
-	if (nargs > 2)
-		s.args[2] = ctx->args[2];
-	if (nargs > 3)
-		s.args[3] = ctx->args[3];
-	if (nargs > 4)
-		s.args[4] = ctx->args[4];
-	if (bpf_map_update_elem(&stash, &tid, &s, BPF_ANY))
+	s = bpf_task_storage_get(&stash, bpf_get_current_task_btf(), 0,
+				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!s) {
 		counter__inc(RG_CNT_STASH_DROPS);
+		return 0;
+	}
+	s->syscall = syscall;
+	s->args[0] = ctx->args[0];
+	if (nargs > 1)
+		s->args[1] = ctx->args[1];
+	if (nargs > 2)
+		s->args[2] = ctx->args[2];
+	if (nargs > 3)
+		s->args[3] = ctx->args[3];
+	if (nargs > 4)
+		s->args[4] = ctx->args[4];
 	return 0;
 }
 
 /* Moves this thread's stashed arguments into @out; 0 when there were none. */
 static __always_inline int sys__unstash(struct rg_stash *out)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct rg_stash *s = bpf_map_lookup_elem(&stash, &tid);
+	struct rg_stash *s = bpf_task_storage_get(&stash, bpf_get_current_task_btf(), 0, 0);
 
-	if (!s)
+	if (!s || !s->syscall)
 		return 0;
 	__builtin_memcpy(out, s, sizeof(*out));
-	bpf_map_delete_elem(&stash, &tid);
+	s->syscall = 0;
 	return 1;
 }
 
@@ -247,8 +247,8 @@ static __always_inline int file__open_exit(struct trace_event_raw_sys_exit *ctx)
 	if (!f || !sc)
 		return 0;
 	/* The opened file itself: absolute, and exactly what was opened. */
-	if (!rec__path(sc, &off, &path, BPF_CORE_READ(f, f_path.dentry),
-		       BPF_CORE_READ(f, f_path.mnt), 1))
+	if (!rec__path(sc, &off, &path, bpf_core_cast(f, struct file)->f_path.dentry,
+		       bpf_core_cast(f, struct file)->f_path.mnt, 1))
 		return file__filtered();
 	rec__begin(sc, sizeof(*e), RG_KIND_FILE_OPEN, task);
 	e = (void *)sc->rec;
@@ -312,8 +312,8 @@ static __always_inline int file__write_enter(struct trace_event_raw_sys_enter *c
 	sc = rec__scratch();
 	if (!sc)
 		return 0;
-	if (!rec__path(sc, &off, &path, BPF_CORE_READ(f, f_path.dentry),
-		       BPF_CORE_READ(f, f_path.mnt), 1))
+	if (!rec__path(sc, &off, &path, bpf_core_cast(f, struct file)->f_path.dentry,
+		       bpf_core_cast(f, struct file)->f_path.mnt, 1))
 		return file__filtered();
 	if (syscall == RG_SYS_WRITE || syscall == RG_SYS_PWRITE64) {
 		bytes = ctx->args[2];
@@ -380,8 +380,8 @@ static __always_inline int file__rename_exit(struct trace_event_raw_sys_exit *ct
 		newdfd = (int)st.args[2];
 		newname = st.args[3];
 	}
-	keep = rec__user_path_at(sc, &off, &path, olddfd, oldname);
-	keep |= rec__user_path_at(sc, &off, &new_path, newdfd, newname);
+	keep = rec__user_path_at(&off, &path, olddfd, oldname, 1);
+	keep |= rec__user_path_at(&off, &new_path, newdfd, newname, 1);
 	if (!keep)
 		return file__filtered();
 	rec__begin(sc, sizeof(*e), RG_KIND_FILE_RENAME, task);
@@ -427,7 +427,7 @@ static __always_inline int file__unlink_exit(struct trace_event_raw_sys_exit *ct
 		name = st.args[0];
 		is_dir = st.syscall == RG_SYS_RMDIR;
 	}
-	if (!rec__user_path_at(sc, &off, &path, dfd, name))
+	if (!rec__user_path_at(&off, &path, dfd, name, 0))
 		return file__filtered();
 	rec__begin(sc, sizeof(*e), RG_KIND_FILE_UNLINK, task);
 	e = (void *)sc->rec;

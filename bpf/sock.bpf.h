@@ -13,8 +13,8 @@ static __always_inline struct sock *file__sock(struct file *f)
 
 	if (!f || file__ifmt(f) != RG_S_IFSOCK)
 		return NULL;
-	sock = BPF_CORE_READ(f, private_data);
-	return sock ? BPF_CORE_READ(sock, sk) : NULL;
+	sock = bpf_core_cast(f, struct file)->private_data;
+	return sock ? bpf_core_cast(sock, struct socket)->sk : NULL;
 }
 
 /*
@@ -22,24 +22,25 @@ static __always_inline struct sock *file__sock(struct file *f)
  * sk_protocol and sk_type are plain u16 fields since v5.6 (bf9765145b85
  * "sock: Make sk_protocol a 16-bit value"), which is what we require.
  */
-static __always_inline void sock__read(struct rg_net *e, struct sock *sk, int remote)
+static __always_inline void sock__read(struct rg_net *e, struct sock *sock, int remote)
 {
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	struct sock *sk = bpf_core_cast(sock, struct sock);
+	__u16 family = sk->__sk_common.skc_family;
 
 	e->family = family;
-	e->protocol = BPF_CORE_READ(sk, sk_protocol);
-	e->sock_type = BPF_CORE_READ(sk, sk_type);
+	e->protocol = sk->sk_protocol;
+	e->sock_type = sk->sk_type;
 	if (family != RG_AF_INET && family != RG_AF_INET6)
 		return;
-	e->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	e->local_port = sk->__sk_common.skc_num;
 	if (remote)
-		e->remote_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+		e->remote_port = bpf_ntohs(sk->__sk_common.skc_dport);
 	if (family == RG_AF_INET) {
-		__u32 a = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+		__u32 a = sk->__sk_common.skc_rcv_saddr;
 
 		__builtin_memcpy(e->local_addr, &a, 4);
 		if (remote) {
-			a = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+			a = sk->__sk_common.skc_daddr;
 			__builtin_memcpy(e->remote_addr, &a, 4);
 		}
 	} else if (bpf_core_field_exists(sk->__sk_common.skc_v6_daddr)) {

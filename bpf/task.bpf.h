@@ -3,29 +3,48 @@
 #ifndef __RG_TASK_BPF_H
 #define __RG_TASK_BPF_H
 
-static __always_inline void task__fill(struct rg_task *t, struct task_struct *task)
+/*
+ * Who @task is. Plain loads through BTF-typed pointers: this runs for every
+ * record, and a bpf_probe_read_kernel() call per field was a large part of
+ * its cost. comm is NUL-padded by the kernel (strscpy_pad), so a fixed-size
+ * copy is the string.
+ */
+static __always_inline void task__fill(struct rg_task *out, struct task_struct *task)
 {
-	t->pid = BPF_CORE_READ(task, tgid);
-	t->tid = BPF_CORE_READ(task, pid);
-	t->ppid = BPF_CORE_READ(task, real_parent, tgid);
-	t->uid = BPF_CORE_READ(task, cred, uid.val);
-	t->gid = BPF_CORE_READ(task, cred, gid.val);
-	t->euid = BPF_CORE_READ(task, cred, euid.val);
-	BPF_CORE_READ_STR_INTO(&t->comm, task, comm);
+	struct task_struct *t = bpf_core_cast(task, struct task_struct);
+	struct task_struct *parent = t->real_parent;
+	const struct cred *cred = t->cred;
+
+	out->pid = t->tgid;
+	out->tid = t->pid;
+	out->ppid = parent->tgid;
+	out->uid = cred->uid.val;
+	out->gid = cred->gid.val;
+	out->euid = cred->euid.val;
+	bpf_probe_read_kernel(&out->comm, sizeof(out->comm), t->comm);
 	/* the parent process's name: its leader's comm, not the forking thread's */
-	BPF_CORE_READ_STR_INTO(&t->parent_comm, task, real_parent, group_leader, comm);
+	bpf_probe_read_kernel(&out->parent_comm, sizeof(out->parent_comm), parent->group_leader->comm);
 }
 
-/* The struct file behind @fd in @task's table, or NULL. */
+/*
+ * The struct file behind @fd in @task's table, or NULL. Plain loads through
+ * BTF-typed pointers (see path__walk_step); the array slot alone needs a
+ * probe read, the verifier cannot bound an index into it.
+ */
 static __always_inline struct file *task__fd_file(struct task_struct *task, long fd)
 {
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct task_struct *t = bpf_core_cast(task, struct task_struct);
+	struct files_struct *files = t->files;
+	struct fdtable *fdt;
 	struct file **fds;
 	struct file *f = NULL;
 
-	if (!fdt || fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
+	if (!files)
 		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
+	fdt = files->fdt;
+	if (!fdt || fd < 0 || fd >= fdt->max_fds)
+		return NULL;
+	fds = fdt->fd;
 	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
 	return f;
 }
@@ -33,7 +52,7 @@ static __always_inline struct file *task__fd_file(struct task_struct *task, long
 /* S_IFMT of the inode behind @f. */
 static __always_inline __u32 file__ifmt(struct file *f)
 {
-	return BPF_CORE_READ(f, f_inode, i_mode) & 00170000;
+	return bpf_core_cast(f, struct file)->f_inode->i_mode & 00170000;
 }
 
 #define RG_S_IFREG 0100000

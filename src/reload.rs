@@ -43,9 +43,16 @@ pub struct Control {
     running: Config,
     engine_tx: Sender<Engine>,
     paths_tx: Sender<PathFilter>,
-    path_rules: Option<MapHandle>,
+    kernel_maps: Option<KernelFilterMaps>,
     /// What the kernel filters with now (`.rodata` flags and map contents).
     kernel: KernelFilter,
+}
+
+/// The kernel filter's maps: `path_rules` (the hashes) and `filter_meta`
+/// (which prefix lengths and pattern kinds to look up).
+pub struct KernelFilterMaps {
+    pub rules: MapHandle,
+    pub meta: MapHandle,
 }
 
 #[derive(Debug, Error)]
@@ -65,13 +72,13 @@ pub enum ReloadError {
 }
 
 impl Control {
-    /// `path_rules` is the kernel filter map; None leaves the kernel alone
-    /// (tests, or a sensor without file hooks).
-    pub fn new(source: Source, running: &Config, path_rules: Option<MapHandle>) -> (Control, StageControls) {
+    /// `kernel_maps` are the kernel filter's maps; None leaves the kernel
+    /// alone (tests, or a sensor without file hooks).
+    pub fn new(source: Source, running: &Config, kernel_maps: Option<KernelFilterMaps>) -> (Control, StageControls) {
         let (engine_tx, engine) = bounded(1);
         let (paths_tx, paths) = bounded(1);
         let kernel = KernelFilter::from_filter(&running.file.filter);
-        let ctl = Control { source, running: running.clone(), engine_tx, paths_tx, path_rules, kernel };
+        let ctl = Control { source, running: running.clone(), engine_tx, paths_tx, kernel_maps, kernel };
         (ctl, StageControls { engine, paths })
     }
 
@@ -115,13 +122,14 @@ impl Control {
         Ok(summary)
     }
 
-    /// Writes the new filter's hashes into `path_rules`. The kernel's
+    /// Writes the new filter's hashes into `path_rules` and its lengths into
+    /// `filter_meta` (the union of old and new while the rules change). The kernel's
     /// `enabled`/`watch_all` flags are fixed at load; when the new filter
     /// needs others, returns a note for the "needs a restart" list. The
     /// kernel side only ever has to keep a superset of what userspace keeps.
     fn update_kernel_filter(&mut self, filter: &PathFilter) -> Result<Option<String>, ReloadError> {
         let new = KernelFilter::from_filter(filter);
-        let Some(map) = &self.path_rules else { return Ok(None) };
+        let Some(maps) = &self.kernel_maps else { return Ok(None) };
         if !self.kernel.enabled {
             return Ok(None); // the kernel sends every path; userspace filters alone
         }
@@ -130,14 +138,24 @@ impl Control {
         }
         let note = (new.watch_all && !self.kernel.watch_all)
             .then(|| "file watch patterns that need every path from the kernel".to_string());
-        write_rules(map, &self.kernel.rules, &new.rules).map_err(|e| {
-            // put the old rules back so the kernel and userspace still agree
-            let _ = write_rules(map, &new.rules, &self.kernel.rules);
-            ReloadError::KernelMap(e)
-        })?;
-        self.kernel.rules = new.rules;
+        let union = self.kernel.union_meta(&new);
+        write_meta(&maps.meta, &union).map_err(ReloadError::KernelMap)?;
+        write_rules(&maps.rules, &self.kernel.rules, &new.rules).and_then(|()| write_meta(&maps.meta, &new)).map_err(
+            |e| {
+                // put the old rules back so the kernel and userspace still agree
+                let _ = write_rules(&maps.rules, &new.rules, &self.kernel.rules);
+                let _ = write_meta(&maps.meta, &self.kernel);
+                ReloadError::KernelMap(e)
+            },
+        )?;
+        // enabled/watch_all are .rodata: they keep their values from load
+        self.kernel = KernelFilter { enabled: self.kernel.enabled, watch_all: self.kernel.watch_all, ..new };
         Ok(note)
     }
+}
+
+fn write_meta(map: &MapHandle, k: &KernelFilter) -> Result<(), libbpf_rs::Error> {
+    map.update(&0u32.to_ne_bytes(), &k.meta_bytes(), MapFlags::ANY)
 }
 
 /// Replaces `old` with `new` in the map: adds and updates first, then

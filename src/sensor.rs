@@ -76,8 +76,7 @@ pub fn run(cfg: &Config, rules: RuleSet, source: reload::Source) -> Result<(), R
     }
     let ring = MapHandle::try_from(&loaded.skel.maps.events).map_err(RunError::Map)?;
     let counters_map = MapHandle::try_from(&loaded.skel.maps.counters).map_err(RunError::Map)?;
-    let (mut ctl, stage_ctl) =
-        reload::Control::new(source, cfg, MapHandle::try_from(&loaded.skel.maps.path_rules).ok());
+    let (mut ctl, stage_ctl) = reload::Control::new(source, cfg, kernel_filter_maps(&loaded.skel));
     let mut skel = loaded.skel;
 
     // Seed after attaching: a process born since is seen by its fork event.
@@ -206,5 +205,12 @@ pub fn run(cfg: &Config, rules: RuleSet, source: reload::Source) -> Result<(), R
             }
         }
         result
+    })
+}
+
+fn kernel_filter_maps(skel: &crate::bpf::skel::SensorSkel) -> Option<reload::KernelFilterMaps> {
+    Some(reload::KernelFilterMaps {
+        rules: MapHandle::try_from(&skel.maps.path_rules).ok()?,
+        meta: MapHandle::try_from(&skel.maps.filter_meta).ok()?,
     })
 }

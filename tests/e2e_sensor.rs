@@ -11,6 +11,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::symlink;
 use std::os::unix::process::CommandExt;
 use std::process::Command;
+use std::time::Duration;
 
 use common::*;
 use serde_json::{json, Value};
@@ -446,4 +447,36 @@ fn unwatched_paths_are_filtered_in_the_kernel_before_the_ring_buffer() {
     let health = records.last().expect("final health");
     assert!(n(health, "kernel_filtered") >= 2001, "the kernel dropped the unwatched opens: {health}");
     assert!(n(health, "filtered") < 100, "they never reached userspace: {health}");
+}
+
+#[test]
+fn sighup_watching_a_new_directory_reaches_the_kernel_filter() {
+    // The kernel looks up only prefixes as long as some watched directory
+    // (filter_meta.dir_lens): a reload adding a directory of a new length
+    // has to update that too, or its events stay filtered in the kernel.
+    let first = TempDir::new("kf-a");
+    let added = TempDir::new("kf-added-later");
+    assert_ne!(first.str().len(), added.str().len(), "the test needs two directory lengths");
+    let config = |dirs: &[&str]| {
+        let list = dirs.iter().map(|d| format!("\"{d}\"")).collect::<Vec<_>>().join(", ");
+        format!("[file]\nwatch_paths = [{list}]\nwatch_patterns = []\nexclude_paths = []\n[output]\nhealth_interval_secs = 1\n")
+    };
+    let sensor = Sensor::start(&config(&[first.str()]));
+    let target = added.path("target");
+    fs::write(&target, b"x").expect("write");
+    let t = target.to_str().expect("utf-8").to_string();
+    let open_n = |n: usize| (0..n).for_each(|_| drop(fs::File::open(&target).expect("open")));
+    open_n(20);
+    let before =
+        sensor.try_wait_for(Duration::from_secs(2), &|v: &Value| is(v, "file_open") && v["path"] == t.as_str());
+    assert!(before.is_none(), "reported before it was watched");
+
+    fs::write(sensor.config_path(), config(&[first.str(), added.str()])).expect("rewrite config");
+    sensor.signal(libc::SIGHUP);
+    sensor.wait_stderr("SIGHUP: reloaded", 1, Duration::from_secs(10));
+    open_n(20);
+    let (status, records, stderr) = sensor.stop_with(libc::SIGTERM);
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    let opens = records.iter().filter(|v| is(v, "file_open") && v["path"] == t.as_str()).count();
+    assert_eq!(opens, 20, "every open after the reload is reported, none before: {stderr}");
 }

@@ -20,6 +20,11 @@ const SALT_EXT: u64 = 0xc2b2ae3d27d4eb4f;
 pub const SCAN_MAX: usize = 1024;
 /// `path_rules` max_entries in the BPF object.
 pub const MAX_RULES: usize = 1024;
+/// u64 words in `filter_meta.dir_lens`, the bitmap of watch/exclude
+/// directory lengths.
+pub const DIR_LEN_WORDS: usize = 32;
+/// u64 words in the bitmaps of file name and extension lengths.
+pub const NAME_LEN_WORDS: usize = 4;
 
 pub fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(FNV_INIT, |h, &b| (h ^ u64::from(b)).wrapping_mul(FNV_PRIME))
@@ -33,11 +38,32 @@ pub struct KernelFilter {
     /// Every path not excluded is watched.
     pub watch_all: bool,
     pub rules: Vec<(u64, u8)>,
+    /// Bit n: a watch or exclude directory is n bytes long; the kernel
+    /// looks up only prefixes of those lengths (`filter_meta`).
+    pub dir_lens: [u64; DIR_LEN_WORDS],
+    /// The same for literal file names and for extensions.
+    pub name_lens: [u64; NAME_LEN_WORDS],
+    pub ext_lens: [u64; NAME_LEN_WORDS],
+}
+
+/// Sets bit `n` of `bits` when it has one.
+fn set_len(bits: &mut [u64], n: usize) {
+    if let Some(w) = bits.get_mut(n / 64) {
+        *w |= 1 << (n % 64);
+    }
+}
+
+/// Whether bit `n` of `bits` is set.
+fn has_len(bits: &[u64], n: usize) -> bool {
+    bits.get(n / 64).is_some_and(|w| w & (1 << (n % 64)) != 0)
 }
 
 impl KernelFilter {
     pub fn from_filter(f: &PathFilter) -> KernelFilter {
         let mut k = KernelFilter { enabled: true, ..KernelFilter::default() };
+        let mut dir_lens = [0u64; DIR_LEN_WORDS];
+        // longer prefixes are never scanned (SCAN_MAX), so need no bit
+        let mut dir_len = |d: &str| set_len(&mut dir_lens, d.len());
         let mut add = |key: u64, flag: u8| match k.rules.iter_mut().find(|(h, _)| *h == key) {
             Some((_, flags)) => *flags |= flag,
             None => k.rules.push((key, flag)),
@@ -49,6 +75,7 @@ impl KernelFilter {
                 // "/" excluded: everything is; rare enough to leave to userspace
                 return KernelFilter::default();
             }
+            dir_len(&d);
             add(fnv1a(d.as_bytes()), F_EXCLUDE);
         }
         let mut watch_all = f.watch_paths().is_empty() && f.watch_patterns().is_empty();
@@ -57,22 +84,47 @@ impl KernelFilter {
             if d.is_empty() {
                 watch_all = true;
             } else {
+                dir_len(&d);
                 add(fnv1a(d.as_bytes()), F_WATCH);
             }
         }
         for pat in f.watch_patterns() {
             match kernel_pattern(pat) {
-                Some(KernelPattern::Name(n)) => add(fnv1a(n.as_bytes()) ^ SALT_NAME, F_NAME),
-                Some(KernelPattern::Ext(e)) => add(fnv1a(e.as_bytes()) ^ SALT_EXT, F_EXT),
+                Some(KernelPattern::Name(n)) => {
+                    set_len(&mut k.name_lens, n.len());
+                    add(fnv1a(n.as_bytes()) ^ SALT_NAME, F_NAME)
+                }
+                Some(KernelPattern::Ext(e)) => {
+                    set_len(&mut k.ext_lens, e.len());
+                    add(fnv1a(e.as_bytes()) ^ SALT_EXT, F_EXT)
+                }
                 // a glob the kernel cannot model: keep everything not excluded
                 None => watch_all = true,
             }
         }
         k.watch_all = watch_all;
+        k.dir_lens = dir_lens;
         if k.rules.len() > MAX_RULES {
             return KernelFilter::default();
         }
         k
+    }
+
+    /// The `filter_meta` map value (struct rg_filter_meta in filter.bpf.h).
+    pub fn meta_bytes(&self) -> Vec<u8> {
+        self.dir_lens.iter().chain(&self.name_lens).chain(&self.ext_lens).flat_map(|w| w.to_ne_bytes()).collect()
+    }
+
+    /// What a reload writes before swapping `self`'s rules for `new`'s: every
+    /// length and pattern kind either needs, so no lookup a rule depends on
+    /// is skipped while the rules change.
+    pub fn union_meta(&self, new: &KernelFilter) -> KernelFilter {
+        let mut u = new.clone();
+        let or = |a: &mut [u64], b: &[u64]| a.iter_mut().zip(b).for_each(|(w, o)| *w |= o);
+        or(&mut u.dir_lens, &self.dir_lens);
+        or(&mut u.name_lens, &self.name_lens);
+        or(&mut u.ext_lens, &self.ext_lens);
+        u
     }
 
     /// The kernel's decision for `path`, step for step as filter.bpf.h.
@@ -82,22 +134,32 @@ impl KernelFilter {
             return true;
         }
         let look = |key: u64| self.rules.iter().find(|(h, _)| *h == key).map_or(0, |(_, f)| *f);
+        let dir = |key: u64, len: usize| {
+            if has_len(&self.dir_lens, len) {
+                look(key) & (F_WATCH | F_EXCLUDE)
+            } else {
+                0
+            }
+        };
         let (mut h, mut hb, mut he) = (FNV_INIT, FNV_INIT, FNV_INIT);
         // the current component: 0 empty, 1 ".", 2 "..", 3 anything else
         let (mut comp, mut in_ext, mut odd, mut flags) = (0u8, false, false, 0u8);
+        // where the last component and its extension start
+        let (mut name_at, mut ext_at) = (0, 0);
         for (i, &c) in b.iter().enumerate() {
             if c == b'/' {
                 if i > 0 {
                     odd |= comp != 3;
-                    flags |= look(h) & (F_WATCH | F_EXCLUDE);
+                    flags |= dir(h, i);
                 }
-                (hb, he, in_ext, comp) = (FNV_INIT, FNV_INIT, false, 0);
+                (hb, he, in_ext, comp, name_at) = (FNV_INIT, FNV_INIT, false, 0, i + 1);
             } else {
                 comp = if c == b'.' && comp < 2 { comp + 1 } else { 3 };
                 hb = (hb ^ u64::from(c)).wrapping_mul(FNV_PRIME);
                 if c == b'.' {
                     he = FNV_INIT;
                     in_ext = true;
+                    ext_at = i + 1;
                 } else if in_ext {
                     he = (he ^ u64::from(c)).wrapping_mul(FNV_PRIME);
                 }
@@ -110,14 +172,14 @@ impl KernelFilter {
         if odd {
             return true;
         }
-        flags |= look(h) & (F_WATCH | F_EXCLUDE);
+        flags |= dir(h, b.len());
         if flags & F_EXCLUDE != 0 {
             return false;
         }
         self.watch_all
             || flags & F_WATCH != 0
-            || look(hb ^ SALT_NAME) & F_NAME != 0
-            || (in_ext && look(he ^ SALT_EXT) & F_EXT != 0)
+            || (has_len(&self.name_lens, b.len() - name_at) && look(hb ^ SALT_NAME) & F_NAME != 0)
+            || (in_ext && has_len(&self.ext_lens, b.len() - ext_at) && look(he ^ SALT_EXT) & F_EXT != 0)
     }
 }
 
@@ -220,6 +282,32 @@ mod tests {
         assert!(k.watch_all);
         assert!(k.keeps("/srv/x"));
         assert!(!k.keeps("/var/log/x"));
+    }
+
+    #[test]
+    fn only_prefixes_as_long_as_a_rule_are_looked_up() {
+        let f = filter(&["/etc", "/srv/app"], &["crontab", "*.service"], &["/var/log"]);
+        let k = KernelFilter::from_filter(&f);
+        for len in [4, 8] {
+            assert!(has_len(&k.dir_lens, len), "{len}");
+        }
+        assert!(!has_len(&k.dir_lens, 5));
+        assert!(has_len(&k.name_lens, 7) && has_len(&k.ext_lens, 7) && !has_len(&k.name_lens, 1));
+        // the struct rg_filter_meta layout: 32 + 4 + 4 u64 words
+        assert_eq!(k.meta_bytes().len(), 320);
+        let mut no_lens = k.clone();
+        no_lens.dir_lens = [0; DIR_LEN_WORDS];
+        assert!(k.keeps("/srv/app/x") && !no_lens.keeps("/srv/app/x"), "the bitmap gates the lookup");
+    }
+
+    #[test]
+    fn a_reload_looks_up_every_length_either_filter_needs() {
+        let old = KernelFilter::from_filter(&filter(&["/etc"], &["crontab"], &[]));
+        let new = KernelFilter::from_filter(&filter(&["/srv/app"], &["*.service"], &[]));
+        let u = old.union_meta(&new);
+        assert!(has_len(&u.dir_lens, 4) && has_len(&u.dir_lens, 8));
+        assert!(has_len(&u.name_lens, 7) && has_len(&u.ext_lens, 7));
+        assert_eq!(u.rules, new.rules);
     }
 
     #[test]

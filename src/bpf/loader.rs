@@ -93,6 +93,10 @@ pub fn load<'obj>(cfg: &Config, storage: &'obj mut MaybeUninit<OpenObject>) -> R
             .update(&key.to_ne_bytes(), &[*flags], libbpf_rs::MapFlags::ANY)
             .map_err(LoadError::Configure)?;
     }
+    skel.maps
+        .filter_meta
+        .update(&0u32.to_ne_bytes(), &filter.meta_bytes(), libbpf_rs::MapFlags::ANY)
+        .map_err(LoadError::Configure)?;
     skel.attach().map_err(LoadError::Attach)?;
     Ok(Loaded { skel, attached, warnings })
 }

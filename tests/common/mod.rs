@@ -197,6 +197,11 @@ impl Sensor {
         self.stderr.lock().map(|s| s.clone()).unwrap_or_default()
     }
 
+    /// The config file the sensor was started with (rewrite it, then SIGHUP).
+    pub fn config_path(&self) -> PathBuf {
+        self._config.path("rand-guard.toml")
+    }
+
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
