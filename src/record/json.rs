@@ -119,6 +119,19 @@ impl<'a> ObjectWriter<'a> {
     }
 }
 
+/// Whether any of the 8 bytes in `x` is in NEEDS_ESCAPE (< 0x20, '"', '\\'
+/// or 0x7f), with the exact has-zero-byte / has-less-than bit tricks.
+fn chunk_needs_escape(x: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH != 0;
+    let below_space = x.wrapping_sub(ONES * 0x20) & !x & HIGH != 0;
+    below_space
+        || has_zero(x ^ (ONES * b'"' as u64))
+        || has_zero(x ^ (ONES * b'\\' as u64))
+        || has_zero(x ^ (ONES * 0x7f))
+}
+
 /// Bytes that need escaping in a JSON string: control characters, DEL
 /// (kept out of logs as a courtesy), quote and backslash.
 const NEEDS_ESCAPE: [bool; 256] = {
@@ -140,6 +153,15 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
     out.reserve(bytes.len() + 2);
     out.push(b'"');
+    // Paths and args rarely need escaping: check eight bytes at a time and
+    // copy the whole string when it is clean.
+    let chunks = bytes.chunks_exact(8);
+    let tail_clean = chunks.remainder().iter().all(|&b| !NEEDS_ESCAPE[b as usize]);
+    if tail_clean && chunks.clone().all(|c| c.try_into().is_ok_and(|c| !chunk_needs_escape(u64::from_le_bytes(c)))) {
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+        return;
+    }
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
         if !NEEDS_ESCAPE[b as usize] {
@@ -346,6 +368,29 @@ mod tests {
         assert_eq!(out.last(), Some(&b'\n'));
         assert_eq!(out.iter().filter(|&&b| b == b'\n').count(), 1, "one line");
         serde_json::from_slice(&out).expect("valid JSON")
+    }
+
+    #[test]
+    fn the_eight_byte_scan_escapes_every_byte_the_table_does() {
+        // every byte value, at every offset of strings spanning 1-3 chunks
+        for b in 0u8..=0x7f {
+            for len in [1usize, 7, 8, 9, 16, 23] {
+                for at in 0..len {
+                    let mut text = vec![b'a'; len];
+                    text[at] = b;
+                    let s = std::str::from_utf8(&text).expect("ascii");
+                    let mut out = Vec::new();
+                    write_str(&mut out, s);
+                    let back: String = serde_json::from_slice(&out).expect("valid JSON");
+                    assert_eq!(back, s, "byte {b:#x} at {at} of {len}");
+                    let escaped = out.len() != len + 2;
+                    assert_eq!(escaped, NEEDS_ESCAPE[b as usize], "byte {b:#x} at {at} of {len}");
+                }
+            }
+        }
+        let mut out = Vec::new();
+        write_str(&mut out, "/home/ü/naïve/\u{7f}\"x");
+        assert_eq!(serde_json::from_slice::<String>(&out).expect("valid"), "/home/ü/naïve/\u{7f}\"x");
     }
 
     #[test]
