@@ -18,44 +18,51 @@
   // ------------------------------------------------------------ token
 
   // The token arrives as ?token= on the page URL. Keep it in memory and in
-  // sessionStorage, take it out of the address bar (screenshots, shoulder
-  // surfing), and put it back just before the page unloads so that a reload
-  // or Back still asks the server for an authorised page.
+  // sessionStorage (this tab only), and take it out of the address bar
+  // (history, screenshots, shoulder surfing).
   const TOKEN_KEY = "rand-guard-token";
+  const RETRY_KEY = "rand-guard-token-retried";
+  const store = {
+    get: (k) => {
+      try {
+        return sessionStorage.getItem(k);
+      } catch (_) {
+        return null; // storage disabled: memory only
+      }
+    },
+    set: (k, v) => {
+      try {
+        if (v === null) sessionStorage.removeItem(k);
+        else sessionStorage.setItem(k, v);
+      } catch (_) {
+        /* storage disabled */
+      }
+    },
+  };
+
+  // Loaded by something other than the dashboard (a server's 401 page after
+  // a reload of the stripped URL): go back once with the stored token.
+  if (!document.getElementById("record-body")) {
+    const t = store.get(TOKEN_KEY);
+    if (t && !store.get(RETRY_KEY)) {
+      store.set(RETRY_KEY, "1");
+      window.location.replace(`/?token=${encodeURIComponent(t)}`);
+    } else {
+      store.set(TOKEN_KEY, null); // refused: the sensor restarted with another token
+    }
+    return;
+  }
+  store.set(RETRY_KEY, null);
+
   const token = (() => {
     const url = new URL(window.location.href);
-    let t = url.searchParams.get("token");
-    if (t) {
-      try {
-        sessionStorage.setItem(TOKEN_KEY, t);
-      } catch (_) {
-        /* storage disabled: memory only */
-      }
-      url.searchParams.delete("token");
-      history.replaceState(history.state, "", url.pathname + url.search + url.hash);
-    } else {
-      try {
-        t = sessionStorage.getItem(TOKEN_KEY);
-      } catch (_) {
-        t = null;
-      }
-    }
-    return t || "";
-  })();
-
-  window.addEventListener("beforeunload", () => {
-    const url = new URL(window.location.href);
-    url.searchParams.set("token", token);
+    const t = url.searchParams.get("token");
+    if (!t) return store.get(TOKEN_KEY) || "";
+    store.set(TOKEN_KEY, t);
+    url.searchParams.delete("token");
     history.replaceState(history.state, "", url.pathname + url.search + url.hash);
-  });
-  window.addEventListener("pageshow", (ev) => {
-    // Back/forward cache: the page is restored as it was, token in the URL.
-    if (ev.persisted) {
-      const url = new URL(window.location.href);
-      url.searchParams.delete("token");
-      history.replaceState(history.state, "", url.pathname + url.search + url.hash);
-    }
-  });
+    return t;
+  })();
 
   const api = (path) => `${path}${path.includes("?") ? "&" : "?"}token=${encodeURIComponent(token)}`;
 
@@ -211,7 +218,7 @@
       if (t !== "alert") return false;
       if (SEVERITIES.indexOf(r.severity) < SEVERITIES.indexOf(f.severity)) return false;
     }
-    if (f.pid && String(r.pid) !== f.pid && String(r.ppid) !== f.pid) return false;
+    if (f.pid && String(r.pid) !== f.pid) return false;
     if (f.name) {
       const n = f.name.toLowerCase();
       const comm = typeof r.comm === "string" ? r.comm.toLowerCase() : "";
