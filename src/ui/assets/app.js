@@ -841,8 +841,15 @@
     });
     $("pause-button").addEventListener("click", () => setPaused(!paused));
     const form = $("filters");
-    form.addEventListener("input", readFilters);
-    form.addEventListener("change", readFilters);
+    let typing = 0; // redraw once typing pauses, not on every key
+    form.addEventListener("input", () => {
+      clearTimeout(typing);
+      typing = setTimeout(readFilters, 150);
+    });
+    form.addEventListener("change", () => {
+      clearTimeout(typing);
+      readFilters();
+    });
     form.addEventListener("submit", (e) => e.preventDefault());
     form.addEventListener("reset", () => setTimeout(readFilters, 0));
 
