@@ -12,6 +12,7 @@
 //   RG_UI_ANCESTOR   a pid the marker exec descends from: the test process (live)
 //   RG_UI_RULE       rule id of the alert the test causes (live)
 //   RG_UI_SCREENSHOTS  directory: save ui-stream.png, ui-alerts.png, ui-process.png, ui-health.png
+//   RG_UI_FAILURE_SHOT where to save a screenshot of the page when a check fails
 //   CHROMIUM         browser binary (default /usr/bin/chromium)
 //
 // `live` talks to the test over stdio, one line each way, so the activity
@@ -117,178 +118,190 @@ async function live() {
   const rule = env.RG_UI_RULE || fail("RG_UI_RULE must be set");
 
   const browser = await launch();
+  const page = await browser.newPage({ viewport: { width: 1400, height: 820 } });
   try {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 820 } });
-    const errors = watchErrors(page);
-    const checkErrors = () => errors.length && fail(`the page reported errors:\n${errors.join("\n")}`);
-
-    // 1. The page loads with the token, takes it out of the address bar, connects.
-    const res = await page.goto(`${BASE}/?token=${encodeURIComponent(TOKEN)}`);
-    if (!res || res.status() !== 200) fail(`GET /?token=… answered ${res && res.status()}, expected 200`);
-    await waitFor(page, "connection status 'connected'", () =>
-      document.querySelector("[data-testid=conn-status]")?.dataset.state === "connected");
-    if (page.url().includes(TOKEN)) fail(`the token is still in the address bar: ${page.url()}`);
-    log("page loaded, stream connected, token out of the address bar");
-
-    // 2. A real exec with the marker in its argv appears live, shown as text.
-    const { pid } = await need("exec");
-    await waitFor(
-      page,
-      `the process_exec row of pid ${pid} with the marker`,
-      ([sel, m]) => [...document.querySelectorAll(sel)].some((r) => r.textContent.includes(m)),
-      [rowSel("process_exec", pid), marker],
-    );
-    const hostile = await page.evaluate(
-      ([sel, m]) => {
-        const row = [...document.querySelectorAll(sel)].find((r) => r.textContent.includes(m));
-        return {
-          text: row.textContent,
-          elements: document.querySelectorAll("#record-body img, #record-body b, #record-body script").length,
-          pwned: window.__rgPwned === 1,
-        };
-      },
-      [rowSel("process_exec", pid), marker],
-    );
-    if (!hostile.text.includes("<b>")) fail(`the hostile argument is not shown as text: ${hostile.text}`);
-    if (hostile.elements || hostile.pwned) fail("record data became markup in the page");
-    log(`exec of pid ${pid} with marker shown live, hostile argv shown as text`);
-
-    // Filters: pid, then type.
-    await page.fill("[data-testid=filter-pid]", String(pid));
-    await waitFor(
-      page,
-      `only pid ${pid} rows with the pid filter`,
-      (p) => {
-        const rows = [...document.querySelectorAll("[data-testid=record-row]")];
-        return rows.length > 0 && rows.every((r) => r.dataset.pid === p);
-      },
-      String(pid),
-    );
-    await page.fill("[data-testid=filter-pid]", "");
-    await page.selectOption("[data-testid=filter-type]", "process_exec");
-    await waitFor(page, "only process_exec rows with the type filter", () => {
-      const rows = [...document.querySelectorAll("[data-testid=record-row]")];
-      return rows.length > 0 && rows.every((r) => r.dataset.eventType === "process_exec");
-    });
-    await page.selectOption("[data-testid=filter-type]", "");
-    log("pid and type filters narrow the table");
-
-    // 3. An alert from the default rule pack, with its source record in full.
-    const { pid: apid } = await need("alert");
-    const alertSel = `[data-testid=alert-row][data-rule-id="${rule}"][data-pid="${apid}"]`;
-    await page.click("[data-testid=tab-alerts]");
-    await waitFor(page, `alert ${rule} of pid ${apid} in the alerts view`, (s) => !!document.querySelector(s), alertSel);
-    await page.click(alertSel);
-    await waitFor(page, "the alert's detail pane", () => !document.querySelector("[data-testid=alert-detail]").hidden);
-    const det = await page.evaluate(() => ({
-      alert: document.querySelector("[data-testid=alert-json]").textContent,
-      source: document.querySelector("[data-testid=alert-source]").textContent,
-      severity: document.querySelector("[data-testid=alert-row].selected [data-testid=severity]")?.textContent,
-      tags: document.querySelector("[data-testid=alert-row].selected [data-testid=alert-tags]")?.textContent,
-    }));
-    let a, src;
-    try {
-      a = JSON.parse(det.alert);
-      src = JSON.parse(det.source);
-    } catch (e) {
-      fail(`alert or source pane is not the JSON record: ${e.message}\n${det.alert}\n${det.source}`);
+    await liveChecks(page, marker, ancestor, rule);
+  } catch (e) {
+    if (env.RG_UI_FAILURE_SHOT) {
+      await page.screenshot({ path: env.RG_UI_FAILURE_SHOT }).then(
+        () => console.error(`the page at the failure: ${env.RG_UI_FAILURE_SHOT}`),
+        () => {},
+      );
     }
-    if (a.rule_id !== rule || a.pid !== Number(apid)) fail(`alert pane shows another alert: ${det.alert}`);
-    if (!src || src.event_type !== a.source_event_type || src.pid !== a.pid || src.timestamp !== a.timestamp)
-      fail(`the source record does not match the alert:\n${det.source}\n${det.alert}`);
-    if (det.severity !== a.severity) fail(`severity badge "${det.severity}" != alert's "${a.severity}"`);
-    if (!a.tags.every((t) => det.tags.includes(t))) fail(`ATT&CK tags not all shown: ${det.tags} vs ${a.tags}`);
-    log(`alert ${rule} (${a.severity}) shown with its ${src.event_type} source record`);
-    await shot(page, "ui-alerts.png");
-
-    // 4. Clicking the exec's pid shows its ancestry, which includes this test.
-    await page.click("[data-testid=tab-stream]");
-    await page.click(`${rowSel("process_exec", pid)} [data-testid=pid-link]`);
-    await waitFor(
-      page,
-      `process view of pid ${pid}`,
-      (p) => {
-        const v = document.querySelector("[data-testid=process-view]");
-        return !v.hidden && v.dataset.pid === p && !document.querySelector("[data-testid=pane-process]").hidden;
-      },
-      String(pid),
-    );
-    const proc = await page.evaluate(() => ({
-      ancestry: [...document.querySelectorAll("[data-testid=process-ancestry] [data-testid=ancestry-item]")].map(
-        (li) => li.dataset.pid,
-      ),
-      cmdline: document.querySelector("[data-testid=process-cmdline]").textContent,
-    }));
-    if (!proc.ancestry.includes(String(ancestor)))
-      fail(`ancestry of ${pid} is [${proc.ancestry}], expected it to include the test process ${ancestor}`);
-    if (proc.ancestry[proc.ancestry.length - 1] !== "1")
-      log(`note: ancestry of ${pid} ends at ${proc.ancestry[proc.ancestry.length - 1]}, not init`);
-    if (!proc.cmdline.includes(marker)) fail(`process cmdline "${proc.cmdline}" lacks the marker`);
-    log(`process ${pid}: ancestry [${proc.ancestry.join(" → ")}] includes the test process ${ancestor}`);
-
-    // Pids inside the process view are links too: the test process lists the exec among its children.
-    await page.click(`[data-testid=process-ancestry] [data-testid=ancestry-item][data-pid="${ancestor}"] [data-testid=pid-link]`);
-    await waitFor(
-      page,
-      `process ${ancestor} listing ${pid} among its children`,
-      ([anc, p]) =>
-        document.querySelector("[data-testid=process-view]").dataset.pid === anc &&
-        !!document.querySelector(`[data-testid=process-children] [data-testid=child-row][data-pid="${p}"]`),
-      [String(ancestor), String(pid)],
-    );
-    log(`process ${ancestor} lists ${pid} among its children`);
-    await page.click(`[data-testid=process-children] [data-testid=child-row][data-pid="${pid}"] [data-testid=pid-link]`);
-    await waitFor(page, `back to process ${pid}`, (p) => document.querySelector("[data-testid=process-view]").dataset.pid === p, String(pid));
-    await shot(page, "ui-process.png");
-
-    // 5. Health: counters and a chart with points.
-    await page.click("[data-testid=tab-health]");
-    await waitFor(page, "events_received > 0 in the health view", () =>
-      Number(document.querySelector("[data-testid=health-events-received]").dataset.value) > 0);
-    await waitFor(page, "at least 3 points in the chart", () => {
-      const line = document.querySelector("[data-testid=chart-events]");
-      return line && Number(line.dataset.points) >= 3 && line.getAttribute("points").split(" ").length >= 3;
-    });
-    const received = await page.evaluate(() => document.querySelector("[data-testid=health-events-received]").dataset.value);
-    log(`health: events_received ${received}, chart drawn`);
-    await shot(page, "ui-health.png");
-
-    // 6. Pause: a new exec is counted, not drawn; resume draws it.
-    await page.click("[data-testid=tab-stream]");
-    await page.click("[data-testid=pause-button]");
-    if ((await page.getAttribute("[data-testid=pause-button]", "aria-pressed")) !== "true") fail("pause button not pressed");
-    const { pid: ppid } = await need("paused-exec");
-    await page.waitForTimeout(1500); // the record reached the sensor's stdout; give the stream time
-    const whilePaused = await page.evaluate(
-      (sel) => ({
-        rows: document.querySelectorAll(sel).length,
-        pending: Number(document.querySelector("[data-testid=pending-count]").dataset.count || 0),
-        pendingShown: !document.querySelector("[data-testid=pending-count]").hidden,
-      }),
-      rowSel("process_exec", ppid),
-    );
-    if (whilePaused.rows) fail(`the exec of pid ${ppid} was drawn while paused`);
-    if (!whilePaused.pendingShown || whilePaused.pending < 1)
-      fail(`paused view does not count new records (pending ${whilePaused.pending})`);
-    log(`paused: exec of ${ppid} not drawn, "${whilePaused.pending} new" shown`);
-    await page.click("[data-testid=pause-button]");
-    await waitFor(page, `exec of pid ${ppid} drawn on resume`, (s) => !!document.querySelector(s), rowSel("process_exec", ppid), 3000);
-    log(`resume draws the exec of ${ppid}`);
-    await page.click(`${rowSel("process_exec", ppid)} td.c-detail`);
-    await waitFor(page, "the record pane of the clicked row", () => !document.querySelector("[data-testid=record-detail]").hidden);
-    if (!(await page.textContent("[data-testid=record-json]")).includes(`"pid": ${ppid}`))
-      fail(`the record pane does not show the clicked exec of ${ppid}`);
-    await page.evaluate(() => {
-      document.querySelector("#pane-stream .table-wrap").scrollTop = 0;
-    });
-    await shot(page, "ui-stream.png");
-
-    checkErrors();
-    if ((await page.getAttribute("[data-testid=conn-status]", "data-state")) !== "connected")
-      fail("the stream disconnected during the test");
+    throw e;
   } finally {
     await browser.close();
   }
+}
+
+async function liveChecks(page, marker, ancestor, rule) {
+  const errors = watchErrors(page);
+  const checkErrors = () => errors.length && fail(`the page reported errors:\n${errors.join("\n")}`);
+
+  // 1. The page loads with the token, takes it out of the address bar, connects.
+  const res = await page.goto(`${BASE}/?token=${encodeURIComponent(TOKEN)}`);
+  if (!res || res.status() !== 200) fail(`GET /?token=… answered ${res && res.status()}, expected 200`);
+  await waitFor(page, "connection status 'connected'", () =>
+    document.querySelector("[data-testid=conn-status]")?.dataset.state === "connected");
+  if (page.url().includes(TOKEN)) fail(`the token is still in the address bar: ${page.url()}`);
+  log("page loaded, stream connected, token out of the address bar");
+
+  // 2. A real exec with the marker in its argv appears live, shown as text.
+  const { pid } = await need("exec");
+  await waitFor(
+    page,
+    `the process_exec row of pid ${pid} with the marker`,
+    ([sel, m]) => [...document.querySelectorAll(sel)].some((r) => r.textContent.includes(m)),
+    [rowSel("process_exec", pid), marker],
+  );
+  const hostile = await page.evaluate(
+    ([sel, m]) => {
+      const row = [...document.querySelectorAll(sel)].find((r) => r.textContent.includes(m));
+      return {
+        text: row.textContent,
+        elements: document.querySelectorAll("#record-body img, #record-body b, #record-body script").length,
+        pwned: window.__rgPwned === 1,
+      };
+    },
+    [rowSel("process_exec", pid), marker],
+  );
+  if (!hostile.text.includes("<b>")) fail(`the hostile argument is not shown as text: ${hostile.text}`);
+  if (hostile.elements || hostile.pwned) fail("record data became markup in the page");
+  log(`exec of pid ${pid} with marker shown live, hostile argv shown as text`);
+
+  // Filters: pid, then type.
+  await page.fill("[data-testid=filter-pid]", String(pid));
+  await waitFor(
+    page,
+    `only pid ${pid} rows with the pid filter`,
+    (p) => {
+      const rows = [...document.querySelectorAll("[data-testid=record-row]")];
+      return rows.length > 0 && rows.every((r) => r.dataset.pid === p);
+    },
+    String(pid),
+  );
+  await page.fill("[data-testid=filter-pid]", "");
+  await page.selectOption("[data-testid=filter-type]", "process_exec");
+  await waitFor(page, "only process_exec rows with the type filter", () => {
+    const rows = [...document.querySelectorAll("[data-testid=record-row]")];
+    return rows.length > 0 && rows.every((r) => r.dataset.eventType === "process_exec");
+  });
+  await page.selectOption("[data-testid=filter-type]", "");
+  log("pid and type filters narrow the table");
+
+  // 3. An alert from the default rule pack, with its source record in full.
+  const { pid: apid } = await need("alert");
+  const alertSel = `[data-testid=alert-row][data-rule-id="${rule}"][data-pid="${apid}"]`;
+  await page.click("[data-testid=tab-alerts]");
+  await waitFor(page, `alert ${rule} of pid ${apid} in the alerts view`, (s) => !!document.querySelector(s), alertSel);
+  await page.click(alertSel);
+  await waitFor(page, "the alert's detail pane", () => !document.querySelector("[data-testid=alert-detail]").hidden);
+  const det = await page.evaluate(() => ({
+    alert: document.querySelector("[data-testid=alert-json]").textContent,
+    source: document.querySelector("[data-testid=alert-source]").textContent,
+    severity: document.querySelector("[data-testid=alert-row].selected [data-testid=severity]")?.textContent,
+    tags: document.querySelector("[data-testid=alert-row].selected [data-testid=alert-tags]")?.textContent,
+  }));
+  let a, src;
+  try {
+    a = JSON.parse(det.alert);
+    src = JSON.parse(det.source);
+  } catch (e) {
+    fail(`alert or source pane is not the JSON record: ${e.message}\n${det.alert}\n${det.source}`);
+  }
+  if (a.rule_id !== rule || a.pid !== Number(apid)) fail(`alert pane shows another alert: ${det.alert}`);
+  if (!src || src.event_type !== a.source_event_type || src.pid !== a.pid || src.timestamp !== a.timestamp)
+    fail(`the source record does not match the alert:\n${det.source}\n${det.alert}`);
+  if (det.severity !== a.severity) fail(`severity badge "${det.severity}" != alert's "${a.severity}"`);
+  if (!a.tags.every((t) => det.tags.includes(t))) fail(`ATT&CK tags not all shown: ${det.tags} vs ${a.tags}`);
+  log(`alert ${rule} (${a.severity}) shown with its ${src.event_type} source record`);
+  await shot(page, "ui-alerts.png");
+
+  // 4. Clicking the exec's pid shows its ancestry, which includes this test.
+  await page.click("[data-testid=tab-stream]");
+  await page.click(`${rowSel("process_exec", pid)} [data-testid=pid-link]`);
+  await waitFor(
+    page,
+    `process view of pid ${pid}`,
+    (p) => {
+      const v = document.querySelector("[data-testid=process-view]");
+      return !v.hidden && v.dataset.pid === p && !document.querySelector("[data-testid=pane-process]").hidden;
+    },
+    String(pid),
+  );
+  const proc = await page.evaluate(() => ({
+    ancestry: [...document.querySelectorAll("[data-testid=process-ancestry] [data-testid=ancestry-item]")].map(
+      (li) => li.dataset.pid,
+    ),
+    cmdline: document.querySelector("[data-testid=process-cmdline]").textContent,
+  }));
+  if (!proc.ancestry.includes(String(ancestor)))
+    fail(`ancestry of ${pid} is [${proc.ancestry}], expected it to include the test process ${ancestor}`);
+  if (proc.ancestry[proc.ancestry.length - 1] !== "1")
+    log(`note: ancestry of ${pid} ends at ${proc.ancestry[proc.ancestry.length - 1]}, not init`);
+  if (!proc.cmdline.includes(marker)) fail(`process cmdline "${proc.cmdline}" lacks the marker`);
+  log(`process ${pid}: ancestry [${proc.ancestry.join(" → ")}] includes the test process ${ancestor}`);
+
+  // Pids inside the process view are links too: the test process lists the exec among its children.
+  await page.click(`[data-testid=process-ancestry] [data-testid=ancestry-item][data-pid="${ancestor}"] [data-testid=pid-link]`);
+  await waitFor(
+    page,
+    `process ${ancestor} listing ${pid} among its children`,
+    ([anc, p]) =>
+      document.querySelector("[data-testid=process-view]").dataset.pid === anc &&
+      !!document.querySelector(`[data-testid=process-children] [data-testid=child-row][data-pid="${p}"]`),
+    [String(ancestor), String(pid)],
+  );
+  log(`process ${ancestor} lists ${pid} among its children`);
+  await page.click(`[data-testid=process-children] [data-testid=child-row][data-pid="${pid}"] [data-testid=pid-link]`);
+  await waitFor(page, `back to process ${pid}`, (p) => document.querySelector("[data-testid=process-view]").dataset.pid === p, String(pid));
+  await shot(page, "ui-process.png");
+
+  // 5. Health: counters and a chart with points.
+  await page.click("[data-testid=tab-health]");
+  await waitFor(page, "events_received > 0 in the health view", () =>
+    Number(document.querySelector("[data-testid=health-events-received]").dataset.value) > 0);
+  await waitFor(page, "at least 3 points in the chart", () => {
+    const line = document.querySelector("[data-testid=chart-events]");
+    return line && Number(line.dataset.points) >= 3 && line.getAttribute("points").split(" ").length >= 3;
+  });
+  const received = await page.evaluate(() => document.querySelector("[data-testid=health-events-received]").dataset.value);
+  log(`health: events_received ${received}, chart drawn`);
+  await shot(page, "ui-health.png");
+
+  // 6. Pause: a new exec is counted, not drawn; resume draws it.
+  await page.click("[data-testid=tab-stream]");
+  await page.click("[data-testid=pause-button]");
+  if ((await page.getAttribute("[data-testid=pause-button]", "aria-pressed")) !== "true") fail("pause button not pressed");
+  const { pid: ppid } = await need("paused-exec");
+  await page.waitForTimeout(1500); // the record reached the sensor's stdout; give the stream time
+  const whilePaused = await page.evaluate(
+    (sel) => ({
+      rows: document.querySelectorAll(sel).length,
+      pending: Number(document.querySelector("[data-testid=pending-count]").dataset.count || 0),
+      pendingShown: !document.querySelector("[data-testid=pending-count]").hidden,
+    }),
+    rowSel("process_exec", ppid),
+  );
+  if (whilePaused.rows) fail(`the exec of pid ${ppid} was drawn while paused`);
+  if (!whilePaused.pendingShown || whilePaused.pending < 1)
+    fail(`paused view does not count new records (pending ${whilePaused.pending})`);
+  log(`paused: exec of ${ppid} not drawn, "${whilePaused.pending} new" shown`);
+  await page.click("[data-testid=pause-button]");
+  await waitFor(page, `exec of pid ${ppid} drawn on resume`, (s) => !!document.querySelector(s), rowSel("process_exec", ppid), 3000);
+  log(`resume draws the exec of ${ppid}`);
+  await page.click(`${rowSel("process_exec", ppid)} td.c-detail`);
+  await waitFor(page, "the record pane of the clicked row", () => !document.querySelector("[data-testid=record-detail]").hidden);
+  if (!(await page.textContent("[data-testid=record-json]")).includes(`"pid": ${ppid}`))
+    fail(`the record pane does not show the clicked exec of ${ppid}`);
+  await page.evaluate(() => {
+    document.querySelector("#pane-stream .table-wrap").scrollTop = 0;
+  });
+  await shot(page, "ui-stream.png");
+
+  checkErrors();
+  if ((await page.getAttribute("[data-testid=conn-status]", "data-state")) !== "connected")
+    fail("the stream disconnected during the test");
 }
 
 // ---------------------------------------------------------------- bad token
