@@ -189,6 +189,22 @@ impl Drop for Reaped {
     }
 }
 
+/// Starts `cmd` with no terminal or pipes on its stdio.
+fn spawn_quiet(cmd: &mut Command) -> Child {
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn {cmd:?}: {e}"))
+}
+
+/// Runs `cmd` to its end; returns its pid.
+fn run_quiet(cmd: &mut Command) -> u32 {
+    let mut child = spawn_quiet(cmd);
+    child.wait().unwrap_or_else(|e| panic!("wait for {cmd:?}: {e}"));
+    child.id()
+}
+
 fn has_arg(v: &Value, want: &str) -> bool {
     v["args"].as_array().is_some_and(|a| a.iter().any(|x| x == want))
 }
@@ -218,42 +234,20 @@ fn browser_shows_live_activity_alerts_processes_and_health() {
         // A shell that stays (so the process view has it running) with the
         // marker and markup in its argv ($0 and $1 of `sh -c`).
         "exec" => {
-            let child = Command::new("/bin/sh")
-                .args(["-c", "sleep 60; exit 0", &marker, hostile])
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("spawn the marker shell");
+            let child = spawn_quiet(Command::new("/bin/sh").args(["-c", "sleep 60; exit 0", &marker, hostile]));
             let pid = child.id();
             keep.push(Reaped(child));
             sensor.wait_for("the marker exec", |v| is(v, "process_exec") && v["pid"] == pid && has_arg(v, &marker));
             format!("exec pid={pid}")
         }
         "alert" => {
-            let mut child = Command::new("/usr/bin/cat")
-                .arg("/etc/shadow")
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("spawn cat /etc/shadow");
-            let pid = child.id();
-            child.wait().expect("wait for cat");
+            let pid = run_quiet(Command::new("/usr/bin/cat").arg("/etc/shadow"));
             sensor.wait_for("the credential-read alert", |v| is(v, "alert") && v["rule_id"] == RULE && v["pid"] == pid);
             format!("alert pid={pid}")
         }
         "paused-exec" => {
             let paused_marker = format!("{marker}-paused");
-            let mut child = Command::new("/bin/sh")
-                .args(["-c", "exit 0", &paused_marker])
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("spawn the paused-view shell");
-            let pid = child.id();
-            child.wait().expect("wait for sh");
+            let pid = run_quiet(Command::new("/bin/sh").args(["-c", "exit 0", &paused_marker]));
             sensor.wait_for("the exec while paused", |v| {
                 is(v, "process_exec") && v["pid"] == pid && has_arg(v, &paused_marker)
             });

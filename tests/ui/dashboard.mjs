@@ -108,6 +108,20 @@ async function shot(page, name) {
   log(`screenshot ${path}`);
 }
 
+/** Types `pid` in the pid filter and waits until only its rows are shown. */
+async function filterPid(page, pid) {
+  await page.fill("[data-testid=filter-pid]", String(pid));
+  await waitFor(
+    page,
+    `only pid ${pid} rows with the pid filter`,
+    (p) => {
+      const rows = [...document.querySelectorAll("[data-testid=record-row]")];
+      return rows.length > 0 && rows.every((r) => r.dataset.pid === p);
+    },
+    String(pid),
+  );
+}
+
 const rowSel = (type, pid) => `[data-testid=record-row][data-event-type="${type}"][data-pid="${pid}"]`;
 
 // ---------------------------------------------------------------- live
@@ -170,16 +184,7 @@ async function liveChecks(page, marker, ancestor, rule) {
   log(`exec of pid ${pid} with marker shown live, hostile argv shown as text`);
 
   // Filters: pid, then type.
-  await page.fill("[data-testid=filter-pid]", String(pid));
-  await waitFor(
-    page,
-    `only pid ${pid} rows with the pid filter`,
-    (p) => {
-      const rows = [...document.querySelectorAll("[data-testid=record-row]")];
-      return rows.length > 0 && rows.every((r) => r.dataset.pid === p);
-    },
-    String(pid),
-  );
+  await filterPid(page, pid);
   await page.fill("[data-testid=filter-pid]", "");
   await page.selectOption("[data-testid=filter-type]", "process_exec");
   await waitFor(page, "only process_exec rows with the type filter", () => {
@@ -218,7 +223,10 @@ async function liveChecks(page, marker, ancestor, rule) {
   await shot(page, "ui-alerts.png");
 
   // 4. Clicking the exec's pid shows its ancestry, which includes this test.
+  // (Filtered to that pid first: on a busy host its row may have scrolled
+  // out of the table's newest rows by now.)
   await page.click("[data-testid=tab-stream]");
+  await filterPid(page, pid);
   await page.click(`${rowSel("process_exec", pid)} [data-testid=pid-link]`);
   await waitFor(
     page,
@@ -256,6 +264,9 @@ async function liveChecks(page, marker, ancestor, rule) {
   await page.click(`[data-testid=process-children] [data-testid=child-row][data-pid="${pid}"] [data-testid=pid-link]`);
   await waitFor(page, `back to process ${pid}`, (p) => document.querySelector("[data-testid=process-view]").dataset.pid === p, String(pid));
   await shot(page, "ui-process.png");
+  await page.click("[data-testid=tab-stream]");
+  await page.click("[data-testid=filter-clear]");
+  await waitFor(page, "the pid filter cleared", () => document.querySelector("[data-testid=filter-pid]").value === "");
 
   // 5. Health: counters and a chart with points.
   await page.click("[data-testid=tab-health]");
@@ -290,6 +301,8 @@ async function liveChecks(page, marker, ancestor, rule) {
   await page.click("[data-testid=pause-button]");
   await waitFor(page, `exec of pid ${ppid} drawn on resume`, (s) => !!document.querySelector(s), rowSel("process_exec", ppid), 3000);
   log(`resume draws the exec of ${ppid}`);
+  // A row opens its record in full (filtered first, so no new row moves it).
+  await filterPid(page, ppid);
   await page.click(`${rowSel("process_exec", ppid)} td.c-detail`);
   await waitFor(page, "the record pane of the clicked row", () => !document.querySelector("[data-testid=record-detail]").hidden);
   if (!(await page.textContent("[data-testid=record-json]")).includes(`"pid": ${ppid}`))

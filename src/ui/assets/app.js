@@ -12,7 +12,8 @@
   const ROWS_MAX = 2000; // rows in the stream table
   const ALERTS_MAX = 1000; // alerts kept for the alerts view
   const CHART_SECONDS = 120; // chart window
-  const FLUSH_MS = 100; // how often new records are drawn
+  const FLUSH_MS = 100; // how often new records are drawn, at most
+  const FLUSH_MAX_MS = 3000; // ... and at least, however busy the page is
   const SEVERITIES = ["info", "low", "medium", "high", "critical"];
 
   // ------------------------------------------------------------ token
@@ -199,19 +200,22 @@
   let renderedSeq = 0; // highest seq drawn in the stream table
   let paused = false;
   let pending = 0; // matching records that arrived while paused
-  let uiDropped = 0;
+  let droppedBefore = 0; // records lost on earlier connections of this page
+  let droppedNow = 0; // ... and on this one (the server reports a running total)
   let flushTimer = 0;
-  let alertsDirty = false;
+  let flushCost = 0; // ms the last draw took, layout included
+  let alertsRenderedSeq = 0; // highest alert seq drawn in the alerts table
   let selectedRow = null;
   let selectedAlert = null;
   let currentPid = null;
 
   const filters = { type: "", severity: "", pid: "", name: "", path: "" };
 
-  function matchesFilter(r) {
+  /** Whether record `r` passes the filters (the alerts view ignores the type). */
+  function matchesFilter(r, ignoreType) {
     const f = filters;
     const t = r.event_type || "";
-    if (f.type) {
+    if (f.type && !ignoreType) {
       if (f.type.endsWith("*") ? !t.startsWith(f.type.slice(0, -1)) : t !== f.type) return false;
     }
     if (f.severity) {
@@ -260,6 +264,8 @@
   /** Draws the records that arrived since the last flush, newest on top. */
   function flush() {
     flushTimer = 0;
+    const t0 = performance.now();
+    drawNewAlerts(); // the alerts view is live even while the stream is paused
     if (paused) return;
     const fresh = [];
     for (let i = buffer.length - 1; i >= 0 && buffer[i].seq > renderedSeq; i--) {
@@ -274,13 +280,17 @@
       for (const e of fresh) frag.append(recordRow(e));
       recordBody.prepend(frag);
       while (recordBody.rows.length > ROWS_MAX) recordBody.lastElementChild.remove();
+      void recordBody.offsetHeight; // lay out now, so the cost below counts it
     }
-    if (alertsDirty) renderAlerts();
     updateSummary();
+    flushCost = performance.now() - t0;
   }
 
+  // Under a flood, draw less often so drawing takes at most about a fifth
+  // of the page's time: a page that cannot keep up with the stream makes
+  // the sensor drop records for it.
   function scheduleFlush() {
-    if (!flushTimer) flushTimer = setTimeout(flush, FLUSH_MS);
+    if (!flushTimer) flushTimer = setTimeout(flush, Math.min(FLUSH_MAX_MS, Math.max(FLUSH_MS, 4 * flushCost)));
   }
 
   /** Redraws the whole table from the buffer (filter change, resume). */
@@ -291,7 +301,6 @@
     }
     recordBody.replaceChildren(...rows);
     renderedSeq = buffer.length ? buffer[buffer.length - 1].seq : 0;
-    renderAlerts();
     updateSummary();
   }
 
@@ -376,7 +385,6 @@
     if (alerts.length > ALERTS_MAX + 100) alerts = alerts.slice(alerts.length - ALERTS_MAX);
     $("alert-count").textContent = fmtNum(alerts.length);
     $("alert-count").classList.toggle("badge-hot", alerts.some((x) => x.rec.severity === "critical" || x.rec.severity === "high"));
-    alertsDirty = true;
     scheduleFlush();
   }
 
@@ -414,22 +422,34 @@
     return tr;
   }
 
-  function alertMatches(r) {
-    const saved = filters.type;
-    filters.type = "";
-    const ok = matchesFilter(r);
-    filters.type = saved;
-    return ok;
-  }
-
+  /** Redraws the alerts table (filter change, new connection). */
   function renderAlerts() {
-    alertsDirty = false;
     const rows = [];
     for (let i = alerts.length - 1; i >= 0 && rows.length < ROWS_MAX; i--) {
-      if (alertMatches(alerts[i].rec)) rows.push(alertRow(alerts[i]));
+      if (matchesFilter(alerts[i].rec, true)) rows.push(alertRow(alerts[i]));
     }
     alertBody.replaceChildren(...rows);
-    $("alerts-empty").hidden = rows.length > 0;
+    alertsRenderedSeq = alerts.length ? alerts[alerts.length - 1].seq : 0;
+    alertsSummary();
+  }
+
+  /** Puts the alerts that arrived since the last draw on top, leaving the
+   *  rows already there (and a click in progress) alone. */
+  function drawNewAlerts() {
+    const fresh = [];
+    for (let i = alerts.length - 1; i >= 0 && alerts[i].seq > alertsRenderedSeq; i--) {
+      if (matchesFilter(alerts[i].rec, true)) fresh.push(alertRow(alerts[i]));
+    }
+    if (!alerts.length || alerts[alerts.length - 1].seq <= alertsRenderedSeq) return;
+    alertsRenderedSeq = alerts[alerts.length - 1].seq;
+    alertBody.prepend(...fresh);
+    while (alertBody.rows.length > ROWS_MAX) alertBody.lastElementChild.remove();
+    alertsSummary();
+  }
+
+  function alertsSummary() {
+    const rows = alertBody.rows.length;
+    $("alerts-empty").hidden = rows > 0;
     $("alerts-empty").textContent = alerts.length ? "No alert matches the filters." : "No alerts yet.";
     const counts = {};
     for (const a of alerts) counts[a.rec.severity] = (counts[a.rec.severity] || 0) + 1;
@@ -575,7 +595,7 @@
     ["process_table_size", "process table"],
     ["rss_kb", "RSS (KiB)"],
     ["uptime_secs", "uptime"],
-    ["ui_dropped", "dropped for viewers", "warn"],
+    ["ui_dropped", "dropped for this view", "warn"],
   ];
 
   function buildCounters() {
@@ -739,6 +759,8 @@
       const h = parse(ev);
       if (!h) return;
       // A (re)connection replays the server's history: start from it.
+      droppedBefore += droppedNow;
+      droppedNow = 0;
       buffer = [];
       alerts = [];
       selectedRow = null;
@@ -749,6 +771,7 @@
       setConn("connected", "live");
       $("alert-count").textContent = "0";
       rerender();
+      renderAlerts();
     });
     es.addEventListener("record", (ev) => {
       const r = parse(ev);
@@ -769,7 +792,8 @@
     es.addEventListener("dropped", (ev) => {
       const d = parse(ev);
       if (!d) return;
-      uiDropped += Number(d.dropped) || 0;
+      droppedNow = Math.max(droppedNow, Number(d.dropped) || 0);
+      const uiDropped = droppedBefore + droppedNow;
       const n = $("dropped-notice");
       n.hidden = false;
       n.dataset.count = String(uiDropped);
@@ -815,17 +839,25 @@
   }
 
   function readFilters() {
-    filters.type = $("filter-type").value;
-    filters.severity = $("filter-severity").value;
-    filters.pid = $("filter-pid").value.trim();
-    filters.name = $("filter-name").value.trim();
-    filters.path = $("filter-path").value.trim();
+    const next = {
+      type: $("filter-type").value,
+      severity: $("filter-severity").value,
+      pid: $("filter-pid").value.trim(),
+      name: $("filter-name").value.trim(),
+      path: $("filter-path").value.trim(),
+    };
+    // Unchanged (a `change` event after typing, fired when the field loses
+    // focus to a click in the table): redrawing now would swap the rows
+    // under that click.
+    if (Object.keys(next).every((k) => next[k] === filters[k])) return;
+    Object.assign(filters, next);
     $("filters").classList.toggle("filtering", Object.values(filters).some(Boolean));
     if (paused) {
       pending = 0;
       showPending();
     }
     rerender();
+    renderAlerts();
   }
 
   function init() {
