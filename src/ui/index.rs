@@ -19,7 +19,8 @@ use serde::Deserialize;
 /// Default bounds (see the module doc).
 pub const MAX_PROCESSES: usize = 8192;
 pub const ACTIVITY_PER_PROCESS: usize = 200;
-pub const ACTIVITY_TOTAL: usize = 50_000;
+/// At ~600 bytes a record, ~12 MB at most.
+pub const ACTIVITY_TOTAL: usize = 20_000;
 /// Children remembered per process (a shell loop can fork thousands).
 const MAX_CHILDREN: usize = 512;
 

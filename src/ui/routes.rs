@@ -4,7 +4,7 @@
 //! here changes anything on the host.
 
 use std::collections::HashSet;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
@@ -76,6 +76,7 @@ pub fn handle(mut conn: TcpStream, cx: &Context<'_>) {
     match route(&req, cx) {
         Answer::Full(resp) => {
             let _ = resp.write_to(&mut conn, req.is_head());
+            linger(&mut conn);
         }
         Answer::Stream(client) => {
             set_send_buffer(&conn, STREAM_SEND_BUFFER);
@@ -87,6 +88,20 @@ pub fn handle(mut conn: TcpStream, cx: &Context<'_>) {
         }
     }
     let _ = conn.shutdown(Shutdown::Both);
+}
+
+/// Closes our side, then reads what the peer still sends (a request body
+/// nobody asked for) for a moment: closing with unread input would reset
+/// the connection and could lose the answer before the peer reads it.
+fn linger(conn: &mut TcpStream) {
+    let _ = conn.shutdown(Shutdown::Write);
+    let _ = conn.set_read_timeout(Some(Duration::from_millis(200)));
+    let mut sink = [0u8; 4096];
+    for _ in 0..16 {
+        if !matches!(conn.read(&mut sink), Ok(n) if n > 0) {
+            break;
+        }
+    }
 }
 
 fn set_send_buffer(conn: &TcpStream, bytes: libc::c_int) {
