@@ -85,10 +85,11 @@ fn send(conn: &mut impl Write, buf: &[u8], stop: &AtomicBool) -> io::Result<()> 
 
 /// Serves the stream until the viewer goes away, gets stuck, or the
 /// sensor stops. The response head has been written by the caller.
-pub fn run(conn: &mut impl Write, client: Client, cx: &Context<'_>) -> io::Result<()> {
+pub fn run(conn: &mut impl Write, mut client: Client, cx: &Context<'_>) -> io::Result<()> {
     let mut buf = Vec::with_capacity(WRITE_CHUNK);
     event(&mut buf, "hello", &hello(cx, &client));
-    for item in &client.replay {
+    // Taken, so the replayed records are not held for the whole stream.
+    for item in std::mem::take(&mut client.replay) {
         event(&mut buf, item.event(), item.data());
         if buf.len() >= WRITE_CHUNK {
             send(conn, &buf, cx.stop)?;
