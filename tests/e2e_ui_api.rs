@@ -542,3 +542,38 @@ impl Dashboard {
         split_answer(&line)
     }
 }
+
+// ------------------------------------------------------------ privileges
+
+#[test]
+fn dashboard_threads_run_without_admin_capabilities() {
+    let (sensor, dash) = start(Some(TOKEN), "");
+    let viewer = Viewer::open(&dash);
+    viewer.wait_for("hello", Duration::from_secs(5), |e| e.name == "hello");
+    let mut seen = Vec::new();
+    for t in fs::read_dir(format!("/proc/{}/task", sensor.pid())).expect("tasks").flatten() {
+        let name = fs::read_to_string(t.path().join("comm")).unwrap_or_default().trim().to_owned();
+        if !name.starts_with("rg-ui") && name != "rg-out-ui" {
+            continue;
+        }
+        let status = fs::read_to_string(t.path().join("status")).expect("status");
+        for key in ["CapEff:", "CapPrm:"] {
+            let c = status
+                .lines()
+                .find_map(|l| l.strip_prefix(key))
+                .and_then(|v| u64::from_str_radix(v.trim(), 16).ok())
+                .expect("cap line");
+            assert_eq!(c & (1 << 21), 0, "{name}: {key} still has CAP_SYS_ADMIN ({c:x})");
+            assert_eq!(c & (1 << 1), 0, "{name}: {key} still has CAP_DAC_OVERRIDE ({c:x})");
+            assert_eq!(c & (1 << 10), 0, "{name}: {key} has CAP_NET_BIND_SERVICE ({c:x})");
+        }
+        seen.push(name);
+    }
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen, ["rg-out-ui", "rg-ui", "rg-ui-conn"], "the dashboard's threads");
+    drop(viewer);
+    let (status, records, stderr) = sensor.stop_with(libc::SIGTERM);
+    assert!(status.success(), "{stderr}");
+    final_health(&records);
+}
