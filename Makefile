@@ -27,6 +27,9 @@ INTEGRATION_TESTS := $(wildcard tests/*.rs tests/*/main.rs)
 DEPS_BUILD  := clang llvm libelf-dev zlib1g-dev pkg-config make bpftool
 # ... what the tests use as real receivers (the syslog output test runs rsyslogd) ...
 DEPS_TEST   := rsyslog
+# ... what the dashboard's browser test drives: Debian's chromium (a browser is
+# never downloaded), through playwright-core pinned by tests/ui/package-lock.json ...
+DEPS_UI     := chromium chromium-driver
 # ... and what the vendored elfutils/zlib/libbpf build of `make static` adds.
 DEPS_STATIC := autoconf automake autopoint gettext flex bison gawk libtool file
 
@@ -49,9 +52,17 @@ endef
 
 .PHONY: deps deps-static build run test static clean vmlinux fmt lint bench fuzz soak package
 
-# deps: install the missing Debian packages for the normal build; check cargo is there.
+# deps: install the missing Debian packages for the normal build and the browser
+# test, and tests/ui's node modules when missing or older than the lockfile; check cargo.
+UI_LOCK      := tests/ui/package-lock.json
+UI_INSTALLED := tests/ui/node_modules/.package-lock.json
 deps:
-	@$(call apt_ensure,$(DEPS_BUILD))
+	@$(call apt_ensure,$(DEPS_BUILD) $(DEPS_UI))
+	@if ! command -v node >/dev/null || ! command -v npm >/dev/null; then $(call apt_ensure,nodejs npm); fi
+	@if [ ! -f $(UI_INSTALLED) ] || [ $(UI_LOCK) -nt $(UI_INSTALLED) ]; then \
+	  echo "deps: npm ci --prefix tests/ui (playwright-core; no browser download)"; \
+	  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix tests/ui --no-audit --no-fund --loglevel=error; \
+	fi
 	@command -v $(CARGO) >/dev/null || { \
 	  echo "error: cargo not found. Install the Rust toolchain with rustup (https://rustup.rs)," >&2; \
 	  echo "       then add \$$HOME/.cargo/bin to PATH (or: . \$$HOME/.cargo/env)." >&2; \
@@ -66,6 +77,8 @@ build: deps
 	$(CARGO) build $(CARGO_FLAGS)
 
 # run: start the sensor with the repo config (loading BPF needs root).
+# UI=127.0.0.1:9300 also serves the live dashboard there (see docs/ui.md).
+UI ?=
 run:
 	@if [ "$$(id -u)" -ne 0 ]; then \
 	  echo "error: rand-guard loads BPF programs and must run as root (try: sudo make run)" >&2; \
@@ -76,10 +89,11 @@ run:
 	@flags=; if [ -n "$$(find $(CONFIG) $$(dirname $(CONFIG)) $$(dirname $(CONFIG))/rules \( ! -user root -o -perm /022 \) -print -quit 2>/dev/null)" ]; then \
 	  echo "run: $(CONFIG) or its rules are not root-owned and go-w: passing --allow-insecure-config (see docs/threat-model.md)" >&2; \
 	  flags=--allow-insecure-config; fi; \
-	./$(BIN) run --config $(CONFIG) $$flags
+	./$(BIN) run --config $(CONFIG) $$flags $(if $(UI),--ui $(UI))
 
 # test: unit tests (lib + bins), then integration tests (tests/) serially: they share
-# the kernel, and the privileged ones start the real sensor and need root.
+# the kernel, and the privileged ones start the real sensor and need root (the
+# dashboard's run headless chromium from `deps`).
 test: build
 	@$(call apt_ensure,$(DEPS_TEST))
 	$(CARGO) test $(CARGO_FLAGS) --lib --bins

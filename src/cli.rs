@@ -1,5 +1,6 @@
 //! Command-line interface: raw clap types; `main` turns them into actions.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
@@ -24,6 +25,10 @@ pub enum Command {
         /// Accept config and rule files writable by group/others or not owned by root (StrictModes off).
         #[arg(long)]
         allow_insecure_config: bool,
+        /// Serve the live web dashboard on ADDR (e.g. 127.0.0.1:9300); sets [ui] listen.
+        /// The URL to open, with its access token, is printed on stderr.
+        #[arg(long, value_name = "ADDR", value_parser = parse_ui_addr)]
+        ui: Option<SocketAddr>,
     },
     /// Check this host and the config: kernel, BTF, tracefs, privileges,
     /// memlock, each hook (loaded for real, then dropped). Exit 0 when the
@@ -67,4 +72,9 @@ pub enum RulesCommand {
         #[arg(long)]
         rules: Vec<PathBuf>,
     },
+}
+
+fn parse_ui_addr(text: &str) -> Result<SocketAddr, String> {
+    crate::config::parse_listen(text)
+        .ok_or_else(|| format!("expected \"address:port\" such as \"127.0.0.1:9300\", found {text:?}"))
 }

@@ -3,7 +3,7 @@
 //! Data flows one way: kernel (`bpf/`) → ring buffer → `pipeline::poller`
 //! → `pipeline::normalize` (with `process::table`) → `pipeline::detect`
 //! (`rules`) → `pipeline::output` (`record::json`) → `output` (one thread
-//! and queue per sink: stdout, file, syslog, http).
+//! and queue per sink: stdout, file, syslog, http, and the `ui` dashboard).
 
 pub mod bpf;
 pub mod cli;
@@ -21,6 +21,7 @@ pub mod reload;
 pub mod rules;
 pub mod sensor;
 pub mod signals;
+pub mod ui;
 
 /// `rand-guard --version`: version, git commit and kernel ABI version.
 pub const VERSION_LINE: &str =

@@ -48,11 +48,17 @@ fn load_rules(cfg: &Config, extra: &[PathBuf], policy: &Policy) -> Result<RuleSe
 fn real_main() -> Result<(), ExitCode> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Run { config, allow_insecure_config } => {
+        Command::Run { config, allow_insecure_config, ui } => {
             let policy = Policy::for_this_process(allow_insecure_config);
-            let cfg = load_config(config.as_deref(), &policy)?;
+            let mut cfg = load_config(config.as_deref(), &policy)?;
+            if let Some(addr) = ui {
+                if let Some(note) = rand_guard::config::ui_exposure_note(addr) {
+                    eprintln!("rand-guard: warning: --ui {note}");
+                }
+                cfg.ui.listen = Some(addr);
+            }
             let rules = load_rules(&cfg, &[], &policy)?;
-            let source = reload::Source { config: config_path(config.as_deref()), policy };
+            let source = reload::Source { config: config_path(config.as_deref()), policy, ui_listen: ui };
             sensor::run(&cfg, rules, source).map_err(|e| fail(&e, e.exit_code() as u8))
         }
         Command::Doctor { config } => {

@@ -3,8 +3,8 @@
 //! settings to normalize and to the kernel's `path_rules` map. All or
 //! nothing: a new config or rule file that fails to load (or fails
 //! StrictModes) is reported and the running ones stay. Settings that only
-//! take effect when the BPF programs are loaded (hooks, ring size, output,
-//! performance) are reported as needing a restart and keep their running
+//! take effect at start (hooks, ring size, output, performance, the
+//! dashboard) are reported as needing a restart and keep their running
 //! values.
 //!
 //! The stages take what is sent between two batches, so every record is
@@ -29,6 +29,8 @@ pub struct Source {
     /// The config file; None when the sensor runs on built-in defaults.
     pub config: Option<PathBuf>,
     pub policy: Policy,
+    /// `run --ui ADDR`: overrides `[ui] listen` of every load.
+    pub ui_listen: Option<std::net::SocketAddr>,
 }
 
 /// The receiving ends the stages poll between batches.
@@ -87,7 +89,8 @@ impl Control {
     pub fn reload(&mut self) -> Result<String, ReloadError> {
         let path = self.source.config.clone().ok_or(ReloadError::NoConfigFile)?;
         self.source.policy.check_config_file(&path)?;
-        let cfg = Config::load(&path)?;
+        let mut cfg = Config::load(&path)?;
+        cfg.ui.listen = self.source.ui_listen.or(cfg.ui.listen);
         let rules = RuleSet::load_checked(&cfg.text, &cfg.path, &[], &self.source.policy)?;
         let n_rules = rules.rules().count();
         // Everything is checked; from here on only hand-offs.
@@ -187,6 +190,7 @@ pub fn needs_restart(old: &Config, new: &Config) -> Vec<String> {
     note(old.network != new.network, "[network]/[events] network");
     note(old.output != new.output, "[output]");
     note(old.performance != new.performance, "[performance]");
+    note(old.ui != new.ui, "[ui]");
     kept
 }
 
@@ -219,7 +223,7 @@ mod tests {
         let cfg_path = dir.join("rg.toml");
         std::fs::write(&cfg_path, text).expect("write");
         let cfg = Config::load(&cfg_path).expect("config");
-        let src = Source { config: Some(cfg_path), policy: Policy::off() };
+        let src = Source { config: Some(cfg_path), policy: Policy::off(), ui_listen: None };
         let (ctl, stages) = Control::new(src, &cfg, None);
         (Tmp(dir), ctl, stages)
     }
@@ -265,7 +269,7 @@ mod tests {
     #[test]
     fn defaults_have_nothing_to_reload() {
         let cfg = Config::default_config();
-        let (mut ctl, _s) = Control::new(Source { config: None, policy: Policy::off() }, &cfg, None);
+        let (mut ctl, _s) = Control::new(Source { config: None, policy: Policy::off(), ui_listen: None }, &cfg, None);
         assert!(matches!(ctl.reload(), Err(ReloadError::NoConfigFile)));
         assert!(needs_restart(&cfg, &Config::from_str("", Path::new("x")).expect("cfg")).is_empty());
     }

@@ -29,6 +29,7 @@ use crate::record::SharedStr;
 use crate::reload;
 use crate::rules::{Engine, RuleSet};
 use crate::signals::{Signal, Signals};
+use crate::ui::{self, Ui, UiError};
 
 #[derive(Debug, Error)]
 pub enum RunError {
@@ -40,6 +41,8 @@ pub enum RunError {
     Output(#[from] OutputError),
     #[error(transparent)]
     Metrics(#[from] MetricsError),
+    #[error(transparent)]
+    Ui(#[from] UiError),
     #[error("cannot use the ring buffer map: {0}")]
     Map(libbpf_rs::Error),
     #[error("{stage}: {err}")]
@@ -54,7 +57,7 @@ impl RunError {
     pub fn exit_code(&self) -> i32 {
         match self {
             RunError::Load(e) => e.exit_code(),
-            RunError::Output(_) | RunError::Metrics(_) => 2,
+            RunError::Output(_) | RunError::Metrics(_) | RunError::Ui(_) => 2,
             _ => 1,
         }
     }
@@ -63,11 +66,15 @@ impl RunError {
 pub fn run(cfg: &Config, rules: RuleSet, source: reload::Source) -> Result<(), RunError> {
     let started = Instant::now();
     let signals = Signals::block().map_err(RunError::Signals)?;
-    // Outputs and the metrics socket first: a bad path or a busy port is
-    // reported before anything is loaded into the kernel.
+    // Outputs, the metrics and dashboard sockets first: a bad path or a
+    // busy port is reported before anything is loaded into the kernel.
     let reopen = Reopen::default();
-    let outputs = Fanout::open(&cfg.outputs, &cfg.agent.id, &reopen)?;
+    let mut outputs = Fanout::open(&cfg.outputs, &cfg.agent.id, &reopen)?;
     let metrics_listener = cfg.metrics.map(metrics::bind).transpose()?;
+    let dashboard = Ui::bind(&cfg.ui, &cfg.agent.id)?;
+    if let Some(d) = &dashboard {
+        outputs.add("ui", "ui", ui::QUEUE_RECORDS, d.sink());
+    }
 
     let mut storage = MaybeUninit::uninit();
     let loaded = loader::load(cfg, &mut storage)?;
@@ -111,6 +118,10 @@ pub fn run(cfg: &Config, rules: RuleSet, source: reload::Source) -> Result<(), R
             filtered: c[abi::CNT_KERNEL_FILTERED as usize],
         }
     };
+    let snapshot = || Snapshot::take(&counters, started, kernel(), &output_stats);
+    if let Some(d) = &dashboard {
+        eprintln!("rand-guard: ui: {}", d.url());
+    }
     eprintln!(
         "rand-guard: ready: {} programs attached, {} processes seeded, network {}",
         loaded.attached.len(),
@@ -121,11 +132,15 @@ pub fn run(cfg: &Config, rules: RuleSet, source: reload::Source) -> Result<(), R
     thread::scope(|s| {
         let spawn = |name: &'static str| thread::Builder::new().name(name.into());
         let (ring, counters, stop) = (&ring, &counters, &stop);
-        let kernel = &kernel;
+        let (kernel, snapshot) = (&kernel, &snapshot);
         if let Some(listener) = &metrics_listener {
-            let snapshot = || Snapshot::take(counters, started, kernel(), &output_stats);
-            if let Err(e) = spawn("rg-metrics").spawn_scoped(s, move || metrics::serve(listener, stop, &snapshot)) {
+            if let Err(e) = spawn("rg-metrics").spawn_scoped(s, move || metrics::serve(listener, stop, snapshot)) {
                 eprintln!("rand-guard: warning: metrics endpoint not started: {e}");
+            }
+        }
+        if let Some(d) = &dashboard {
+            if let Err(e) = d.serve(s, stop, snapshot) {
+                eprintln!("rand-guard: warning: ui not started: {e}");
             }
         }
         let threads = [

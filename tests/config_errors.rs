@@ -34,6 +34,9 @@ const CASES: &[(&str, &str, Option<&str>, &[&str])] = &[
     ("capacity out of range", "[performance]\nchannel_capacity = 1\n", None, &["CFG:2:", "performance.channel_capacity"]),
     ("negative interval", "[output]\nhealth_interval_secs = -1\n", None, &["CFG:2:", "output.health_interval_secs"]),
     ("unknown output type", "[output]\ntype = \"syslog\"\n", None, &["CFG:2:", "output.type"]),
+    ("ui token too short", "[ui]\ntoken = \"short\"\n", None, &["CFG:2:9:", "ui.token: must be 16 to 256"]),
+    ("ui listen not an address", "[ui]\nlisten = \"9300\"\n", None, &["CFG:2:10:", "ui.listen: expected \"address:port\""]),
+    ("ui history out of range", "[ui]\nhistory = 0\n", None, &["CFG:2:11:", "ui.history"]),
     (
         "port out of range",
         "",

@@ -16,6 +16,7 @@ pub mod path_filter;
 pub mod permissions;
 mod raw;
 mod tree;
+mod ui;
 
 use std::fmt;
 use std::ops::Range;
@@ -30,6 +31,7 @@ pub use outputs::{
     FileSpec, HttpFormat, HttpSpec, OutputSpec, RecordFilter, RecordKinds, SinkSpec, SyslogSpec, SyslogTransport,
 };
 pub use path_filter::PathFilter;
+pub use ui::{defaults as ui_defaults, exposure_note as ui_exposure_note, UiSettings};
 
 use hooks::Hook;
 use raw::{Opt, OptList, RawConfig};
@@ -117,6 +119,8 @@ pub struct Config {
     pub outputs: Vec<OutputSpec>,
     /// `[metrics].listen`: where the Prometheus endpoint binds; None = off.
     pub metrics: Option<std::net::SocketAddr>,
+    /// `[ui]`: the embedded live dashboard; off unless `ui.listen` is set.
+    pub ui: UiSettings,
     pub performance: Performance,
     /// Non-fatal notes (legacy keys accepted without effect, ignored keys),
     /// each starting with `FILE:LINE:COL: `.
@@ -452,6 +456,7 @@ impl Config {
         let legacy_keys = [output.kind.as_ref().map(|k| k.span()), output.path.as_ref().map(|p| p.span())];
         let outputs = outputs::check_outputs(&ctx, raw.outputs, &sink, &legacy_keys, &mut warnings)?;
         let metrics = outputs::check_metrics(&ctx, raw.metrics, &mut warnings)?;
+        let ui = ui::check_ui(&ctx, raw.ui, &mut warnings)?;
         let output = Output { sink, health_interval: Duration::from_secs(health.unsigned_abs()) };
 
         let perf = raw.performance.unwrap_or_default();
@@ -505,6 +510,7 @@ impl Config {
             output,
             outputs,
             metrics,
+            ui,
             performance,
             warnings,
         })
@@ -516,6 +522,14 @@ impl Config {
 fn ring_buffer_bytes(kib: i64) -> u32 {
     let bytes = kib.unsigned_abs().saturating_mul(1024).next_power_of_two();
     u32::try_from(bytes).unwrap_or(1 << 30)
+}
+
+/// A listen address as written in `[metrics]`/`[ui]` or on the command
+/// line: `"127.0.0.1:9464"`, `"[::1]:9300"`, or a name that resolves
+/// locally such as `"localhost:9464"`.
+pub fn parse_listen(text: &str) -> Option<std::net::SocketAddr> {
+    use std::net::ToSocketAddrs;
+    text.parse().ok().or_else(|| text.to_socket_addrs().ok().and_then(|mut a| a.next()))
 }
 
 /// Range-checked values fit; saturate rather than panic all the same.
@@ -830,6 +844,7 @@ mod tests {
         assert_eq!(shipped.network, default.network);
         assert_eq!(shipped.output, default.output);
         assert_eq!(shipped.performance, default.performance);
+        assert_eq!(shipped.ui, default.ui);
         for (section, keys) in raw::sections() {
             assert!(SHIPPED.contains(&format!("[{section}]\n")), "[{section}]");
             for key in keys {
@@ -1011,6 +1026,54 @@ batch_max_records = 10
     }
 
     #[test]
+    fn ui_settings() {
+        let c = load("").unwrap();
+        assert_eq!(c.ui, UiSettings::default());
+        assert_eq!(c.ui.listen, None, "the dashboard is off by default");
+        assert_eq!((c.ui.history, c.ui.max_clients, c.ui.client_buffer), (5000, 8, 4096));
+        let text = "[ui]\nlisten = \"127.0.0.1:9300\"\ntoken = \"0123456789abcdef\"\nhistory = 1\n\
+                    max_clients = 64\nclient_buffer = 16\n";
+        let c = load(text).unwrap();
+        assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+        assert_eq!(c.ui.listen, Some("127.0.0.1:9300".parse().unwrap()));
+        assert_eq!(c.ui.token.as_deref(), Some("0123456789abcdef"));
+        assert_eq!((c.ui.history, c.ui.max_clients, c.ui.client_buffer), (1, 64, 16));
+        assert!(!format!("{:?}", c.ui).contains("0123456789abcdef"), "the token stays out of debug output");
+        let c = load("[ui]\nlisten = \"0.0.0.0:9300\"\n").unwrap();
+        assert_eq!(c.warnings.len(), 1);
+        assert!(
+            c.warnings[0].starts_with(&format!(
+                "{FILE}:2:10: ui.listen = \"0.0.0.0:9300\" serves the dashboard beyond this host"
+            )),
+            "{:?}",
+            c.warnings
+        );
+        assert!(load("[ui]\nlisten = \"[::1]:9300\"\n").unwrap().warnings.is_empty());
+    }
+
+    #[test]
+    fn ui_errors_name_file_line_and_key() {
+        let cases: &[(&str, &str)] = &[
+            ("[ui]\nlisten = \"nowhere\"\n", "2:10: ui.listen: expected \"address:port\" such as \"127.0.0.1:9300\", found \"nowhere\""),
+            ("[ui]\nlisten = 9300\n", "2:10: ui.listen: invalid type: integer `9300`, expected a string"),
+            ("[ui]\ntoken = \"short\"\n", "2:9: ui.token: must be 16 to 256 printable ASCII characters without spaces (found 5 characters); remove it"),
+            ("[ui]\ntoken = \"with a space in it\"\n", "2:9: ui.token: must be 16 to 256 printable ASCII characters without spaces (found 18 characters, not all printable)"),
+            ("[ui]\ntoken = \"ééééééééééééééééé\"\n", "2:9: ui.token: must be 16 to 256 printable ASCII characters without spaces (found 17 characters, not all printable)"),
+            ("[ui]\nhistory = 0\n", "2:11: ui.history: must be between 1 and 100000 (records), found 0"),
+            ("[ui]\nhistory = 100001\n", "2:11: ui.history: must be between 1 and 100000 (records), found 100001"),
+            ("[ui]\nmax_clients = 0\n", "2:15: ui.max_clients: must be between 1 and 64, found 0"),
+            ("[ui]\nmax_clients = 65\n", "2:15: ui.max_clients: must be between 1 and 64, found 65"),
+            ("[ui]\nclient_buffer = 15\n", "2:17: ui.client_buffer: must be between 16 and 1048576 (records), found 15"),
+            ("[ui]\ntheme = \"dark\"\n", "2:1: unknown key `ui.theme` (expected one of: listen, token, history, max_clients, client_buffer)"),
+        ];
+        for (text, want) in cases {
+            let e = err(text);
+            assert!(e.starts_with(&format!("{FILE}:{want}")), "for:\n{text}\ngot:  {e}\nwant: {want}");
+            assert!(!e.contains('\n'), "one line: {e}");
+        }
+    }
+
+    #[test]
     fn output_errors_name_file_line_and_key() {
         let cases: &[(&str, &str)] = &[
             (
@@ -1055,7 +1118,7 @@ batch_max_records = 10
     #[test]
     fn foreign_sections_are_accepted_unchecked() {
         let text = "[[rules]]\nanything = 1\n[lists]\nx = [1]\n[macros]\n[detection]\nq = 1979-05-27\n\
-                    [ui]\ntheme = \"dark\"\n[detections]\nfoo = {}\n";
+                    [detections]\nfoo = {}\n";
         let c = load(text).unwrap();
         assert!(c.warnings.is_empty());
     }

@@ -1,11 +1,11 @@
 //! Owns `[[outputs]]` and `[metrics]` phase two: checks each raw output entry into an `OutputSpec` (sink, filter, queue) and `[metrics].listen` into an address.
 
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use super::raw::{Opt, RawMetrics, RawOutputEntry};
-use super::{ConfigError, Ctx, OutputSink};
+use super::{parse_listen, ConfigError, Ctx, OutputSink};
 use crate::rules::model::Severity;
 
 /// Defaults of the `[[outputs]]` keys.
@@ -491,11 +491,7 @@ pub(crate) fn check_metrics(
         return Ok(None);
     };
     let text = listen.get_ref();
-    let addr = text.parse::<SocketAddr>().ok().or_else(|| {
-        // "localhost:9464" and the like; only names that resolve locally.
-        text.to_socket_addrs().ok().and_then(|mut a| a.next())
-    });
-    let Some(addr) = addr else {
+    let Some(addr) = parse_listen(text) else {
         return Err(ctx.invalid(
             listen.span(),
             "metrics.listen",

@@ -22,7 +22,7 @@ pub(crate) struct RawConfig {
     pub network: Option<RawNetwork>,
     pub output: Option<RawOutput>,
     pub performance: Option<RawPerformance>,
-    // Owned by other modules (rules engine, detections, metrics, UI); kept
+    // Owned by other modules (rules engine, detections); kept
     // only so `deny_unknown_fields` accepts them.
     #[allow(dead_code)]
     pub rules: Option<toml::Value>,
@@ -36,8 +36,7 @@ pub(crate) struct RawConfig {
     pub detection: Option<toml::Value>,
     pub outputs: Option<Vec<RawOutputEntry>>,
     pub metrics: Option<RawMetrics>,
-    #[allow(dead_code)]
-    pub ui: Option<toml::Value>,
+    pub ui: Option<RawUi>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -140,6 +139,17 @@ pub(crate) struct RawMetrics {
     pub listen: Opt<String>,
 }
 
+/// `[ui]`: the embedded live dashboard.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawUi {
+    pub listen: Opt<String>,
+    pub token: Opt<String>,
+    pub history: Opt<i64>,
+    pub max_clients: Opt<i64>,
+    pub client_buffer: Opt<i64>,
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawPerformance {
@@ -159,7 +169,7 @@ pub(crate) fn fields_of<'de, T: Deserialize<'de>>() -> &'static [&'static str] {
 }
 
 /// The sections whose keys this module checks, with their accepted keys.
-pub(crate) fn sections() -> [(&'static str, &'static [&'static str]); 9] {
+pub(crate) fn sections() -> [(&'static str, &'static [&'static str]); 10] {
     [
         ("agent", fields_of::<RawAgent>()),
         ("ebpf", fields_of::<RawEbpf>()),
@@ -170,6 +180,7 @@ pub(crate) fn sections() -> [(&'static str, &'static [&'static str]); 9] {
         ("output", fields_of::<RawOutput>()),
         ("performance", fields_of::<RawPerformance>()),
         ("metrics", fields_of::<RawMetrics>()),
+        ("ui", fields_of::<RawUi>()),
     ]
 }
 

@@ -204,11 +204,27 @@ impl Reopen {
 /// before loading anything (a bad path fails early) but starts their
 /// threads only after dropping capabilities, which capset(2) does per
 /// thread.
-pub struct OpenedOutputs<'a> {
-    sinks: Vec<(&'a OutputSpec, Box<dyn Sink>)>,
+pub struct OpenedOutputs {
+    sinks: Vec<Opened>,
 }
 
-impl<'a> OpenedOutputs<'a> {
+/// One output ready to start: what its thread and queue need.
+struct Opened {
+    name: String,
+    type_name: &'static str,
+    filter: RecordFilter,
+    queue_size: usize,
+    sink: Box<dyn Sink>,
+}
+
+impl OpenedOutputs {
+    /// Adds an output the sensor feeds itself (the dashboard): it gets its
+    /// own thread, bounded queue and line in the health record like the
+    /// configured ones.
+    pub fn add(&mut self, name: &str, type_name: &'static str, queue_size: usize, sink: Box<dyn Sink>) {
+        self.sinks.push(Opened { name: name.to_owned(), type_name, filter: RecordFilter::ALL, queue_size, sink });
+    }
+
     /// Starts every output's thread.
     pub fn start(self) -> Result<Fanout, OutputError> {
         Fanout::spawn(self.sinks)
@@ -217,8 +233,8 @@ impl<'a> OpenedOutputs<'a> {
 
 impl Fanout {
     /// Opens every output (files now, so a bad path fails at start).
-    pub fn open<'a>(specs: &'a [OutputSpec], host: &str, reopen: &Reopen) -> Result<OpenedOutputs<'a>, OutputError> {
-        let mut sinks: Vec<(&OutputSpec, Box<dyn Sink>)> = Vec::new();
+    pub fn open(specs: &[OutputSpec], host: &str, reopen: &Reopen) -> Result<OpenedOutputs, OutputError> {
+        let mut sinks = Vec::new();
         for spec in specs {
             let sink: Box<dyn Sink> = match &spec.sink {
                 SinkSpec::Stdout => Box::new(stdout::StdoutSink::new()),
@@ -226,7 +242,13 @@ impl Fanout {
                 SinkSpec::Syslog(s) => Box::new(syslog::SyslogSink::new(&spec.name, s, host)),
                 SinkSpec::Http(h) => Box::new(http::HttpSink::new(&spec.name, h, host)),
             };
-            sinks.push((spec, sink));
+            sinks.push(Opened {
+                name: spec.name.clone(),
+                type_name: spec.sink.type_name(),
+                filter: spec.filter,
+                queue_size: spec.queue_size,
+                sink,
+            });
         }
         Ok(OpenedOutputs { sinks })
     }
@@ -236,20 +258,20 @@ impl Fanout {
         Fanout::open(specs, host, reopen)?.start()
     }
 
-    fn spawn(sinks: Vec<(&OutputSpec, Box<dyn Sink>)>) -> Result<Fanout, OutputError> {
+    fn spawn(sinks: Vec<Opened>) -> Result<Fanout, OutputError> {
         let mut handles = Vec::new();
-        for (spec, sink) in sinks {
-            let stats = Arc::new(OutputStats::new(&spec.name, spec.sink.type_name()));
+        for o in sinks {
+            let stats = Arc::new(OutputStats::new(&o.name, o.type_name));
             let fatal = Arc::new(AtomicBool::new(false));
             let (tx, rx) = unbounded();
-            let (s, f, filter) = (stats.clone(), fatal.clone(), spec.filter);
+            let (s, f, filter, sink) = (stats.clone(), fatal.clone(), o.filter, o.sink);
             // Detached, not scoped: a sink stuck forever (a FIFO nobody
             // reads, a hung peer) must not keep the sensor from exiting.
             thread::Builder::new()
-                .name(format!("rg-out-{}", spec.name.chars().take(8).collect::<String>()))
+                .name(format!("rg-out-{}", o.name.chars().take(8).collect::<String>()))
                 .spawn(move || run_sink(sink, rx, &s, &filter, &f))
-                .map_err(|err| OutputError::Thread { name: spec.name.clone(), err })?;
-            handles.push(Handle { stats, filter: spec.filter, capacity: spec.queue_size as u64, tx: Some(tx), fatal });
+                .map_err(|err| OutputError::Thread { name: o.name.clone(), err })?;
+            handles.push(Handle { stats, filter: o.filter, capacity: o.queue_size as u64, tx: Some(tx), fatal });
         }
         Ok(Fanout { handles })
     }

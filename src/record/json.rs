@@ -87,15 +87,32 @@ impl<'a> ObjectWriter<'a> {
     }
 
     pub fn str_array<'s>(&mut self, key: &str, values: impl IntoIterator<Item = &'s str>) {
+        self.array(key, values, write_str);
+    }
+
+    /// `"key":[...]` of values that are JSON already (lines this crate wrote).
+    pub fn raw_array<'s>(&mut self, key: &str, values: impl IntoIterator<Item = &'s str>) {
+        self.array(key, values, |out, v| out.extend_from_slice(v.as_bytes()));
+    }
+
+    fn array<'s>(&mut self, key: &str, values: impl IntoIterator<Item = &'s str>, write: fn(&mut Vec<u8>, &str)) {
         self.key(key);
         self.out.push(b'[');
         for (i, v) in values.into_iter().enumerate() {
             if i > 0 {
                 self.out.push(b',');
             }
-            write_str(self.out, v);
+            write(self.out, v);
         }
         self.out.push(b']');
+    }
+
+    /// `"key":{...}`, the object written by `f`.
+    pub fn object(&mut self, key: &str, f: impl FnOnce(&mut ObjectWriter<'_>)) {
+        self.key(key);
+        let mut w = ObjectWriter::begin(self.out);
+        f(&mut w);
+        w.out.push(b'}');
     }
 
     /// `"key":[{...},...]`, each object written by `f`.
