@@ -27,7 +27,7 @@
     get: (k) => {
       try {
         return sessionStorage.getItem(k);
-      } catch (_) {
+      } catch {
         return null; // storage disabled: memory only
       }
     },
@@ -35,7 +35,7 @@
       try {
         if (v === null) sessionStorage.removeItem(k);
         else sessionStorage.setItem(k, v);
-      } catch (_) {
+      } catch {
         /* storage disabled */
       }
     },
@@ -132,7 +132,7 @@
   function pretty(v) {
     try {
       return JSON.stringify(v, null, 2);
-    } catch (_) {
+    } catch {
       return String(v);
     }
   }
@@ -740,7 +740,7 @@
   function parse(ev) {
     try {
       return JSON.parse(ev.data);
-    } catch (_) {
+    } catch {
       return null;
     }
   }
@@ -823,7 +823,7 @@
     try {
       const res = await fetch(api("/api/health"), { cache: "no-store" });
       if (res.ok) updateCounters(await res.json());
-    } catch (_) {
+    } catch {
       /* the stream's stats will fill it in */
     }
   }
