@@ -250,7 +250,14 @@ fn page_stream_and_process_api_refuse_a_missing_or_wrong_token_and_other_methods
             let answer = dash.raw(&format!("GET {target} HTTP/1.1\r\nHost: x\r\n\r\n"));
             let (status, body) = split_answer(&answer);
             assert_eq!(status, 401, "{path} with {what}: {answer}");
-            assert_eq!(body, "missing or wrong token\n", "{path} with {what}: nothing else");
+            if path == "/" {
+                // the page's refusal holds no data, only the script that
+                // retries once with a token the tab kept from before
+                assert!(body.contains("missing or wrong token") && body.contains("<script src=\"/app.js\">"), "{body}");
+                assert!(!body.contains("event_type"), "{body}");
+            } else {
+                assert_eq!(body, "missing or wrong token\n", "{path} with {what}: nothing else");
+            }
             assert!(answer.contains("Cache-Control: no-store\r\n"), "{answer}");
         }
         let answer = dash.raw(&format!("GET {path} HTTP/1.1\r\nAuthorization: Bearer not-the-token-12345\r\n\r\n"));
@@ -498,14 +505,18 @@ fn a_viewer_that_never_reads_neither_stalls_collection_nor_breaks_the_accounting
     });
     assert!(slow.malformed().is_empty(), "{:?}", slow.malformed());
 
-    // the stuck viewer is disconnected once a write blocks for 10 s: its place frees up
-    let deadline = Instant::now() + Duration::from_secs(30);
+    // the stuck viewer is disconnected once a write blocks for 10 s: its place
+    // frees up. Keep records flowing meanwhile: on a busy machine the burst
+    // may have been dropped at the dashboard's queue before the viewer's
+    // socket filled, and a write that never blocks never times out.
+    let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let (status, _) = dash.raw_stream_status();
         if status == 200 {
             break;
         }
-        assert!(Instant::now() < deadline, "the stuck viewer still holds its place after 30 s");
+        assert!(Instant::now() < deadline, "the stuck viewer still holds its place after 60 s");
+        open_loop(&file, 2_000);
         std::thread::sleep(Duration::from_millis(500));
     }
     drop(stuck);

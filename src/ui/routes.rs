@@ -119,6 +119,11 @@ fn set_send_buffer(conn: &TcpStream, bytes: libc::c_int) {
     }
 }
 
+/// What `/` answers without a valid token. It holds no data.
+const UNAUTHORIZED_PAGE: &[u8] = b"<!doctype html><meta charset=\"utf-8\"><title>rand-guard: token required</title>\n\
+<p>missing or wrong token: open the URL rand-guard printed when it started</p>\n\
+<script src=\"/app.js\"></script>\n";
+
 /// The answer to `req`.
 pub fn route(req: &Request, cx: &Context<'_>) -> Answer {
     if req.method != "GET" && req.method != "HEAD" {
@@ -136,7 +141,14 @@ pub fn route(req: &Request, cx: &Context<'_>) -> Answer {
         return Answer::Full(Response::text(404, "not found\n"));
     }
     if !auth::authorized(req, cx.token) {
-        return Answer::Full(Response::text(401, "missing or wrong token\n").with_header("WWW-Authenticate: Bearer"));
+        let refused = if req.path == "/" {
+            // A reload of the page (its token was taken out of the address
+            // bar): app.js goes back once with the token this tab stored.
+            Response::new(401, "text/html; charset=utf-8", UNAUTHORIZED_PAGE)
+        } else {
+            Response::text(401, "missing or wrong token\n")
+        };
+        return Answer::Full(refused.with_header("WWW-Authenticate: Bearer"));
     }
     let resp = match (req.path.as_str(), pid) {
         ("/", _) => Response::new(200, "text/html; charset=utf-8", assets::INDEX_HTML),
@@ -336,7 +348,13 @@ mod tests {
         for path in ["/", "/api/stream", "/api/health", "/api/process/1"] {
             let r = fx.get(&format!("GET {path} HTTP/1.1\r\n\r\n"));
             assert_eq!(r.status, 401, "{path} without a token");
-            assert_eq!(&*r.body, b"missing or wrong token\n");
+            if path == "/" {
+                // the page's refusal: no data, only the script that retries with a kept token
+                assert_eq!(&*r.body, UNAUTHORIZED_PAGE);
+                assert!(r.content_type.starts_with("text/html"));
+            } else {
+                assert_eq!(&*r.body, b"missing or wrong token\n");
+            }
             let r = fx.get(&format!("GET {path}?token=wrong-token-0123456789 HTTP/1.1\r\n\r\n"));
             assert_eq!(r.status, 401, "{path} with a wrong token");
         }

@@ -315,6 +315,15 @@ async function liveChecks(page, marker, ancestor, rule) {
   checkErrors();
   if ((await page.getAttribute("[data-testid=conn-status]", "data-state")) !== "connected")
     fail("the stream disconnected during the test");
+
+  // A reload of the address bar (the token was taken out of it) gets the 401
+  // page, whose script goes back once with the token this tab kept.
+  await page.reload();
+  await waitFor(page, "the dashboard back after a reload", () => !!document.getElementById("record-body"));
+  await waitFor(page, "the stream reconnected after a reload", () =>
+    document.querySelector("[data-testid=conn-status]").getAttribute("data-state") === "connected");
+  if (new URL(page.url()).searchParams.has("token")) fail("the token is back in the address bar after a reload");
+  log("reload: back on the dashboard with the stored token, token out of the address bar");
 }
 
 // ---------------------------------------------------------------- bad token
