@@ -62,7 +62,7 @@ impl KernelFilter {
     pub fn from_filter(f: &PathFilter) -> KernelFilter {
         let mut k = KernelFilter { enabled: true, ..KernelFilter::default() };
         let mut dir_lens = [0u64; DIR_LEN_WORDS];
-        // longer prefixes are never scanned (SCAN_MAX), so need no bit
+        // lengths past the bitmap get no bit: such paths exceed SCAN_MAX and are kept unscanned
         let mut dir_len = |d: &str| set_len(&mut dir_lens, d.len());
         let mut add = |key: u64, flag: u8| match k.rules.iter_mut().find(|(h, _)| *h == key) {
             Some((_, flags)) => *flags |= flag,
