@@ -50,23 +50,28 @@ if [ -n "$$missing" ]; then \
 fi
 endef
 
-.PHONY: deps deps-static build run test static clean vmlinux fmt lint bench fuzz soak package
+.PHONY: deps deps-test deps-static build run test static clean vmlinux fmt lint bench fuzz soak package
 
-# deps: install the missing Debian packages for the normal build and the browser
-# test, and tests/ui's node modules when missing or older than the lockfile; check cargo.
-UI_LOCK      := tests/ui/package-lock.json
-UI_INSTALLED := tests/ui/node_modules/.package-lock.json
+# deps: install the missing Debian packages for the normal build; check cargo.
 deps:
-	@$(call apt_ensure,$(DEPS_BUILD) $(DEPS_UI))
-	@if ! command -v node >/dev/null || ! command -v npm >/dev/null; then $(call apt_ensure,nodejs npm); fi
-	@if [ ! -f $(UI_INSTALLED) ] || [ $(UI_LOCK) -nt $(UI_INSTALLED) ]; then \
-	  echo "deps: npm ci --prefix tests/ui (playwright-core; no browser download)"; \
-	  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix tests/ui --no-audit --no-fund --loglevel=error; \
-	fi
+	@$(call apt_ensure,$(DEPS_BUILD))
 	@command -v $(CARGO) >/dev/null || { \
 	  echo "error: cargo not found. Install the Rust toolchain with rustup (https://rustup.rs)," >&2; \
 	  echo "       then add \$$HOME/.cargo/bin to PATH (or: . \$$HOME/.cargo/env)." >&2; \
 	  exit 1; }
+
+# deps-test: what only the tests need: the receivers, Debian's chromium and
+# tests/ui's node modules (when missing or older than the lockfile). `make run`
+# does not pull in a browser.
+UI_LOCK      := tests/ui/package-lock.json
+UI_INSTALLED := tests/ui/node_modules/.package-lock.json
+deps-test: deps
+	@$(call apt_ensure,$(DEPS_TEST) $(DEPS_UI))
+	@if ! command -v node >/dev/null || ! command -v npm >/dev/null; then $(call apt_ensure,nodejs npm); fi
+	@if [ ! -f $(UI_INSTALLED) ] || [ $(UI_LOCK) -nt $(UI_INSTALLED) ]; then \
+	  echo "deps-test: npm ci --prefix tests/ui (playwright-core; no browser download)"; \
+	  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix tests/ui --no-audit --no-fund --loglevel=error; \
+	fi
 
 # deps-static: deps plus the autotools/flex/bison the vendored elfutils build needs.
 deps-static: deps
@@ -94,8 +99,7 @@ run:
 # test: unit tests (lib + bins), then integration tests (tests/) serially: they share
 # the kernel, and the privileged ones start the real sensor and need root (the
 # dashboard's run headless chromium from `deps`).
-test: build
-	@$(call apt_ensure,$(DEPS_TEST))
+test: build deps-test
 	$(CARGO) test $(CARGO_FLAGS) --lib --bins
 ifneq ($(INTEGRATION_TESTS),)
 	$(CARGO) test $(CARGO_FLAGS) --test '*' -- --test-threads=1

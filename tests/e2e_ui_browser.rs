@@ -4,7 +4,7 @@
 //! activity on the host while the page watches: an exec carrying a unique
 //! marker (and hostile-looking argv), a read of /etc/shadow that the default
 //! rule pack alerts on, and an exec while the view is paused.
-//! Needs root, node, tests/ui/node_modules and /usr/bin/chromium (`make deps`).
+//! Needs root, node, tests/ui/node_modules and /usr/bin/chromium (`make deps-test`).
 
 mod common;
 
@@ -34,15 +34,15 @@ fn node() -> PathBuf {
     let node = std::env::var_os("PATH")
         .and_then(|paths| std::env::split_paths(&paths).map(|d| d.join("node")).find(|p| p.is_file()))
         .unwrap_or_else(|| {
-            panic!("node not found on PATH: `make deps` installs it (Debian's nodejs) and tests/ui's modules")
+            panic!("node not found on PATH: `make deps-test` installs it (Debian's nodejs) and tests/ui's modules")
         });
     assert!(
         Path::new(CHROMIUM).is_file(),
-        "{CHROMIUM} not found: `make deps` installs Debian's chromium and chromium-driver"
+        "{CHROMIUM} not found: `make deps-test` installs Debian's chromium and chromium-driver"
     );
     assert!(
         Path::new(UI_DIR).join("node_modules/playwright-core/package.json").is_file(),
-        "{UI_DIR}/node_modules/playwright-core missing: `make deps` runs `npm ci --prefix tests/ui`"
+        "{UI_DIR}/node_modules/playwright-core missing: `make deps-test` runs `npm ci --prefix tests/ui`"
     );
     node
 }

@@ -44,7 +44,7 @@ const log = (msg) => console.log(`log: ${msg}`);
 
 function checkEnv() {
   if (!BASE || !TOKEN) fail("RG_UI_URL and RG_UI_TOKEN must be set");
-  if (!existsSync(BROWSER)) fail(`${BROWSER} not found: \`make deps\` installs Debian's chromium`);
+  if (!existsSync(BROWSER)) fail(`${BROWSER} not found: \`make deps-test\` installs Debian's chromium`);
 }
 
 // ---------------------------------------------------------------- stdio protocol with the test
