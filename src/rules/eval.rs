@@ -6,10 +6,10 @@ use rustc_hash::FxHashSet as HashSet;
 
 use regex::Regex;
 
-use super::fields::{any_elem, get, Field, TypeMask, Val};
+use super::fields::{any_elem, get, Field, FieldType, TypeMask, Val};
 use crate::record::{Body, EventType, Record};
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum Cond {
     And(Box<[Cond]>),
     Or(Box<[Cond]>),
@@ -33,7 +33,7 @@ pub enum IntOp {
     Ge,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum Test {
     Exists,
     StrEq(Box<str>),
@@ -46,6 +46,10 @@ pub enum Test {
     EndsWith(Box<str>),
     /// `regex` and `glob` (a glob is compiled to an anchored regex).
     Regex(Regex),
+    /// A regex every match of which starts at the beginning of the value
+    /// with one of these literals: the cheap check runs first. Made by
+    /// `Cond::specialize`.
+    PrefixedRegex(Box<[Box<[u8]>]>, Regex),
     Int(IntOp, i64),
     IntIn(Box<[i64]>),
     Bool(bool, bool),
@@ -98,6 +102,61 @@ impl Cond {
         }
     }
 
+    /// This condition as it evaluates on records of type `et`, made cheap
+    /// to run: `event_type` tests and tests on fields `et` never carries
+    /// (always false: see `Field::carriers`) are decided, constants are
+    /// folded, and the children of `and`/`or` are ordered cheapest first
+    /// (evaluation has no side effects, so order cannot change a result).
+    /// `eval` on a record of type `et` gives what the original gives.
+    pub fn specialize(&self, et: EventType) -> Cond {
+        match self {
+            Cond::And(v) => junction(v.iter().map(|c| c.specialize(et)), true),
+            Cond::Or(v) => junction(v.iter().map(|c| c.specialize(et)), false),
+            Cond::Not(c) => match c.specialize(et) {
+                Cond::Const(b) => Cond::Const(!b),
+                c => Cond::Not(Box::new(c)),
+            },
+            Cond::Const(b) => Cond::Const(*b),
+            Cond::Test(_, Test::Var { .. }) => self.clone(),
+            Cond::Test(Field::EventTypeF, t) => Cond::Const(str_test(t, et.as_str(), &[])),
+            Cond::Test(f, _) if !f.carriers().has(et) => Cond::Const(false),
+            Cond::Test(f, Test::Regex(re)) => match anchored_prefixes(re) {
+                Some(lits) => Cond::Test(*f, Test::PrefixedRegex(lits, re.clone())),
+                None => self.clone(),
+            },
+            Cond::Test(..) => self.clone(),
+            Cond::Paths(_) if et.category() != "file" => Cond::Const(false),
+            Cond::Ports(_) if et.category() != "network" => Cond::Const(false),
+            Cond::Paths(_) | Cond::Ports(_) => self.clone(),
+        }
+    }
+
+    /// A rough relative cost of `eval`, for ordering `and`/`or` children.
+    fn cost(&self) -> u32 {
+        match self {
+            Cond::Const(_) => 0,
+            Cond::And(v) | Cond::Or(v) => v.iter().map(Cond::cost).sum(),
+            Cond::Not(c) => c.cost(),
+            Cond::Ports(_) => 2,
+            Cond::Paths(_) => 8,
+            Cond::Test(f, t) => {
+                let per_value = match t {
+                    Test::Exists | Test::Int(..) | Test::IntIn(_) | Test::Bool(..) | Test::Var { .. } => 1,
+                    Test::StrEq(_) | Test::StrNe(_) | Test::StartsWith(_) | Test::EndsWith(_) => 2,
+                    Test::StrIn(_) => 3,
+                    Test::Contains(_) | Test::IContains(_) => 4,
+                    Test::PrefixedRegex(..) => 5,
+                    Test::Regex(_) => 10,
+                };
+                if f.ty() == FieldType::StrList {
+                    per_value * 4
+                } else {
+                    per_value
+                }
+            }
+        }
+    }
+
     /// The event types on which this condition can possibly be true; a
     /// test on a field a record lacks is false, which is what makes this
     /// sound. With `only_event_type`, tests on other fields count as "any".
@@ -123,6 +182,55 @@ impl Cond {
             Cond::Test(f, _) => f.carriers(),
             Cond::Paths(_) => TypeMask::category("file"),
             Cond::Ports(_) => TypeMask::category("network"),
+        }
+    }
+}
+
+/// The literals every match of `re` starts with, when every match must
+/// start at the beginning of the value (`^...`) and the set is finite and
+/// has no empty literal; None when there is no such cheap necessary test.
+fn anchored_prefixes(re: &Regex) -> Option<Box<[Box<[u8]>]>> {
+    use regex_syntax::hir::{literal::Extractor, Look};
+    // The pattern compiled once already, with regex's defaults, which are
+    // the parser's defaults.
+    let hir = regex_syntax::Parser::new().parse(re.as_str()).ok()?;
+    if !hir.properties().look_set_prefix().contains(Look::Start) {
+        return None;
+    }
+    let seq = Extractor::new().extract(&hir);
+    let lits = seq.literals()?;
+    if lits.is_empty() || lits.iter().any(|l| l.as_bytes().is_empty()) {
+        return None;
+    }
+    Some(lits.iter().map(|l| Box::from(l.as_bytes())).collect())
+}
+
+/// `and` (`all = true`) or `or` of already specialized children: a
+/// decided child decides or drops out; the rest run cheapest first.
+fn junction(children: impl Iterator<Item = Cond>, all: bool) -> Cond {
+    let mut kept = Vec::new();
+    for c in children {
+        match c {
+            Cond::Const(b) if b == all => {}
+            Cond::Const(b) => return Cond::Const(b),
+            // flatten `a and (b and c)`
+            Cond::And(v) if all => kept.extend(v.into_vec()),
+            Cond::Or(v) if !all => kept.extend(v.into_vec()),
+            c => kept.push(c),
+        }
+    }
+    match kept.len() {
+        0 => Cond::Const(all),
+        1 => kept.pop().unwrap_or(Cond::Const(all)),
+        _ => {
+            // In an `and`, a negation is usually true, so it rarely decides:
+            // run it after tests of similar cost that usually fail.
+            kept.sort_by_key(|c| c.cost() + if all && matches!(c, Cond::Not(_)) { 3 } else { 0 });
+            if all {
+                Cond::And(kept.into())
+            } else {
+                Cond::Or(kept.into())
+            }
         }
     }
 }
@@ -180,6 +288,7 @@ fn str_test(t: &Test, s: &str, vars: &[Bound]) -> bool {
         Test::StartsWith(x) => s.starts_with(&**x),
         Test::EndsWith(x) => s.ends_with(&**x),
         Test::Regex(re) => re.is_match(s),
+        Test::PrefixedRegex(lits, re) => lits.iter().any(|l| s.as_bytes().starts_with(l)) && re.is_match(s),
         Test::Var { slot, negate } => match vars.get(*slot) {
             Some(Bound::Str(b)) => (**b == *s) != *negate,
             _ => false,
@@ -198,7 +307,7 @@ fn icontains(hay: &str, needle: &str) -> bool {
 }
 
 /// Legacy `paths` + `patterns` matching.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct PathMatcher {
     pub paths: Vec<Box<str>>,
     pub patterns: Vec<Pattern>,
@@ -207,7 +316,7 @@ pub struct PathMatcher {
     pub plain_prefix: bool,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum Pattern {
     /// `*.ext`: the path ends with `.ext`.
     Suffix(Box<str>),
@@ -301,6 +410,63 @@ mod tests {
         assert!(glob_regex("/a/**").unwrap().is_match("/a/b/c"));
         assert!(glob_regex("[!x]").unwrap().is_match("y"));
         assert!(glob_regex("[abc").is_err());
+    }
+
+    #[test]
+    fn anchored_regexes_get_their_literal_prefixes() {
+        let lits = |p: &str| {
+            anchored_prefixes(&Regex::new(p).unwrap())
+                .map(|v| v.iter().map(|l| String::from_utf8_lossy(l).into_owned()).collect::<Vec<_>>())
+        };
+        assert_eq!(lits(r"^/etc/sudoers(\.d/.+)?$"), Some(vec!["/etc/sudoers.d/".to_string(), "/etc/sudoers".into()]));
+        assert_eq!(
+            lits("^(/var/spool/cron/|/etc/crontab$)"),
+            Some(vec!["/var/spool/cron/".into(), "/etc/crontab".into()])
+        );
+        // not anchored, or no literal every match starts with: no prefilter
+        assert_eq!(lits("/etc/passwd"), None);
+        assert_eq!(lits("^.*passwd"), None);
+        assert_eq!(lits("^(/etc|.*x)"), None);
+        assert_eq!(lits("(?m)^/etc"), None);
+    }
+
+    #[test]
+    fn prefixed_regexes_match_exactly_as_the_regex() {
+        let pats = [
+            r"^(/etc/cron\.(d|hourly|daily|weekly|monthly)/|/etc/crontab$|/var/spool/cron/)",
+            r"^((/root|/home/[^/]+)/\.(bashrc|profile)|/etc/profile\.d/.+)$",
+            r"^/etc/ssh/ssh_host_[a-z0-9]+_key$",
+            "^(?i)/TMP/",
+            "^[ab]c",
+        ];
+        let hays = [
+            "",
+            "/",
+            "/etc/cron.d/x",
+            "/etc/crontab",
+            "/etc/crontabs",
+            "/var/spool/cron/",
+            "/home/u/.bashrc",
+            "/root/.profile",
+            "/etc/profile.d/a.sh",
+            "/etc/profile.d/",
+            "/etc/ssh/ssh_host_rsa_key",
+            "/tmp/x",
+            "/TmP/x",
+            "ac",
+            "bc",
+            "cc",
+            "/home//.bashrc",
+            "x/etc/crontab",
+        ];
+        for p in pats {
+            let re = Regex::new(p).unwrap();
+            let lits = anchored_prefixes(&re).unwrap_or_else(|| panic!("{p}: no prefixes"));
+            let t = Test::PrefixedRegex(lits, re.clone());
+            for h in hays {
+                assert_eq!(str_test(&t, h, &[]), re.is_match(h), "{p} on {h:?}");
+            }
+        }
     }
 
     #[test]

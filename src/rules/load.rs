@@ -790,12 +790,12 @@ fn compile(c: Collected) -> Result<RuleSet, RuleError> {
                     let mut first = Checker::new(&env, None);
                     let (cond, m) = check_cond(&mut first, cs, &c.macros, &id, "steps[0]", TypeMask::ALL)?;
                     mask = mask.union(m);
-                    steps.push(Step { cond, mask: m });
+                    steps.push(Step::new(cond, m));
                 } else {
                     let (cond, m) =
                         check_cond(&mut checker, cs, &c.macros, &id, &format!("steps[{i}]"), TypeMask::ALL)?;
                     mask = mask.union(m);
-                    steps.push(Step { cond, mask: m });
+                    steps.push(Step::new(cond, m));
                 }
             }
             let (Some(key), Some(w)) = (raw.key, raw.window_secs) else {

@@ -26,6 +26,7 @@ pub use offline::{record_from_json, test_events, RecordParseError, TestSummary};
 
 use crate::record::json::{write_alert, AlertHead};
 use crate::record::{Body, EventType, Record};
+use eval::Cond;
 use fields::{index, TypeMask};
 use sequence::SeqState;
 
@@ -114,8 +115,9 @@ pub struct EngineStats {
 
 pub struct Engine {
     set: RuleSet,
-    /// Per event type: enabled single rules that can match it, in order.
-    singles_by_type: [Vec<usize>; 12],
+    /// Per event type: the enabled single rules that can match it, in
+    /// order, each with its condition specialized to that type.
+    singles_by_type: [Vec<(usize, Cond)>; 12],
     seqs_by_type: [Vec<usize>; 12],
     seq: SeqState,
     /// Some sequence rule is keyed by lineage: keep the pid → ppid map.
@@ -124,11 +126,17 @@ pub struct Engine {
 
 impl Engine {
     pub fn new(set: RuleSet) -> Engine {
-        let mut singles_by_type: [Vec<usize>; 12] = Default::default();
+        let mut singles_by_type: [Vec<(usize, Cond)>; 12] = Default::default();
         let mut seqs_by_type: [Vec<usize>; 12] = Default::default();
         for (i, r) in set.singles.iter().enumerate() {
-            if set.is_enabled(&r.meta) {
-                add(&mut singles_by_type, r.mask, i);
+            if !set.is_enabled(&r.meta) {
+                continue;
+            }
+            for t in r.mask.types() {
+                match r.cond.specialize(t) {
+                    Cond::Const(false) => {}
+                    c => singles_by_type[index(t)].push((i, c)),
+                }
             }
         }
         for (i, r) in set.seqs.iter().enumerate() {
@@ -151,22 +159,22 @@ impl Engine {
             self.seq.note_parent(record.pid, record.ppid);
         }
         let mut annotated = record.detection.is_some();
-        for &i in &self.singles_by_type[ti] {
-            let Some(rule) = self.set.singles.get(i) else {
+        for (i, cond) in &self.singles_by_type[ti] {
+            let Some(rule) = self.set.singles.get(*i) else {
                 continue;
             };
             if let Some(d) = &rule.meta.detection {
                 if annotated {
                     continue;
                 }
-                if rule.cond.eval(record, &[]) {
+                if cond.eval(record, &[]) {
                     record.detection = Some(Arc::clone(d));
                     annotated = true;
                     alerts.push(Alert { meta: Arc::clone(&rule.meta), related: Vec::new() });
                 }
                 continue;
             }
-            if rule.cond.eval(record, &[]) {
+            if cond.eval(record, &[]) {
                 alerts.push(Alert { meta: Arc::clone(&rule.meta), related: Vec::new() });
             }
         }

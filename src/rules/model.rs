@@ -5,10 +5,11 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use super::error::Loc;
-use super::eval::Cond;
-use super::fields::TypeMask;
+use super::eval::{Bound, Cond};
+use super::fields::{index, TypeMask};
 use super::lang::typecheck::VarSrc;
 use crate::record::SharedStr;
+use crate::record::{EventType, Record};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
@@ -126,6 +127,22 @@ impl SeqKey {
 pub struct Step {
     pub cond: Cond,
     pub mask: TypeMask,
+    /// `cond` specialized to each event type (`fields::index` order);
+    /// false for the types `mask` excludes.
+    by_type: Box<[Cond]>,
+}
+
+impl Step {
+    pub fn new(cond: Cond, mask: TypeMask) -> Step {
+        let by_type =
+            EventType::ALL.iter().map(|&t| if mask.has(t) { cond.specialize(t) } else { Cond::Const(false) }).collect();
+        Step { cond, mask, by_type }
+    }
+
+    /// Whether `r` (of type `et`) satisfies this step.
+    pub fn matches(&self, r: &Record, vars: &[Bound]) -> bool {
+        self.by_type.get(index(r.event_type())).is_some_and(|c| c.eval(r, vars))
+    }
 }
 
 #[derive(Debug)]

@@ -155,7 +155,11 @@ impl SeqState {
     /// Tries to move an instance this record belongs to one step on.
     /// Returns true when the record was consumed by an instance.
     fn advance(&mut self, r: &Record, ri: usize, rule: &SeqRule, alerts: &mut Vec<Alert>) -> bool {
+        // Nothing pending, or no later step takes this type: no key to look up.
         let et = r.event_type();
+        if self.instances.is_empty() || !rule.steps.iter().skip(1).any(|s| s.mask.has(et)) {
+            return false;
+        }
         let now = r.timestamp_ns;
         let mut found: Option<(u32, u64)> = None;
         let instances = &mut self.instances;
@@ -179,7 +183,7 @@ impl SeqState {
             let Some(step) = rule.steps.get(inst.next_step) else {
                 return false;
             };
-            if step.mask.has(et) && step.cond.eval(r, &inst.vars) {
+            if step.matches(r, &inst.vars) {
                 found = Some((rk, h));
                 return true;
             }
@@ -208,7 +212,7 @@ impl SeqState {
         let Some(first) = rule.steps.first() else {
             return;
         };
-        if !first.mask.has(r.event_type()) || !first.cond.eval(r, &[]) {
+        if !first.matches(r, &[]) {
             return;
         }
         let Some(key) = start_key(r, rule.key) else {

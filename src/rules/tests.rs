@@ -918,3 +918,53 @@ fn default_pack_rules_are_disableable() {
     let mut e = Engine::new(s);
     assert!(fired(&mut e, net(T0, 10, 1, "nc", NetKind::Connect, "198.51.100.7", 4444)).is_empty());
 }
+
+#[test]
+fn specialized_conditions_agree_with_the_originals() {
+    // Every pack record (attacks and look-alikes) and the bench mix, with
+    // every single rule whose mask admits the record's type: the condition
+    // the engine runs (specialized to the type) gives the original's result.
+    let set = pack();
+    let mut records: Vec<Record> = pack_cases().into_iter().flat_map(|(_, p, b)| p.into_iter().chain(b)).collect();
+    records.extend(bench_records(2000));
+    let mut compared = 0;
+    for r in &records {
+        let et = r.event_type();
+        for rule in &set.singles {
+            if !rule.mask.has(et) {
+                continue;
+            }
+            let want = rule.cond.eval(r, &[]);
+            assert_eq!(
+                rule.cond.specialize(et).eval(r, &[]),
+                want,
+                "{} on {}",
+                rule.meta.id,
+                ndjson(std::slice::from_ref(r))
+            );
+            compared += 1;
+        }
+        for step in set.seqs.iter().flat_map(|s| &s.steps) {
+            let want = step.mask.has(et) && step.cond.eval(r, &[]);
+            assert_eq!(step.matches(r, &[]), want, "a step on {}", ndjson(std::slice::from_ref(r)));
+        }
+    }
+    assert!(compared > 5000, "only {compared} comparisons");
+}
+
+#[test]
+fn specialization_decides_event_type_and_missing_fields() {
+    let c = |text: &str, et| {
+        let e = one_rule(text);
+        format!("{:?}", e.set.singles[0].cond.specialize(et))
+    };
+    assert_eq!(c("event_type = 'process_exec' and comm = 'a'", EventType::ProcessFork), "Const(false)");
+    assert_eq!(c("event_type != 'process_exec' or comm = 'a'", EventType::ProcessFork), "Const(true)");
+    // `filename` is never on a fork record, so `not filename = ...` holds there.
+    assert_eq!(c("comm = 'a' and not filename = '/x'", EventType::ProcessFork), r#"Test(Comm, StrEq("a"))"#);
+    // cheapest first: the integer test before the regex
+    assert_eq!(
+        c("cmdline regex 'a.*b' and uid = 0", EventType::ProcessExec),
+        r#"And([Test(Uid, Int(Eq, 0)), Test(Cmdline, Regex(Regex("a.*b")))])"#
+    );
+}
