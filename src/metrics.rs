@@ -102,7 +102,12 @@ pub fn render(s: &Snapshot) -> String {
         "Ring buffer reservations that failed in the kernel.",
         &one(s.kernel.ringbuf_drops),
     );
-    metric("kernel_stash_drops_total", c, "Syscalls whose arguments could not be stashed (task storage allocation failed).", &one(s.kernel.stash_drops));
+    metric(
+        "kernel_stash_drops_total",
+        c,
+        "Syscalls whose arguments could not be stashed (task storage allocation failed).",
+        &one(s.kernel.stash_drops),
+    );
     metric("kernel_filtered_total", c, "Records filtered in the kernel.", &one(s.kernel.filtered));
     metric("userspace_drops_total", c, "Records dropped in userspace, all reasons.", &one(s.userspace_drops));
     let drops: Vec<_> = s.drops.iter().map(|(r, n)| (format!("{{reason=\"{r}\"}}"), *n)).collect();

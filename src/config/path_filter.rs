@@ -75,7 +75,11 @@ impl PathFilter {
             Some(i) => &path[i + 1..],
             None => path,
         };
-        self.basename_patterns.iter().any(|p| glob_match(p.as_bytes(), base.as_bytes()))
+        self.basename_patterns.iter().any(|p| match literal_shape(p) {
+            Some((true, lit)) => base.ends_with(lit),
+            Some((false, lit)) => base == lit,
+            None => glob_match(p.as_bytes(), base.as_bytes()),
+        })
     }
 
     /// The watch paths as configured.
@@ -91,6 +95,19 @@ impl PathFilter {
     /// The watch patterns as configured.
     pub fn watch_patterns(&self) -> &[String] {
         &self.watch_patterns
+    }
+}
+
+/// The common pattern shapes that need no glob engine: `(false, lit)` for
+/// a pattern without metacharacters (matches exactly `lit`), `(true, lit)`
+/// for `*lit` (within one component: any text ending in `lit`).
+fn literal_shape(p: &str) -> Option<(bool, &str)> {
+    let meta = |s: &str| s.bytes().any(|b| matches!(b, b'*' | b'?' | b'[' | b'\\'));
+    match p.strip_prefix('*') {
+        Some(rest) if !meta(rest) => Some((true, rest)),
+        Some(_) => None,
+        None if !meta(p) => Some((false, p)),
+        None => None,
     }
 }
 
@@ -427,6 +444,39 @@ mod tests {
         for p in ["*.service", "[]]", "[!a]x", "**/x", "/a/*", "a\\*"] {
             assert!(validate_pattern(p).is_ok(), "{p:?}");
         }
+    }
+
+    #[test]
+    fn literal_shapes_match_as_the_glob_does() {
+        let pats = ["*.service", "authorized_keys", "crontab", "*", "*x*", "a?", "[ab]", "**.d", "*\\*", ".bashrc"];
+        let names = [
+            "",
+            "a.service",
+            ".service",
+            "service",
+            "authorized_keys",
+            "authorized_keys2",
+            "crontab",
+            "x",
+            "ab",
+            "a*",
+            ".bashrc",
+            "x.d",
+            "é.service",
+        ];
+        for p in pats {
+            for n in names {
+                let fast = match literal_shape(p) {
+                    Some((true, lit)) => n.ends_with(lit),
+                    Some((false, lit)) => n == lit,
+                    None => glob_match(p.as_bytes(), n.as_bytes()),
+                };
+                assert_eq!(fast, glob_match(p.as_bytes(), n.as_bytes()), "{p:?} on {n:?}");
+            }
+        }
+        assert_eq!(literal_shape("*.service"), Some((true, ".service")));
+        assert_eq!(literal_shape("crontab"), Some((false, "crontab")));
+        assert_eq!(literal_shape("*x*"), None);
     }
 
     #[test]

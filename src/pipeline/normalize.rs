@@ -225,8 +225,13 @@ impl Normalizer {
     }
 }
 
+/// Text from the kernel as UTF-8, invalid sequences replaced. Valid text
+/// (nearly all of it) takes std's fast validation path.
 fn lossy(b: &[u8]) -> Cow<'_, str> {
-    String::from_utf8_lossy(b)
+    match std::str::from_utf8(b) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(b),
+    }
 }
 
 /// A kernel comm (NUL-padded `char[16]`) as text; one allocation, called
@@ -237,7 +242,7 @@ fn comm(raw: &[i8; 16]) -> String {
         *b = c as u8;
     }
     let len = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
-    String::from_utf8_lossy(&bytes[..len]).into_owned()
+    lossy(&bytes[..len]).into_owned()
 }
 
 /// argv from the NUL-separated arg area; truncated when the kernel cut the

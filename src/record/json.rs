@@ -20,21 +20,37 @@ impl<'a> ObjectWriter<'a> {
         ObjectWriter { out, first: true }
     }
 
+    // Inlined so each literal key is copied as a constant-length move.
+    #[inline(always)]
     fn key(&mut self, key: &str) {
         if !self.first {
             self.out.push(b',');
         }
         self.first = false;
+        self.out.reserve(key.len() + 3);
         self.out.push(b'"');
         self.out.extend_from_slice(key.as_bytes());
         self.out.extend_from_slice(b"\":");
     }
 
+    #[inline(always)]
     pub fn str(&mut self, key: &str, value: &str) {
         self.key(key);
         write_str(self.out, value);
     }
 
+    /// A string this crate names itself (event types, syscalls, flags,
+    /// stdio kinds): never needs escaping, so the check is skipped.
+    #[inline(always)]
+    pub fn lit(&mut self, key: &str, value: &'static str) {
+        debug_assert!(!value.bytes().any(|b| NEEDS_ESCAPE[b as usize]), "{value:?}");
+        self.key(key);
+        self.out.push(b'"');
+        self.out.extend_from_slice(value.as_bytes());
+        self.out.push(b'"');
+    }
+
+    #[inline(always)]
     pub fn opt_str(&mut self, key: &str, value: Option<&str>) {
         match value {
             Some(v) => self.str(key, v),
@@ -42,21 +58,25 @@ impl<'a> ObjectWriter<'a> {
         }
     }
 
+    #[inline(always)]
     pub fn null(&mut self, key: &str) {
         self.key(key);
         self.out.extend_from_slice(b"null");
     }
 
+    #[inline(always)]
     pub fn u64(&mut self, key: &str, value: u64) {
         self.key(key);
         self.out.extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
     }
 
+    #[inline(always)]
     pub fn i64(&mut self, key: &str, value: i64) {
         self.key(key);
         self.out.extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
     }
 
+    #[inline(always)]
     pub fn opt_u64(&mut self, key: &str, value: Option<u64>) {
         match value {
             Some(v) => self.u64(key, v),
@@ -74,11 +94,13 @@ impl<'a> ObjectWriter<'a> {
         }
     }
 
+    #[inline(always)]
     pub fn bool(&mut self, key: &str, value: bool) {
         self.key(key);
         self.out.extend_from_slice(if value { b"true" } else { b"false" });
     }
 
+    #[inline(always)]
     pub fn timestamp(&mut self, key: &str, ns: u64) {
         self.key(key);
         self.out.push(b'"');
@@ -88,6 +110,16 @@ impl<'a> ObjectWriter<'a> {
 
     pub fn str_array<'s>(&mut self, key: &str, values: impl IntoIterator<Item = &'s str>) {
         self.array(key, values, write_str);
+    }
+
+    /// `str_array` of strings this crate names itself (see `lit`).
+    pub fn lit_array(&mut self, key: &str, values: impl IntoIterator<Item = &'static str>) {
+        self.array(key, values, |out, v| {
+            debug_assert!(!v.bytes().any(|b| NEEDS_ESCAPE[b as usize]), "{v:?}");
+            out.push(b'"');
+            out.extend_from_slice(v.as_bytes());
+            out.push(b'"');
+        });
     }
 
     /// `"key":[...]` of values that are JSON already (lines this crate wrote).
@@ -223,10 +255,10 @@ pub fn write_body(w: &mut ObjectWriter<'_>, body: &Body) {
             w.str_array("args", e.args.iter().map(String::as_str));
             w.bool("args_truncated", e.args_truncated);
             w.opt_str("cwd", e.cwd.as_deref());
-            w.str("syscall", e.syscall);
-            w.str("stdin", e.stdio[0]);
-            w.str("stdout", e.stdio[1]);
-            w.str("stderr", e.stdio[2]);
+            w.lit("syscall", e.syscall);
+            w.lit("stdin", e.stdio[0]);
+            w.lit("stdout", e.stdio[1]);
+            w.lit("stderr", e.stdio[2]);
             if e.filename_truncated {
                 w.bool("filename_truncated", true);
             }
@@ -251,7 +283,7 @@ pub fn write_body(w: &mut ObjectWriter<'_>, body: &Body) {
         }
         Body::Ptrace(p) => {
             match p.request_name {
-                Some(name) => w.str("request", name),
+                Some(name) => w.lit("request", name),
                 None => w.null("request"),
             }
             w.i64("request_code", p.request);
@@ -263,8 +295,8 @@ pub fn write_body(w: &mut ObjectWriter<'_>, body: &Body) {
             w.bool("path_truncated", f.path_truncated);
             match &f.op {
                 FileOp::Open { flags, mode, fd } => {
-                    w.str_array("flags", open_flag_names(*flags));
-                    w.str("access", open_access(*flags));
+                    w.lit_array("flags", open_flag_names(*flags));
+                    w.lit("access", open_access(*flags));
                     w.u64("mode", (*mode).into());
                     w.i64("fd", (*fd).into());
                 }
@@ -278,12 +310,12 @@ pub fn write_body(w: &mut ObjectWriter<'_>, body: &Body) {
                 }
                 FileOp::Unlink { is_dir } => w.bool("is_dir", *is_dir),
             }
-            w.str("syscall", f.syscall);
+            w.lit("syscall", f.syscall);
         }
         Body::Net(n) => {
             w.str("family", &n.family);
-            w.str("protocol", n.protocol);
-            w.str("direction", n.kind.direction());
+            w.lit("protocol", n.protocol);
+            w.lit("direction", n.kind.direction());
             w.opt_str("local_addr", n.local_addr.as_deref());
             w.opt_u64("local_port", n.local_port.map(u64::from));
             w.opt_str("remote_addr", n.remote_addr.as_deref());
@@ -299,8 +331,10 @@ pub fn write_body(w: &mut ObjectWriter<'_>, body: &Body) {
 
 /// Appends `r` as one NDJSON line.
 pub fn write_record(out: &mut Vec<u8>, r: &Record) {
+    // one growth check for the usual record instead of one per field
+    out.reserve(1024);
     let mut w = ObjectWriter::begin(out);
-    w.str("event_type", r.event_type().as_str());
+    w.lit("event_type", r.event_type().as_str());
     w.timestamp("timestamp", r.timestamp_ns);
     w.str("host", &r.host);
     write_process_context(&mut w, r);
@@ -335,7 +369,7 @@ pub fn write_alert(
     extra: impl FnOnce(&mut ObjectWriter<'_>),
 ) {
     let mut w = ObjectWriter::begin(out);
-    w.str("event_type", "alert");
+    w.lit("event_type", "alert");
     w.timestamp("timestamp", source.timestamp_ns);
     w.str("host", &source.host);
     w.str("rule_id", head.rule_id);
@@ -346,7 +380,7 @@ pub fn write_alert(
     w.f64("risk_score", head.risk_score);
     w.str_array("tags", head.tags.iter().map(|t| &**t));
     w.str("description", head.description);
-    w.str("source_event_type", source.event_type().as_str());
+    w.lit("source_event_type", source.event_type().as_str());
     write_process_context(&mut w, source);
     write_body(&mut w, &source.body);
     extra(&mut w);

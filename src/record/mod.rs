@@ -259,25 +259,17 @@ const O_TMPFILE_BIT: u32 = 0o20000000;
 const O_SYNC_BIT: u32 = 0o4000000;
 
 /// `flags` as names: the access mode first, then every set flag.
-pub fn open_flag_names(flags: u32) -> Vec<&'static str> {
-    let mut names = vec![match flags & 0o3 {
+pub fn open_flag_names(flags: u32) -> impl Iterator<Item = &'static str> {
+    let access = match flags & 0o3 {
         0 => "O_RDONLY",
         1 => "O_WRONLY",
         2 => "O_RDWR",
         _ => "O_ACCMODE",
-    }];
-    for (bit, name) in OPEN_FLAG_NAMES {
-        if flags & bit != 0 {
-            names.push(name);
-        }
-    }
-    if flags & O_SYNC_BIT != 0 {
-        names.push("O_SYNC");
-    }
-    if flags & O_TMPFILE_BIT != 0 {
-        names.push("O_TMPFILE");
-    }
-    names
+    };
+    let named = OPEN_FLAG_NAMES.iter().filter(move |(bit, _)| flags & bit != 0).map(|(_, name)| *name);
+    let sync = (flags & O_SYNC_BIT != 0).then_some("O_SYNC");
+    let tmpfile = (flags & O_TMPFILE_BIT != 0).then_some("O_TMPFILE");
+    std::iter::once(access).chain(named).chain(sync).chain(tmpfile)
 }
 
 /// The contract's `access`: "read", "write" or "read_write".

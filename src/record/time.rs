@@ -40,25 +40,48 @@ fn clock_ns(clock: libc::clockid_t) -> u64 {
 /// Digits by hand: this runs for every record.
 pub fn write_rfc3339(out: &mut Vec<u8>, ns: u64) {
     let secs = ns / 1_000_000_000;
-    let nanos = ns % 1_000_000_000;
+    let mut b = *b"0000-00-00T00:00:00.000000000Z";
+    // Records come in bursts within one second: the date and time part is
+    // computed once per second per thread.
+    let head = LAST_SECOND.with(|last| {
+        let (s, head) = last.get();
+        if s == secs {
+            return head;
+        }
+        let head = date_time(secs);
+        last.set((secs, head));
+        head
+    });
+    b[..19].copy_from_slice(&head);
+    put_digits(&mut b[20..29], ns % 1_000_000_000);
+    out.extend_from_slice(&b);
+}
+
+thread_local! {
+    static LAST_SECOND: std::cell::Cell<(u64, [u8; 19])> = const { std::cell::Cell::new((u64::MAX, [0; 19])) };
+}
+
+/// `YYYY-MM-DDTHH:MM:SS` of `secs` since the epoch.
+fn date_time(secs: u64) -> [u8; 19] {
     let days = (secs / 86_400) as i64;
     let rem = secs % 86_400;
     let (y, m, d) = civil_from_days(days);
-    let mut b = *b"0000-00-00T00:00:00.000000000Z";
-    let mut put = |at: usize, width: usize, mut v: u64| {
-        for i in (at..at + width).rev() {
-            b[i] = b'0' + (v % 10) as u8;
-            v /= 10;
-        }
-    };
-    put(0, 4, y.clamp(0, 9999) as u64);
-    put(5, 2, m.into());
-    put(8, 2, d.into());
-    put(11, 2, rem / 3600);
-    put(14, 2, rem % 3600 / 60);
-    put(17, 2, rem % 60);
-    put(20, 9, nanos);
-    out.extend_from_slice(&b);
+    let mut b = *b"0000-00-00T00:00:00";
+    put_digits(&mut b[0..4], y.clamp(0, 9999) as u64);
+    put_digits(&mut b[5..7], m.into());
+    put_digits(&mut b[8..10], d.into());
+    put_digits(&mut b[11..13], rem / 3600);
+    put_digits(&mut b[14..16], rem % 3600 / 60);
+    put_digits(&mut b[17..19], rem % 60);
+    b
+}
+
+/// `v` as decimal filling `to`, zero-padded on the left.
+fn put_digits(to: &mut [u8], mut v: u64) {
+    for c in to.iter_mut().rev() {
+        *c = b'0' + (v % 10) as u8;
+        v /= 10;
+    }
 }
 
 /// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian, UTC).
@@ -92,6 +115,16 @@ mod tests {
         assert_eq!(fmt(1_795_338_000_123_456_789), "2026-11-22T09:00:00.123456789Z");
         // leap day
         assert_eq!(fmt(951_782_400_000_000_001), "2000-02-29T00:00:00.000000001Z");
+    }
+
+    #[test]
+    fn the_per_second_cache_never_leaks_into_another_second() {
+        let a = 1_795_338_000_999_999_999;
+        for _ in 0..2 {
+            assert_eq!(fmt(a), "2026-11-22T09:00:00.999999999Z");
+            assert_eq!(fmt(a + 1), "2026-11-22T09:00:01.000000000Z");
+            assert_eq!(fmt(a - 86_400_000_000_000), "2026-11-21T09:00:00.999999999Z");
+        }
     }
 
     #[test]
