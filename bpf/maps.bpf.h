@@ -18,7 +18,7 @@ struct {
 } counters SEC(".maps");
 
 /*
- * Syscall arguments saved at sys_enter and used at sys_exit, in task-local
+ * execveat's arguments saved at sys_enter for handle_exec, in task-local
  * storage: no hashing or bucket lock on the hot path, no capacity to run
  * out of, and freed with the thread. `syscall` 0 means nothing is stashed.
  */

@@ -4,10 +4,10 @@
  *
  * Process lifecycle comes from BTF tracepoints (sched_process_exec/fork/exit),
  * which need no tracefs. Syscalls come from the per-syscall tracepoints: the
- * arguments are stashed at sys_enter and the record is built at sys_exit, when
- * the result is known and the kernel has already copied every user string we
- * read (so the page is resident). Writes are recorded at sys_enter: they read
- * no user memory and need no result.
+ * record is built at sys_exit, when the result is known and the kernel has
+ * already copied every user string we read (so the page is resident), with
+ * the arguments read from the registers the syscall was entered with. Writes
+ * are recorded at sys_enter: they read no user memory and need no result.
  *
  * Each handler builds its record in a per-CPU scratch buffer (record.bpf.h)
  * and copies only the bytes it uses to the ring buffer; every failed copy is
@@ -161,7 +161,14 @@ int BPF_PROG(handle_exit, struct task_struct *p)
 	return 0;
 }
 
-/* ---- syscall argument stash ------------------------------------------- */
+/* ---- syscall argument stash (execveat only) ---------------------------- */
+
+/*
+ * handle_exec must tell execveat from execve, and by sched_process_exec the
+ * new program's registers have replaced the syscall's, so execveat's
+ * arguments are saved at entry. Every other syscall reads its arguments at
+ * exit (sys__args below).
+ */
 
 /*
  * A syscall tracepoint's context holds only that syscall's @nargs
@@ -220,6 +227,47 @@ static __always_inline int sys__unstash(struct rg_stash *out)
 		return handler(ctx);                                                \
 	}
 
+/* ---- syscall arguments at exit ------------------------------------------ */
+
+/* A syscall's number and its first five arguments. */
+struct rg_args {
+	__u32 syscall;
+	__u64 args[5];
+};
+
+/*
+ * Reads the arguments of the syscall that is returning from the user
+ * registers saved at its entry (bpf_task_pt_regs): the kernel writes only
+ * the return value back before the sys_exit tracepoint, so these are the
+ * values the syscall ran with (after any rewrite by a tracer at entry).
+ * One program per hooked syscall instead of an entry program that saves
+ * them: half the tracepoint work on every call and no per-thread storage.
+ */
+static __always_inline void sys__args(struct rg_args *a, __u32 syscall)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+
+	a->syscall = syscall;
+	a->args[0] = PT_REGS_PARM1_SYSCALL(regs);
+	a->args[1] = PT_REGS_PARM2_SYSCALL(regs);
+	a->args[2] = PT_REGS_PARM3_SYSCALL(regs);
+	a->args[3] = PT_REGS_PARM4_SYSCALL(regs);
+	a->args[4] = PT_REGS_PARM5_SYSCALL(regs);
+}
+
+/* A sys_exit program for syscall @name (@id) that reports with @handler. */
+#define RG_EXIT_ARGS(name, id, handler)                                             \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                                  \
+	int handle_exit_##name(struct trace_event_raw_sys_exit *ctx)                \
+	{                                                                           \
+		struct rg_args a;                                                   \
+                                                                                    \
+		if (is_self())                                                      \
+			return 0;                                                   \
+		sys__args(&a, id);                                                  \
+		return handler(ctx, &a);                                            \
+	}
+
 /* ---- files ------------------------------------------------------------ */
 
 /* A file event the [file] filter rules out: counted, never sent. */
@@ -229,18 +277,17 @@ static __always_inline int file__filtered(void)
 	return 0;
 }
 
-static __always_inline int file__open_exit(struct trace_event_raw_sys_exit *ctx)
+static __always_inline int file__open_exit(struct trace_event_raw_sys_exit *ctx, const struct rg_args *st)
 {
 	struct task_struct *task = current_task();
 	struct rg_str path = {};
 	struct rg_scratch *sc;
-	struct rg_stash st;
 	struct rg_file *e;
 	struct file *f;
 	long ret = ctx->ret;
 	__u32 off = sizeof(*e);
 
-	if (!sys__unstash(&st) || ret < 0)
+	if (ret < 0)
 		return 0;
 	f = task__fd_file(task, ret);
 	sc = rec__scratch();
@@ -255,24 +302,24 @@ static __always_inline int file__open_exit(struct trace_event_raw_sys_exit *ctx)
 	e->path = path;
 	e->ret = ret;
 	e->fd = ret;
-	e->syscall = st.syscall;
-	switch (st.syscall) {
+	e->syscall = st->syscall;
+	switch (st->syscall) {
 	case RG_SYS_OPEN:
-		e->flags = st.args[1];
-		e->mode = st.args[2];
+		e->flags = st->args[1];
+		e->mode = st->args[2];
 		break;
 	case RG_SYS_CREAT:
 		e->flags = RG_O_CREAT | RG_O_WRONLY | RG_O_TRUNC;
-		e->mode = st.args[1];
+		e->mode = st->args[1];
 		break;
 	case RG_SYS_OPENAT:
-		e->flags = st.args[2];
-		e->mode = st.args[3];
+		e->flags = st->args[2];
+		e->mode = st->args[3];
 		break;
 	case RG_SYS_OPENAT2: {
 		struct open_how how = {};
 
-		bpf_probe_read_user(&how, sizeof(how), (void *)st.args[2]);
+		bpf_probe_read_user(&how, sizeof(how), (void *)st->args[2]);
 		e->flags = how.flags;
 		e->mode = how.mode;
 		break;
@@ -282,14 +329,10 @@ static __always_inline int file__open_exit(struct trace_event_raw_sys_exit *ctx)
 	return 0;
 }
 
-RG_STASH_ENTER(open, RG_SYS_OPEN, 3)
-RG_STASH_ENTER(creat, RG_SYS_CREAT, 2)
-RG_STASH_ENTER(openat, RG_SYS_OPENAT, 4)
-RG_STASH_ENTER(openat2, RG_SYS_OPENAT2, 4)
-RG_EXIT(open, file__open_exit)
-RG_EXIT(creat, file__open_exit)
-RG_EXIT(openat, file__open_exit)
-RG_EXIT(openat2, file__open_exit)
+RG_EXIT_ARGS(open, RG_SYS_OPEN, file__open_exit)
+RG_EXIT_ARGS(creat, RG_SYS_CREAT, file__open_exit)
+RG_EXIT_ARGS(openat, RG_SYS_OPENAT, file__open_exit)
+RG_EXIT_ARGS(openat2, RG_SYS_OPENAT2, file__open_exit)
 
 static __always_inline int file__write_enter(struct trace_event_raw_sys_enter *ctx, __u32 syscall)
 {
@@ -354,11 +397,10 @@ RG_WRITE_ENTER(writev, RG_SYS_WRITEV)
 RG_WRITE_ENTER(pwritev, RG_SYS_PWRITEV)
 RG_WRITE_ENTER(pwritev2, RG_SYS_PWRITEV2)
 
-static __always_inline int file__rename_exit(struct trace_event_raw_sys_exit *ctx)
+static __always_inline int file__rename_exit(struct trace_event_raw_sys_exit *ctx, const struct rg_args *st)
 {
 	struct task_struct *task = current_task();
 	struct rg_scratch *sc;
-	struct rg_stash st;
 	struct rg_file *e;
 	__u32 off = sizeof(*e);
 	long olddfd = RG_AT_FDCWD, newdfd = RG_AT_FDCWD;
@@ -366,19 +408,19 @@ static __always_inline int file__rename_exit(struct trace_event_raw_sys_exit *ct
 	struct rg_str path = {}, new_path = {};
 	int keep;
 
-	if (!sys__unstash(&st) || ctx->ret != 0)
+	if (ctx->ret != 0)
 		return 0;
 	sc = rec__scratch();
 	if (!sc)
 		return 0;
-	if (st.syscall == RG_SYS_RENAME) {
-		oldname = st.args[0];
-		newname = st.args[1];
+	if (st->syscall == RG_SYS_RENAME) {
+		oldname = st->args[0];
+		newname = st->args[1];
 	} else {
-		olddfd = (int)st.args[0];
-		oldname = st.args[1];
-		newdfd = (int)st.args[2];
-		newname = st.args[3];
+		olddfd = (int)st->args[0];
+		oldname = st->args[1];
+		newdfd = (int)st->args[2];
+		newname = st->args[3];
 	}
 	keep = rec__user_path_at(&off, &path, olddfd, oldname, 1);
 	keep |= rec__user_path_at(&off, &new_path, newdfd, newname, 1);
@@ -388,25 +430,21 @@ static __always_inline int file__rename_exit(struct trace_event_raw_sys_exit *ct
 	e = (void *)sc->rec;
 	e->path = path;
 	e->new_path = new_path;
-	e->syscall = st.syscall;
-	if (st.syscall == RG_SYS_RENAMEAT2)
-		e->flags = st.args[4];
+	e->syscall = st->syscall;
+	if (st->syscall == RG_SYS_RENAMEAT2)
+		e->flags = st->args[4];
 	rec__submit(sc, off);
 	return 0;
 }
 
-RG_STASH_ENTER(rename, RG_SYS_RENAME, 2)
-RG_STASH_ENTER(renameat, RG_SYS_RENAMEAT, 4)
-RG_STASH_ENTER(renameat2, RG_SYS_RENAMEAT2, 5)
-RG_EXIT(rename, file__rename_exit)
-RG_EXIT(renameat, file__rename_exit)
-RG_EXIT(renameat2, file__rename_exit)
+RG_EXIT_ARGS(rename, RG_SYS_RENAME, file__rename_exit)
+RG_EXIT_ARGS(renameat, RG_SYS_RENAMEAT, file__rename_exit)
+RG_EXIT_ARGS(renameat2, RG_SYS_RENAMEAT2, file__rename_exit)
 
-static __always_inline int file__unlink_exit(struct trace_event_raw_sys_exit *ctx)
+static __always_inline int file__unlink_exit(struct trace_event_raw_sys_exit *ctx, const struct rg_args *st)
 {
 	struct task_struct *task = current_task();
 	struct rg_scratch *sc;
-	struct rg_stash st;
 	struct rg_file *e;
 	__u32 off = sizeof(*e);
 	long dfd = RG_AT_FDCWD;
@@ -414,36 +452,33 @@ static __always_inline int file__unlink_exit(struct trace_event_raw_sys_exit *ct
 	struct rg_str path = {};
 	__u32 is_dir = 0;
 
-	if (!sys__unstash(&st) || ctx->ret != 0)
+	if (ctx->ret != 0)
 		return 0;
 	sc = rec__scratch();
 	if (!sc)
 		return 0;
-	if (st.syscall == RG_SYS_UNLINKAT) {
-		dfd = (int)st.args[0];
-		name = st.args[1];
-		is_dir = (st.args[2] & RG_AT_REMOVEDIR) != 0;
+	if (st->syscall == RG_SYS_UNLINKAT) {
+		dfd = (int)st->args[0];
+		name = st->args[1];
+		is_dir = (st->args[2] & RG_AT_REMOVEDIR) != 0;
 	} else {
-		name = st.args[0];
-		is_dir = st.syscall == RG_SYS_RMDIR;
+		name = st->args[0];
+		is_dir = st->syscall == RG_SYS_RMDIR;
 	}
 	if (!rec__user_path_at(&off, &path, dfd, name, 0))
 		return file__filtered();
 	rec__begin(sc, sizeof(*e), RG_KIND_FILE_UNLINK, task);
 	e = (void *)sc->rec;
 	e->path = path;
-	e->syscall = st.syscall;
+	e->syscall = st->syscall;
 	e->is_dir = is_dir;
 	rec__submit(sc, off);
 	return 0;
 }
 
-RG_STASH_ENTER(unlink, RG_SYS_UNLINK, 1)
-RG_STASH_ENTER(unlinkat, RG_SYS_UNLINKAT, 3)
-RG_STASH_ENTER(rmdir, RG_SYS_RMDIR, 1)
-RG_EXIT(unlink, file__unlink_exit)
-RG_EXIT(unlinkat, file__unlink_exit)
-RG_EXIT(rmdir, file__unlink_exit)
+RG_EXIT_ARGS(unlink, RG_SYS_UNLINK, file__unlink_exit)
+RG_EXIT_ARGS(unlinkat, RG_SYS_UNLINKAT, file__unlink_exit)
+RG_EXIT_ARGS(rmdir, RG_SYS_RMDIR, file__unlink_exit)
 
 /* ---- exec via a dirfd, ptrace ---------------------------------------- */
 
@@ -477,13 +512,12 @@ static __always_inline int ptrace__interesting(long req)
 	return 0;
 }
 
-static __always_inline int proc__ptrace_exit(struct trace_event_raw_sys_exit *ctx)
+static __always_inline int proc__ptrace_exit(struct trace_event_raw_sys_exit *ctx, const struct rg_args *st)
 {
 	struct rg_scratch *sc;
-	struct rg_stash st;
 	struct rg_ptrace *e;
 
-	if (!sys__unstash(&st) || !ptrace__interesting(st.args[0]))
+	if (!ptrace__interesting(st->args[0]))
 		return 0;
 	sc = rec__scratch();
 	if (!sc)
@@ -491,22 +525,20 @@ static __always_inline int proc__ptrace_exit(struct trace_event_raw_sys_exit *ct
 	rec__begin(sc, sizeof(*e), RG_KIND_PTRACE, current_task());
 	e = (void *)sc->rec;
 	e->ret = ctx->ret;
-	e->request = st.args[0];
-	e->target_pid = st.args[1];
+	e->request = st->args[0];
+	e->target_pid = st->args[1];
 	rec__submit(sc, sizeof(*e));
 	return 0;
 }
 
-RG_STASH_ENTER(ptrace, RG_SYS_PTRACE, 4)
-RG_EXIT(ptrace, proc__ptrace_exit)
+RG_EXIT_ARGS(ptrace, RG_SYS_PTRACE, proc__ptrace_exit)
 
 /* ---- network ---------------------------------------------------------- */
 
-static __always_inline int net__exit(struct trace_event_raw_sys_exit *ctx)
+static __always_inline int net__exit(struct trace_event_raw_sys_exit *ctx, const struct rg_args *st)
 {
 	struct task_struct *task = current_task();
 	struct rg_scratch *sc;
-	struct rg_stash st;
 	struct rg_net *e;
 	struct sock *sk;
 	long ret = ctx->ret;
@@ -514,23 +546,21 @@ static __always_inline int net__exit(struct trace_event_raw_sys_exit *ctx)
 	__u32 off = sizeof(*e);
 	__u16 kind;
 
-	if (!sys__unstash(&st))
-		return 0;
-	switch (st.syscall) {
+	switch (st->syscall) {
 	case RG_SYS_CONNECT:
 		/* a non-blocking connect that is under way counts */
 		if (ret != 0 && ret != -RG_EINPROGRESS)
 			return 0;
 		kind = RG_KIND_NET_CONNECT;
-		fd = (int)st.args[0];
+		fd = (int)st->args[0];
 		break;
 	case RG_SYS_BIND:
 		kind = RG_KIND_NET_BIND;
-		fd = (int)st.args[0];
+		fd = (int)st->args[0];
 		break;
 	case RG_SYS_LISTEN:
 		kind = RG_KIND_NET_LISTEN;
-		fd = (int)st.args[0];
+		fd = (int)st->args[0];
 		break;
 	default: /* accept, accept4: the new socket */
 		kind = RG_KIND_NET_ACCEPT;
@@ -547,33 +577,28 @@ static __always_inline int net__exit(struct trace_event_raw_sys_exit *ctx)
 	e = (void *)sc->rec;
 	e->ret = ret;
 	e->fd = fd;
-	e->syscall = st.syscall;
+	e->syscall = st->syscall;
 	sock__read(e, sk, kind == RG_KIND_NET_ACCEPT);
 	if (kind == RG_KIND_NET_CONNECT) {
 		/* where the caller asked to go; the socket's local end as it is now */
-		rec__user_sockaddr(sc, &off, e, (void *)st.args[1], (int)st.args[2]);
+		rec__user_sockaddr(sc, &off, e, (void *)st->args[1], (int)st->args[2]);
 	} else if (e->family == RG_AF_UNIX) {
 		if (kind == RG_KIND_NET_BIND)
-			rec__user_sockaddr(sc, &off, e, (void *)st.args[1], (int)st.args[2]);
+			rec__user_sockaddr(sc, &off, e, (void *)st->args[1], (int)st->args[2]);
 		else
 			rec__unix_sock_path(sc, &off, &e->unix_path, sk);
 	}
 	if (kind == RG_KIND_NET_LISTEN)
-		e->backlog = st.args[1];
+		e->backlog = st->args[1];
 	rec__submit(sc, off);
 	return 0;
 }
 
-RG_STASH_ENTER(connect, RG_SYS_CONNECT, 3)
-RG_STASH_ENTER(bind, RG_SYS_BIND, 3)
-RG_STASH_ENTER(listen, RG_SYS_LISTEN, 2)
-RG_STASH_ENTER(accept, RG_SYS_ACCEPT, 3)
-RG_STASH_ENTER(accept4, RG_SYS_ACCEPT4, 4)
-RG_EXIT(connect, net__exit)
-RG_EXIT(bind, net__exit)
-RG_EXIT(listen, net__exit)
-RG_EXIT(accept, net__exit)
-RG_EXIT(accept4, net__exit)
+RG_EXIT_ARGS(connect, RG_SYS_CONNECT, net__exit)
+RG_EXIT_ARGS(bind, RG_SYS_BIND, net__exit)
+RG_EXIT_ARGS(listen, RG_SYS_LISTEN, net__exit)
+RG_EXIT_ARGS(accept, RG_SYS_ACCEPT, net__exit)
+RG_EXIT_ARGS(accept4, RG_SYS_ACCEPT4, net__exit)
 
 /* Forces the ABI types into BTF so libbpf-cargo generates Rust for them. */
 struct rg_exec _rg_exec = {};

@@ -81,7 +81,7 @@ enum rg_syscall {
 /* Indexes of the per-CPU `counters` map; userspace sums across CPUs. */
 enum rg_counter {
 	RG_CNT_RINGBUF_DROPS = 0, /* record built but the ring buffer was full */
-	RG_CNT_STASH_DROPS = 1, /* syscall args lost: no task storage for the thread */
+	RG_CNT_STASH_DROPS = 1, /* execveat args lost: no task storage for the thread */
 	RG_CNT_KERNEL_FILTERED = 2, /* records the kernel chose not to send */
 	RG_CNT_MAX = 4,
 };

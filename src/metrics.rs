@@ -105,7 +105,7 @@ pub fn render(s: &Snapshot) -> String {
     metric(
         "kernel_stash_drops_total",
         c,
-        "Syscalls whose arguments could not be stashed (task storage allocation failed).",
+        "execveat calls whose arguments could not be saved for the exec record (task storage allocation failed).",
         &one(s.kernel.stash_drops),
     );
     metric("kernel_filtered_total", c, "Records filtered in the kernel.", &one(s.kernel.filtered));

@@ -28,10 +28,10 @@ fn doctor_as_root_reports_this_host_and_every_hook_ok() {
     assert_eq!(std::path::Path::new("/sys/kernel/btf/vmlinux").exists(), text.contains("[ok  ] BTF: present"));
     assert!(text.contains("[ok  ] CAP_BPF: yes"), "{text}");
     // Every process and file hook of the shipped config loads; network is off there.
-    for prog in ["handle_exec", "handle_fork", "handle_exit", "handle_enter_openat", "handle_exit_unlinkat"] {
+    for prog in ["handle_exec", "handle_fork", "handle_exit", "handle_exit_openat", "handle_exit_unlinkat"] {
         assert!(text.contains(&format!("[ok  ] {prog} (")), "{prog} in\n{text}");
     }
-    assert!(text.contains("[off ] handle_enter_connect: not enabled"), "{text}");
+    assert!(text.contains("[off ] handle_exit_connect: not enabled"), "{text}");
     assert!(!text.contains("FAIL"), "{text}");
     assert!(text.contains("verdict: the sensor can run"), "{text}");
 }
