@@ -44,6 +44,9 @@ struct rg_filter_meta {
 	/* the same for literal file names and `*.ext` extensions (< 256 bytes) */
 	__u64 name_lens[RG_NAME_LEN_WORDS];
 	__u64 ext_lens[RG_NAME_LEN_WORDS];
+	/* the longest watch or exclude directory: no prefix beyond it is looked up */
+	__u32 dir_len_max;
+	__u32 _pad;
 };
 
 struct {
@@ -59,6 +62,25 @@ struct {
 	__type(key, __u64);
 	__type(value, __u8);
 } path_rules SEC(".maps");
+
+/*
+ * One byte of a file name: its hash @hb, and @he, the hash after its last
+ * '.' (which starts at @ext_at; @in_ext once there is one). Takes the
+ * fields, not a struct, so each scan keeps its own flat state: the verifier
+ * converges on the full scan's loop body only with that layout.
+ */
+static __always_inline void filter__name_byte(__u64 *hb, __u64 *he, __u8 *in_ext, __u32 *ext_at, __u32 i,
+					      __u8 c)
+{
+	*hb = (*hb ^ c) * RG_FNV_PRIME;
+	if (c == '.') {
+		*he = RG_FNV_INIT;
+		*in_ext = 1;
+		*ext_at = i + 1;
+	} else if (*in_ext) {
+		*he = (*he ^ c) * RG_FNV_PRIME;
+	}
+}
 
 struct path_scan {
 	struct rg_pathbuf *pb;
@@ -114,10 +136,27 @@ static __always_inline __u8 filter__dir(struct rg_filter_meta *m, __u64 h, __u32
 	return filter__lookup(h) & (RG_F_WATCH | RG_F_EXCLUDE);
 }
 
-static __always_inline void filter__scan_byte(struct path_scan *s, __u32 i)
-{
-	__u8 c = s->pb->buf[(s->start + i) & (2 * RG_PATH_HALF - 1)];
+/*
+ * The body of a bpf_loop() callback that hands the bytes of step @i, eight
+ * of s->pb->buf[s->start .. s->start + s->len), to @byte(s, index, c).
+ * Eight bytes per step: the callback, not the hashing, was the cost.
+ */
+#define RG_SCAN_EIGHT(s, i, byte)                                                          \
+	do {                                                                               \
+		__u32 at = (i) * 8;                                                        \
+                                                                                           \
+		_Pragma("unroll") for (int j = 0; j < 8; j++)                              \
+		{                                                                          \
+			if (at + j >= (s)->len)                                            \
+				return 1;                                                  \
+			byte((s), at + j,                                                  \
+			     (s)->pb->buf[((s)->start + at + j) & (2 * RG_PATH_HALF - 1)]); \
+		}                                                                          \
+		return 0;                                                                  \
+	} while (0)
 
+static __always_inline void filter__scan_byte(struct path_scan *s, __u32 i, __u8 c)
+{
 	if (c == '/') {
 		if (i > 0) {
 			s->odd |= filter__odd_component(s);
@@ -130,31 +169,29 @@ static __always_inline void filter__scan_byte(struct path_scan *s, __u32 i)
 		s->name_at = i + 1;
 	} else {
 		s->comp = (c == '.' && s->comp < 2) ? s->comp + 1 : 3;
-		s->hb = (s->hb ^ c) * RG_FNV_PRIME;
-		if (c == '.') {
-			s->he = RG_FNV_INIT;
-			s->in_ext = 1;
-			s->ext_at = i + 1;
-		} else if (s->in_ext) {
-			s->he = (s->he ^ c) * RG_FNV_PRIME;
-		}
+		filter__name_byte(&s->hb, &s->he, &s->in_ext, &s->ext_at, i, c);
 	}
 	s->h = (s->h ^ c) * RG_FNV_PRIME;
 }
 
-/* Eight bytes per bpf_loop() step: the callback, not the hashing, was the cost. */
 static long filter__scan_step(__u32 i, void *arg)
 {
 	struct path_scan *s = arg;
-	__u32 at = i * 8;
 
-#pragma unroll
-	for (int j = 0; j < 8; j++) {
-		if (at + j >= s->len)
-			return 1;
-		filter__scan_byte(s, at + j);
-	}
-	return 0;
+	RG_SCAN_EIGHT(s, i, filter__scan_byte);
+}
+
+/*
+ * Whether a file name of @len bytes hashing to @hb, with an extension
+ * (@in_ext) of @ext_len bytes hashing to @he, is watched.
+ */
+static __always_inline int filter__name_keep(struct rg_filter_meta *m, __u64 hb, __u64 he, __u8 in_ext,
+					     __u32 len, __u32 ext_len)
+{
+	if (filter__bit(m->name_lens, RG_NAME_LEN_WORDS, len) && (filter__lookup(hb ^ RG_SALT_NAME) & RG_F_NAME))
+		return 1;
+	return in_ext && filter__bit(m->ext_lens, RG_NAME_LEN_WORDS, ext_len) &&
+	       (filter__lookup(he ^ RG_SALT_EXT) & RG_F_EXT);
 }
 
 /* Whether the path at pb->buf[start .. start + len) may be reported. */
@@ -185,13 +222,88 @@ static __always_inline int filter__keep(struct rg_pathbuf *pb, __u32 start, __u3
 		return 0;
 	if (rg_filter_watch_all || (s.flags & RG_F_WATCH))
 		return 1;
-	if (filter__bit(s.meta->name_lens, RG_NAME_LEN_WORDS, len - s.name_at) &&
-	    (filter__lookup(s.hb ^ RG_SALT_NAME) & RG_F_NAME))
+	return filter__name_keep(s.meta, s.hb, s.he, s.in_ext, len - s.name_at, len - s.ext_at);
+}
+
+/*
+ * The same decision for a path from a dentry walk, which is in normal form
+ * (no empty, "." or ".." component) and whose last component is known to be
+ * @leaf bytes long. It hashes far less: directory prefixes only as far as
+ * the longest rule directory (no longer prefix has a lookup to do), the file
+ * name and extension only over the last component.
+ */
+struct prefix_scan {
+	struct rg_pathbuf *pb;
+	struct rg_filter_meta *meta;
+	__u32 start;
+	__u32 len;
+	__u64 h;
+	__u8 flags;
+};
+
+static __always_inline void filter__prefix_byte(struct prefix_scan *s, __u32 i, __u8 c)
+{
+	if (c == '/' && i > 0)
+		s->flags |= filter__dir(s->meta, s->h, i);
+	s->h = (s->h ^ c) * RG_FNV_PRIME;
+}
+
+static long filter__prefix_step(__u32 i, void *arg)
+{
+	struct prefix_scan *s = arg;
+
+	RG_SCAN_EIGHT(s, i, filter__prefix_byte);
+}
+
+struct leaf_scan {
+	struct rg_pathbuf *pb;
+	__u32 start;
+	__u32 len;
+	__u64 hb;
+	__u64 he;
+	__u32 ext_at;
+	__u8 in_ext;
+};
+
+static __always_inline void filter__leaf_byte(struct leaf_scan *s, __u32 i, __u8 c)
+{
+	filter__name_byte(&s->hb, &s->he, &s->in_ext, &s->ext_at, i, c);
+}
+
+static long filter__leaf_step(__u32 i, void *arg)
+{
+	struct leaf_scan *s = arg;
+
+	RG_SCAN_EIGHT(s, i, filter__leaf_byte);
+}
+
+static __always_inline int filter__keep_walked(struct rg_pathbuf *pb, __u32 start, __u32 len, __u32 leaf)
+{
+	struct prefix_scan p = { .pb = pb, .start = start, .h = RG_FNV_INIT };
+	struct leaf_scan l = { .pb = pb, .hb = RG_FNV_INIT, .he = RG_FNV_INIT };
+	__u32 zero = 0;
+
+	if (!rg_filter_paths || len > RG_SCAN_MAX)
 		return 1;
-	if (s.in_ext && filter__bit(s.meta->ext_lens, RG_NAME_LEN_WORDS, len - s.ext_at) &&
-	    (filter__lookup(s.he ^ RG_SALT_EXT) & RG_F_EXT))
+	p.meta = bpf_map_lookup_elem(&filter_meta, &zero);
+	if (!p.meta)
 		return 1;
-	return 0;
+	p.len = len;
+	if (p.meta->dir_len_max < len)
+		p.len = p.meta->dir_len_max + 1; /* up to and including the '/' ending the longest */
+	bpf_loop((p.len + 7) / 8, filter__prefix_step, &p, 0);
+	if (p.len == len)
+		p.flags |= filter__dir(p.meta, p.h, len);
+	if (p.flags & RG_F_EXCLUDE)
+		return 0;
+	if (rg_filter_watch_all || (p.flags & RG_F_WATCH))
+		return 1;
+	if (leaf == 0 || leaf >= len)
+		return 1; /* "/" or no name: cannot tell, kept */
+	l.start = start + len - leaf;
+	l.len = leaf;
+	bpf_loop((leaf + 7) / 8, filter__leaf_step, &l, 0);
+	return filter__name_keep(p.meta, l.hb, l.he, l.in_ext, leaf, leaf - l.ext_at);
 }
 
 #endif /* __RG_FILTER_BPF_H */

@@ -84,10 +84,11 @@ static long path__walk_step(__u32 i, void *arg)
  * points like the kernel's d_path() (which tracepoint programs may not call).
  * The walk runs under bpf_loop() so the verifier checks one step, not 64.
  * Returns the offset where the path starts; *truncated is set when the walk
- * gave up before reaching the root of the mount namespace.
+ * gave up before reaching the root of the mount namespace, *leaf to the
+ * length of the last component (0 for "/").
  */
 static __always_inline __u32 path__walk(struct rg_pathbuf *pb, struct dentry *dentry,
-					struct vfsmount *vfsmnt, __u16 *truncated)
+					struct vfsmount *vfsmnt, __u16 *truncated, __u32 *leaf)
 {
 	struct path_walk w = {
 		.pb = pb,
@@ -97,6 +98,15 @@ static __always_inline __u32 path__walk(struct rg_pathbuf *pb, struct dentry *de
 		.truncated = 1,
 	};
 
+	/*
+	 * The last component is the starting dentry's name, unless it is a
+	 * mount's root (the walk then goes on from the mount point): 0, unknown.
+	 * Read here, not in the loop, where a value carried between steps would
+	 * keep the verifier's states from converging.
+	 */
+	*leaf = dentry == bpf_core_cast(vfsmnt, struct vfsmount)->mnt_root
+			? 0
+			: bpf_core_cast(dentry, struct dentry)->d_name.len;
 	bpf_loop(RG_PATH_DEPTH, path__walk_step, &w, 0);
 	*truncated = w.truncated;
 	if (w.off >= RG_PATH_HALF) {

@@ -101,12 +101,13 @@ static __always_inline int rec__path(struct rg_scratch *sc, __u32 *off, struct r
 {
 	struct rg_pathbuf *pb = pathbuf__get();
 	__u16 truncated;
-	__u32 start;
+	__u32 start, leaf;
 
 	if (!pb || !dentry || !mnt)
 		return 1;
-	start = path__walk(pb, dentry, mnt, &truncated) & (RG_PATH_HALF - 1);
-	if (filter && !filter__keep(pb, start, RG_PATH_HALF - start))
+	start = path__walk(pb, dentry, mnt, &truncated, &leaf) & (RG_PATH_HALF - 1);
+	/* a partial path says nothing about the directories above it: kept */
+	if (filter && !truncated && !filter__keep_walked(pb, start, RG_PATH_HALF - start, leaf))
 		return 0;
 	rec__bytes(sc, off, s, &pb->buf[start], RG_PATH_HALF - start, truncated, RG_PATH_MAX, 0);
 	return 1;
@@ -136,7 +137,7 @@ __noinline int rec__user_path_at(__u32 *off, struct rg_str *s, long dirfd, unsig
 	struct dentry *dentry;
 	struct vfsmount *mnt;
 	__u16 dir_truncated;
-	__u32 start;
+	__u32 start, leaf;
 	long n;
 	int keep;
 
@@ -166,7 +167,7 @@ __noinline int rec__user_path_at(__u32 *off, struct rg_str *s, long dirfd, unsig
 		mnt = bpf_core_cast(f, struct file)->f_path.mnt;
 	}
 	pb->buf[RG_PATH_HALF] = '/';
-	start = path__walk(pb, dentry, mnt, &dir_truncated);
+	start = path__walk(pb, dentry, mnt, &dir_truncated, &leaf);
 	if (start == RG_PATH_HALF - 1)
 		start = RG_PATH_HALF; /* the directory is "/" itself */
 	start &= 2 * RG_PATH_HALF - 1;

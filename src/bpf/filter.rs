@@ -112,7 +112,16 @@ impl KernelFilter {
 
     /// The `filter_meta` map value (struct rg_filter_meta in filter.bpf.h).
     pub fn meta_bytes(&self) -> Vec<u8> {
-        self.dir_lens.iter().chain(&self.name_lens).chain(&self.ext_lens).flat_map(|w| w.to_ne_bytes()).collect()
+        let mut b: Vec<u8> =
+            self.dir_lens.iter().chain(&self.name_lens).chain(&self.ext_lens).flat_map(|w| w.to_ne_bytes()).collect();
+        b.extend_from_slice(&self.dir_len_max().to_ne_bytes());
+        b.extend_from_slice(&[0; 4]);
+        b
+    }
+
+    /// `filter_meta.dir_len_max`: the longest watch or exclude directory.
+    pub fn dir_len_max(&self) -> u32 {
+        (0..DIR_LEN_WORDS * 64).rev().find(|&n| has_len(&self.dir_lens, n)).unwrap_or(0) as u32
     }
 
     /// What a reload writes before swapping `self`'s rules for `new`'s: every
@@ -127,20 +136,27 @@ impl KernelFilter {
         u
     }
 
+    /// `filter__lookup`: the flags stored under `key`.
+    fn look(&self, key: u64) -> u8 {
+        self.rules.iter().find(|(h, _)| *h == key).map_or(0, |(_, f)| *f)
+    }
+
+    /// `filter__dir`: the directory flags of a `len`-byte prefix hashing to `key`.
+    fn dir(&self, key: u64, len: usize) -> u8 {
+        if has_len(&self.dir_lens, len) {
+            self.look(key) & (F_WATCH | F_EXCLUDE)
+        } else {
+            0
+        }
+    }
+
     /// The kernel's decision for `path`, step for step as filter.bpf.h.
     pub fn keeps(&self, path: &str) -> bool {
         let b = path.as_bytes();
         if !self.enabled || b.len() > SCAN_MAX {
             return true;
         }
-        let look = |key: u64| self.rules.iter().find(|(h, _)| *h == key).map_or(0, |(_, f)| *f);
-        let dir = |key: u64, len: usize| {
-            if has_len(&self.dir_lens, len) {
-                look(key) & (F_WATCH | F_EXCLUDE)
-            } else {
-                0
-            }
-        };
+        let (look, dir) = (|key| self.look(key), |key, len| self.dir(key, len));
         let (mut h, mut hb, mut he) = (FNV_INIT, FNV_INIT, FNV_INIT);
         // the current component: 0 empty, 1 ".", 2 "..", 3 anything else
         let (mut comp, mut in_ext, mut odd, mut flags) = (0u8, false, false, 0u8);
@@ -180,6 +196,43 @@ impl KernelFilter {
             || flags & F_WATCH != 0
             || (has_len(&self.name_lens, b.len() - name_at) && look(hb ^ SALT_NAME) & F_NAME != 0)
             || (in_ext && has_len(&self.ext_lens, b.len() - ext_at) && look(he ^ SALT_EXT) & F_EXT != 0)
+    }
+
+    /// The kernel's decision for a path from a dentry walk (normal form,
+    /// its last component known), step for step as `filter__keep_walked`.
+    pub fn keeps_walked(&self, path: &str) -> bool {
+        let b = path.as_bytes();
+        if !self.enabled || b.len() > SCAN_MAX {
+            return true;
+        }
+        let (look, dir) = (|key| self.look(key), |key, len| self.dir(key, len));
+        let max = self.dir_len_max() as usize;
+        let n = if max < b.len() { max + 1 } else { b.len() };
+        let (mut h, mut flags) = (FNV_INIT, 0u8);
+        for (i, &c) in b[..n].iter().enumerate() {
+            if c == b'/' && i > 0 {
+                flags |= dir(h, i);
+            }
+            h = (h ^ u64::from(c)).wrapping_mul(FNV_PRIME);
+        }
+        if n == b.len() {
+            flags |= dir(h, b.len());
+        }
+        if flags & F_EXCLUDE != 0 {
+            return false;
+        }
+        if self.watch_all || flags & F_WATCH != 0 {
+            return true;
+        }
+        let leaf = b.len() - b.iter().rposition(|&c| c == b'/').map_or(0, |i| i + 1);
+        if leaf == 0 || leaf >= b.len() {
+            return true;
+        }
+        let name = &b[b.len() - leaf..];
+        let hb = fnv1a(name);
+        let ext = name.iter().rposition(|&c| c == b'.').map(|i| (i + 1, fnv1a(&name[i + 1..])));
+        (has_len(&self.name_lens, leaf) && look(hb ^ SALT_NAME) & F_NAME != 0)
+            || ext.is_some_and(|(at, he)| has_len(&self.ext_lens, leaf - at) && look(he ^ SALT_EXT) & F_EXT != 0)
     }
 }
 
@@ -238,12 +291,17 @@ mod tests {
         "/root/..x",
     ];
 
-    /// Whatever userspace keeps, the kernel keeps.
+    /// Whatever userspace keeps, the kernel keeps; and on a path a dentry
+    /// walk can produce, its two scans decide alike.
     fn assert_conservative(f: &PathFilter) {
         let k = KernelFilter::from_filter(f);
         for p in PATHS {
             if f.matches(p) {
                 assert!(k.keeps(p), "kernel drops {p} that userspace keeps ({k:?})");
+            }
+            let normal = p.len() > 1 && !p.ends_with('/') && p[1..].split('/').all(|c| !matches!(c, "" | "." | ".."));
+            if normal {
+                assert_eq!(k.keeps_walked(p), k.keeps(p), "{p}: the walked-path scan disagrees ({k:?})");
             }
         }
     }
@@ -259,6 +317,45 @@ mod tests {
             (&[], &["x?z", "[ab]c"], &[]),
         ] {
             assert_conservative(&filter(w, p, x));
+        }
+    }
+
+    #[test]
+    fn the_walked_path_scan_decides_as_the_full_scan() {
+        // every normal path up to four components over names the rules use
+        let names = [
+            "etc",
+            "usr",
+            "lib",
+            "systemd",
+            "x.service",
+            "crontab",
+            "authorized_keys",
+            "var",
+            "log",
+            "a.tar.gz",
+            "tmp",
+            ".bashrc",
+            "srv",
+            "app",
+            "service",
+        ];
+        let mut paths = vec![String::new()];
+        let mut all = Vec::new();
+        for _ in 0..4 {
+            paths = paths.iter().flat_map(|p| names.iter().map(move |n| format!("{p}/{n}"))).collect();
+            all.extend(paths.iter().cloned());
+        }
+        let shipped = crate::config::defaults::WATCH_PATHS;
+        for (w, p, x) in [
+            (shipped, &["*.service", "*.timer", "authorized_keys", "crontab"][..], &["/proc", "/sys", "/var/log"][..]),
+            (&["/srv/app"], &["*.gz"], &["/srv/app/log"]),
+            (&[], &["crontab"], &["/usr/lib"]),
+        ] {
+            let k = KernelFilter::from_filter(&filter(w, p, x));
+            for path in &all {
+                assert_eq!(k.keeps_walked(path), k.keeps(path), "{path} with watch {w:?} patterns {p:?}");
+            }
         }
     }
 
@@ -293,8 +390,11 @@ mod tests {
         }
         assert!(!has_len(&k.dir_lens, 5));
         assert!(has_len(&k.name_lens, 7) && has_len(&k.ext_lens, 7) && !has_len(&k.name_lens, 1));
-        // the struct rg_filter_meta layout: 32 + 4 + 4 u64 words
-        assert_eq!(k.meta_bytes().len(), 320);
+        // the struct rg_filter_meta layout: 32 + 4 + 4 u64 words, then
+        // dir_len_max and padding
+        assert_eq!(k.meta_bytes().len(), 328);
+        assert_eq!(k.dir_len_max(), 8);
+        assert_eq!(&k.meta_bytes()[320..324], &8u32.to_ne_bytes());
         let mut no_lens = k.clone();
         no_lens.dir_lens = [0; DIR_LEN_WORDS];
         assert!(k.keeps("/srv/app/x") && !no_lens.keeps("/srv/app/x"), "the bitmap gates the lookup");
