@@ -2,7 +2,8 @@
 # bench/run.sh - `make bench`: rand-guard's overhead on the shared workloads
 # (bench/overhead.sh and bench/workload.c, copied unchanged from
 # shared/bench so the measurement is the one used for every sensor), the
-# unwatched-open case, and the userspace replay benchmark; prints one table.
+# unwatched-open case, its floor (an empty program on the same tracepoint), and
+# the userspace replay benchmark; prints one table.
 #
 # Environment: REPS (default 3), N_EXEC N_OPEN N_WRITE N_CONNECT (harness
 # defaults 5000/200000/20000/10000), QUIET (seconds to wait for a quiet
@@ -28,7 +29,7 @@ declare -A PATTERN=(
 	[connect]='"event_type":"network_connect".*"remote_port":47800'
 )
 # open, write, rename, unlink per write-churn operation
-declare -A PER_OP=([exec]=1 [open]=1 [write]=4 [connect]=1 [unwatched]=0)
+declare -A PER_OP=([exec]=1 [open]=1 [write]=4 [connect]=1 [unwatched]=0 [floor]=0)
 
 sensor=("$BIN" run --config bench/bench.toml)
 args=()
@@ -42,6 +43,11 @@ BENCH_DIR=$WATCHED bench/overhead.sh -n rand-guard -o "$OUT/watched" -r "$REPS" 
 echo "== overhead, open of an unwatched file"
 BENCH_DIR=$UNWATCHED bench/overhead.sh -n rand-guard -o "$OUT/unwatched" -r "$REPS" -q "$QUIET" \
 	-w open -R 'ready:' -e "open=\"path\":\"$UNWATCHED/" -- "${sensor[@]}"
+echo "== floor: the unwatched open with only an empty program on sys_exit_openat"
+clang -O2 -target bpf -c bench/floor.bpf.c -o "$OUT/floor.bpf.o"
+cargo build --release --locked --example attach_floor 2>/dev/null
+BENCH_DIR=$UNWATCHED bench/overhead.sh -n floor -o "$OUT/floor" -r "$REPS" -q "$QUIET" \
+	-w open -R 'ready:' -- target/release/examples/attach_floor "$OUT/floor.bpf.o"
 echo "== replay (userspace pipeline alone, one core)"
 cargo bench --locked --bench replay 2>/dev/null | tee "$OUT/replay.txt"
 
@@ -70,6 +76,7 @@ drops() { # drops DIR WORKLOAD KEY
 		row "$wl" "$OUT/watched" "$wl"
 	done
 	row unwatched "$OUT/unwatched" open
+	row floor "$OUT/floor" open
 } >"$OUT/table.tsv"
 
 echo
@@ -77,4 +84,6 @@ echo "== rand-guard bench ($(uname -r), $(nproc) cores; medians of $REPS runs)"
 column -t -s $'\t' "$OUT/table.tsv"
 sed -n 's/^replay: /replay: /p' "$OUT/replay.txt"
 echo "(ratio = workload ops/s with the sensor / without; records = matching output lines,"
-echo " expected = operations x records per operation; sensor_cpu_s = during workload+drain)"
+echo " expected = operations x records per operation; sensor_cpu_s = during workload+drain;"
+echo " floor = the unwatched open with an empty program on sys_exit_openat instead of the"
+echo " sensor: what the tracepoint itself costs, the best any tracepoint sensor can do)"
