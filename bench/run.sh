@@ -69,6 +69,7 @@ drops() { # drops DIR WORKLOAD KEY
 		line=$(awk -F'\t' -v w="$3" '$1 == w' "$2/summary.tsv")
 		[[ -n $line ]] || return 0
 		IFS=$'\t' read -r _ ops _ _ ratio cpu _ rss _ matched _ _ <<<"$line"
+		((matched >= 0)) || matched=- # the floor writes no records
 		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$ratio" "$matched" "$((ops * PER_OP[$1]))" \
 			"$(drops "$2" "$3" kernel_drops)" "$(drops "$2" "$3" userspace_drops)" "$cpu" "$rss"
 	}
