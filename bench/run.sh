@@ -45,7 +45,7 @@ BENCH_DIR=$UNWATCHED bench/overhead.sh -n rand-guard -o "$OUT/unwatched" -r "$RE
 	-w open -R 'ready:' -e "open=\"path\":\"$UNWATCHED/" -- "${sensor[@]}"
 echo "== floor: the unwatched open with only an empty program on sys_exit_openat"
 clang -O2 -target bpf -c bench/floor.bpf.c -o "$OUT/floor.bpf.o"
-cargo build --release --locked --example attach_floor 2>/dev/null
+cargo build --release --locked --example attach_floor
 BENCH_DIR=$UNWATCHED bench/overhead.sh -n floor -o "$OUT/floor" -r "$REPS" -q "$QUIET" \
 	-w open -R 'ready:' -- target/release/examples/attach_floor "$OUT/floor.bpf.o"
 echo "== replay (userspace pipeline alone, one core)"
