@@ -132,6 +132,18 @@ pub fn check(cfg: &Config) -> Report {
             SinkSpec::Http(h) => format!("http://{}{}", h.authority, h.target),
         };
         let _ = writeln!(t, "  [info] output {} ({}): {target}", o.name, o.sink.type_name());
+        if let Some(sp) = &o.spool {
+            let what = format!("output {} spool", o.name);
+            match crate::output::spool::check_dir(&sp.dir) {
+                Ok(()) => {
+                    line(&mut t, Some(true), &what, &format!("{} (up to {} bytes)", sp.dir.display(), sp.max_bytes))
+                }
+                Err(e) => {
+                    line(&mut t, Some(false), &what, &e.to_string());
+                    problems.push(format!("output {}: {e}", o.name));
+                }
+            }
+        }
     }
     match cfg.metrics {
         Some(a) => {

@@ -180,6 +180,11 @@ impl Snapshot {
             w.u64("failed", o.failed);
             w.u64("dropped", o.dropped);
             w.u64("queued", o.queued);
+            w.u64("spooled", o.spooled);
+            w.u64("spool_bytes", o.spool_bytes);
+            w.u64("replayed", o.replayed);
+            w.u64("spool_dropped", o.spool_dropped);
+            w.u64("recovered", o.recovered);
         });
         w.bool("final", is_final);
         w.end();
@@ -212,7 +217,8 @@ mod tests {
         assert_eq!(v["drops_channel_full"], 1);
         assert_eq!(
             v["outputs"],
-            serde_json::json!([{"name":"stdout","type":"stdout","sent":2,"failed":0,"dropped":0,"queued":1}])
+            serde_json::json!([{"name":"stdout","type":"stdout","sent":2,"failed":0,"dropped":0,"queued":1,
+                "spooled":0,"spool_bytes":0,"replayed":0,"spool_dropped":0,"recovered":0}])
         );
         let sum = ["events_emitted", "filtered", "userspace_drops", "invalid_events", "in_flight"]
             .iter()

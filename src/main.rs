@@ -78,6 +78,12 @@ fn real_main() -> Result<(), ExitCode> {
             let policy = Policy::for_this_process(allow_insecure_config);
             let cfg = load_config(Some(&path), &policy)?;
             let rules = load_rules(&cfg, &[], &policy)?;
+            for o in &cfg.outputs {
+                if let Some(spool) = &o.spool {
+                    rand_guard::output::spool::check_dir(&spool.dir)
+                        .map_err(|e| fail(format!("{}: output {}: {e}", path.display(), o.name), 2))?;
+                }
+            }
             println!("{}: ok ({} rules)", path.display(), rules.rules().count());
             Ok(())
         }

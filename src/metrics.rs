@@ -126,8 +126,23 @@ pub fn render(s: &Snapshot) -> String {
     };
     metric("output_sent_total", c, "Records an output delivered.", &per(|o| o.sent));
     metric("output_failed_total", c, "Records an output gave up after errors.", &per(|o| o.failed));
-    metric("output_dropped_total", c, "Records refused because the output's queue was full.", &per(|o| o.dropped));
+    metric(
+        "output_dropped_total",
+        c,
+        "Records an output dropped: its queue was full, or its spool.",
+        &per(|o| o.dropped),
+    );
     metric("output_queued", g, "Records waiting in an output's queue.", &per(|o| o.queued));
+    metric("output_spooled", g, "Records waiting in an output's disk spool.", &per(|o| o.spooled));
+    metric("output_spool_bytes", g, "Bytes of an output's disk spool.", &per(|o| o.spool_bytes));
+    metric("output_replayed_total", c, "Records an output sent from its spool.", &per(|o| o.replayed));
+    metric(
+        "output_spool_dropped_total",
+        c,
+        "Oldest spooled records dropped because the spool was full.",
+        &per(|o| o.spool_dropped),
+    );
+    metric("output_recovered_total", c, "Records found in the spool at start.", &per(|o| o.recovered));
     out
 }
 

@@ -91,7 +91,8 @@ pub fn run(cfg: &Config, rules: RuleSet, source: reload::Source) -> Result<(), R
     let seeded = procfs::seed(&mut table, Path::new("/proc"), std::process::id());
     crate::privileges::drop_unneeded().map_err(RunError::Privileges)?;
     // Threads started from here on inherit the reduced capability sets.
-    let fanout = outputs.start()?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let fanout = outputs.start(stop.clone())?;
     let output_stats = fanout.stats();
     let clock = BootClock::measure();
     let host: SharedStr = Arc::from(cfg.agent.id.as_str());
@@ -103,7 +104,6 @@ pub fn run(cfg: &Config, rules: RuleSet, source: reload::Source) -> Result<(), R
     let normalizer = Normalizer::new(table, clock, host.clone(), select);
     let engine = Engine::new(rules);
     let counters = Counters::default();
-    let stop = AtomicBool::new(false);
     let dwf = cfg.performance.drop_when_full;
     // Batches of up to 256 records; the capacity bounds records in flight.
     let cap = (cfg.performance.channel_capacity / 256).max(4);
@@ -131,7 +131,7 @@ pub fn run(cfg: &Config, rules: RuleSet, source: reload::Source) -> Result<(), R
 
     thread::scope(|s| {
         let spawn = |name: &'static str| thread::Builder::new().name(name.into());
-        let (ring, counters, stop) = (&ring, &counters, &stop);
+        let (ring, counters, stop) = (&ring, &counters, &*stop);
         let (kernel, snapshot) = (&kernel, &snapshot);
         if let Some(listener) = &metrics_listener {
             if let Err(e) = spawn("rg-metrics").spawn_scoped(s, move || metrics::serve(listener, stop, snapshot)) {

@@ -9,6 +9,7 @@
 //! Config files of the project rand-guard descends from load unchanged; its
 //! keys without effect here are accepted with a note in `Config::warnings`.
 
+mod delivery;
 mod error;
 mod hooks;
 mod outputs;
@@ -24,6 +25,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use delivery::defaults as delivery_defaults;
+pub use delivery::{SpoolSpec, WhenFull};
 pub use error::{ConfigError, Location};
 pub use hooks::{FileHook, NetHook, ProcessHook};
 pub use outputs::defaults as output_defaults;
@@ -454,7 +457,7 @@ impl Config {
             " (seconds)",
         )?;
         let legacy_keys = [output.kind.as_ref().map(|k| k.span()), output.path.as_ref().map(|p| p.span())];
-        let outputs = outputs::check_outputs(&ctx, raw.outputs, &sink, &legacy_keys, &mut warnings)?;
+        let outputs = outputs::check_outputs(&ctx, raw.outputs, &sink, &legacy_keys, &output.when_full, &mut warnings)?;
         let metrics = outputs::check_metrics(&ctx, raw.metrics, &mut warnings)?;
         let ui = ui::check_ui(&ctx, raw.ui, &mut warnings)?;
         let output = Output { sink, health_interval: Duration::from_secs(health.unsigned_abs()) };

@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use super::delivery::{self, SpoolSpec, WhenFull};
 use super::raw::{Opt, RawMetrics, RawOutputEntry};
 use super::{parse_listen, ConfigError, Ctx, OutputSink};
 use crate::rules::model::Severity;
@@ -35,8 +36,11 @@ pub struct OutputSpec {
     /// Unique; names the output in health records, metrics and errors.
     pub name: String,
     pub filter: RecordFilter,
-    /// Records queued for this output before new ones are dropped.
+    /// Records queued for this output before `when_full` applies.
     pub queue_size: usize,
+    pub when_full: WhenFull,
+    /// The disk spool of a network output (None: off, or not a network output).
+    pub spool: Option<SpoolSpec>,
     pub sink: SinkSpec,
 }
 
@@ -79,6 +83,15 @@ impl SinkSpec {
             SinkSpec::File(_) => "file",
             SinkSpec::Syslog(_) => "syslog",
             SinkSpec::Http(_) => "http",
+        }
+    }
+
+    /// `when_full` unless set: local outputs wait, network outputs (whose
+    /// spool takes an outage) drop rather than stall the others.
+    pub fn default_when_full(&self) -> WhenFull {
+        match self {
+            SinkSpec::Stdout | SinkSpec::File(_) => WhenFull::Block,
+            SinkSpec::Syslog(_) | SinkSpec::Http(_) => WhenFull::Drop,
         }
     }
 }
@@ -177,6 +190,7 @@ pub(crate) fn check_outputs(
     raw: Option<Vec<RawOutputEntry>>,
     legacy: &OutputSink,
     legacy_keys: &[Option<std::ops::Range<usize>>],
+    legacy_when_full: &Opt<String>,
     warnings: &mut Vec<String>,
 ) -> Result<Vec<OutputSpec>, ConfigError> {
     let Some(entries) = raw else {
@@ -187,13 +201,23 @@ pub(crate) fn check_outputs(
             }
         };
         let name = sink.type_name().to_owned();
+        let when_full = delivery::when_full(ctx, legacy_when_full, "output.when_full", sink.default_when_full())?;
         return Ok(vec![OutputSpec {
             name,
             filter: RecordFilter::ALL,
             queue_size: defaults::QUEUE_SIZE as usize,
+            when_full,
+            spool: None,
             sink,
         }]);
     };
+    if let Some(w) = legacy_when_full {
+        warnings.push(ctx.note(
+            w.span(),
+            "output.when_full",
+            "is ignored: [[outputs]] lists the outputs (set when_full in each)",
+        ));
+    }
     for span in legacy_keys.iter().flatten() {
         warnings.push(ctx.note(span.clone(), "output.type/path", "is ignored: [[outputs]] lists the outputs"));
     }
@@ -209,6 +233,14 @@ pub(crate) fn check_outputs(
                 span,
                 &format!("outputs[{i}].name"),
                 &format!("{:?} is already the name of another output (set a unique name)", dup.name),
+            ));
+        }
+        if let Some(dup) = spec.spool.as_ref().and_then(|sp| out.iter().find(|o| o.spool.as_ref() == Some(sp))) {
+            let span = e.spool_dir.as_ref().or(e.name.as_ref()).map(|s| s.span());
+            return Err(ctx.invalid_at(
+                span,
+                &format!("outputs[{i}].spool_dir"),
+                &format!("is also the spool of output {:?} (each output needs its own)", dup.name),
             ));
         }
         out.push(spec);
@@ -244,6 +276,9 @@ fn check_entry(ctx: &Ctx<'_>, i: usize, e: &RawOutputEntry) -> Result<OutputSpec
         ("max_retries", &[Kind::Http], e.max_retries.is_some()),
         ("retry_backoff_ms", &[Kind::Http], e.retry_backoff_ms.is_some()),
         ("timeout_secs", &[Kind::Http], e.timeout_secs.is_some()),
+        ("spool", &[Kind::Http, Kind::Syslog], e.spool.is_some()),
+        ("spool_dir", &[Kind::Http, Kind::Syslog], e.spool_dir.is_some()),
+        ("spool_max_bytes", &[Kind::Http, Kind::Syslog], e.spool_max_bytes.is_some()),
     ];
     if let Some((k, _, _)) = only.iter().find(|(_, kinds, set)| *set && !kinds.contains(&kind)) {
         return Err(ctx.invalid_at(
@@ -432,7 +467,14 @@ fn check_entry(ctx: &Ctx<'_>, i: usize, e: &RawOutputEntry) -> Result<OutputSpec
         None if i == 0 => sink.type_name().to_owned(),
         None => format!("{}-{i}", sink.type_name()),
     };
-    Ok(OutputSpec { name, filter, queue_size: queue_size as usize, sink })
+    let when_full = delivery::when_full(ctx, &e.when_full, &key("when_full"), sink.default_when_full())?;
+    let spool = match &sink {
+        SinkSpec::Stdout | SinkSpec::File(_) => None,
+        SinkSpec::Http(_) => delivery::spool(ctx, e, &key, &name, true)?,
+        // a local socket's receiver is this host's syslog daemon
+        SinkSpec::Syslog(s) => delivery::spool(ctx, e, &key, &name, !matches!(s.transport, SyslogTransport::Unix(_)))?,
+    };
+    Ok(OutputSpec { name, filter, queue_size: queue_size as usize, when_full, spool, sink })
 }
 
 fn ms(v: i64) -> Duration {

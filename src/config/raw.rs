@@ -99,6 +99,7 @@ pub(crate) struct RawOutput {
     pub format: Opt<String>,
     pub path: Opt<String>,
     pub health_interval_secs: Opt<i64>,
+    pub when_full: Opt<String>,
 }
 
 /// One `[[outputs]]` entry. Keys that do not apply to its `type` are
@@ -113,6 +114,10 @@ pub(crate) struct RawOutputEntry {
     pub min_severity: Opt<String>,
     pub health: Opt<bool>,
     pub queue_size: Opt<i64>,
+    pub when_full: Opt<String>,
+    pub spool: Opt<bool>,
+    pub spool_dir: Opt<String>,
+    pub spool_max_bytes: Opt<i64>,
     pub path: Opt<String>,
     pub max_bytes: Opt<i64>,
     pub keep: Opt<i64>,
@@ -218,7 +223,7 @@ mod tests {
     #[test]
     fn field_lists_come_from_serde() {
         assert_eq!(fields_of::<RawAgent>(), ["id", "mode", "log_level"]);
-        assert_eq!(fields_of::<RawOutput>(), ["type", "format", "path", "health_interval_secs"]);
+        assert_eq!(fields_of::<RawOutput>(), ["type", "format", "path", "health_interval_secs", "when_full"]);
         assert!(fields_of::<RawConfig>().contains(&"rules"));
     }
 }

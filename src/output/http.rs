@@ -1,6 +1,6 @@
-//! Owns the http output: records batched into one POST (NDJSON,
-//! Elasticsearch/OpenSearch `_bulk`, or Splunk HEC shape), gzip-compressed,
-//! retried with doubling backoff; a batch given up is counted as failed.
+//! Owns the http output's protocol: records batched into one POST (NDJSON,
+//! Elasticsearch/OpenSearch `_bulk`, or Splunk HEC shape), gzip-compressed.
+//! Batching, retries and the spool are `net`'s.
 //!
 //! HTTP/1.1 over a plain `TcpStream`, one connection per request
 //! (`Connection: close`): a handful of requests per second at most, and no
@@ -9,41 +9,34 @@
 
 use std::io::{self, BufRead, BufReader, Write};
 use std::net::{TcpStream, ToSocketAddrs};
-use std::thread;
-use std::time::{Duration, Instant};
 
 use flate2::write::GzEncoder;
 use flate2::Compression;
 
-use super::{ErrorLog, LineKind, OutputStats, Pending, Sink};
+use super::lines::Lines;
+use super::net::{Attempt, Delivery, Transport};
 use crate::config::{HttpFormat, HttpSpec};
 
-const MAX_BACKOFF: Duration = Duration::from_secs(30);
-
-pub struct HttpSink {
-    name: String,
+/// One POST per batch, over a fresh connection.
+pub struct HttpTransport {
     spec: HttpSpec,
     host: String,
-    pending: Pending,
-    /// When the oldest pending record arrived.
-    since: Option<Instant>,
-    errors: ErrorLog,
 }
 
-/// Why one attempt failed, and whether trying again can help.
-#[derive(Debug)]
-enum Attempt {
-    Retry(String),
-    GiveUp(String),
+/// The batching and retry settings an http output's keys give.
+pub fn delivery(spec: &HttpSpec) -> Delivery {
+    Delivery {
+        batch_max_records: spec.batch_max_records,
+        batch_max_wait: spec.batch_max_wait,
+        max_retries: spec.max_retries,
+        retry_backoff: spec.retry_backoff,
+    }
 }
 
-/// Builds the request body for `lines` (each ending in a newline).
-pub fn body(spec: &HttpSpec, host: &str, lines: &[u8], ends: &[usize]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(lines.len() + ends.len() * 64);
-    let mut start = 0;
-    for &end in ends {
-        let line = &lines[start..end];
-        start = end;
+/// Builds the request body for `lines`.
+pub fn body(spec: &HttpSpec, host: &str, lines: &Lines) -> Vec<u8> {
+    let mut out = Vec::with_capacity(lines.bytes() + lines.len() * 64);
+    for (line, _) in lines.iter() {
         let record = line.strip_suffix(b"\n").unwrap_or(line);
         match spec.format {
             HttpFormat::Ndjson => out.extend_from_slice(record),
@@ -75,16 +68,9 @@ pub fn body(spec: &HttpSpec, host: &str, lines: &[u8], ends: &[usize]) -> Vec<u8
     out
 }
 
-impl HttpSink {
-    pub fn new(name: &str, spec: &HttpSpec, host: &str) -> HttpSink {
-        HttpSink {
-            name: name.to_owned(),
-            spec: spec.clone(),
-            host: host.to_owned(),
-            pending: Pending::default(),
-            since: None,
-            errors: ErrorLog::default(),
-        }
+impl HttpTransport {
+    pub fn new(spec: &HttpSpec, host: &str) -> HttpTransport {
+        HttpTransport { spec: spec.clone(), host: host.to_owned() }
     }
 
     fn request(&self, body: &[u8]) -> Vec<u8> {
@@ -144,81 +130,24 @@ impl HttpSink {
             _ => Err(Attempt::GiveUp(format!("HTTP {code} (not retried)"))),
         }
     }
-
-    /// Posts one batch, retrying; true when it was delivered.
-    fn post(&mut self, lines: &[u8], ends: &[usize], until: Option<Instant>) -> bool {
-        let mut payload = body(&self.spec, &self.host, lines, ends);
-        if self.spec.gzip {
-            let mut gz = GzEncoder::new(Vec::with_capacity(payload.len() / 4), Compression::fast());
-            match gz.write_all(&payload).and_then(|()| gz.finish()) {
-                Ok(z) => payload = z,
-                Err(e) => {
-                    self.errors.failed(&self.name, format!("gzip: {e}"));
-                    return false;
-                }
-            }
-        }
-        let request = self.request(&payload);
-        let mut backoff = self.spec.retry_backoff;
-        let mut tries = 0;
-        loop {
-            let why = match self.attempt(&request) {
-                Ok(()) => {
-                    self.errors.recovered(&self.name);
-                    return true;
-                }
-                Err(Attempt::GiveUp(why)) => {
-                    self.errors.failed(&self.name, why);
-                    return false;
-                }
-                Err(Attempt::Retry(why)) => why,
-            };
-            let out_of_time = until.is_some_and(|u| Instant::now() + backoff > u);
-            if tries >= self.spec.max_retries || out_of_time {
-                self.errors.failed(&self.name, format!("{why}; gave up after {} attempts", tries + 1));
-                return false;
-            }
-            tries += 1;
-            thread::sleep(backoff);
-            backoff = (backoff * 2).min(MAX_BACKOFF);
-        }
-    }
 }
 
-impl Sink for HttpSink {
-    fn push(&mut self, line: &[u8], _: LineKind, _: &OutputStats) {
-        self.since.get_or_insert_with(Instant::now);
-        self.pending.push(line);
-    }
-
-    fn flush(&mut self, stats: &OutputStats, until: Option<Instant>) {
-        let full = self.pending.records >= self.spec.batch_max_records as u64;
-        let due = self.since.is_some_and(|t| t.elapsed() >= self.spec.batch_max_wait);
-        if self.pending.records == 0 || !(full || due || until.is_some()) {
-            return;
+impl Transport for HttpTransport {
+    fn send(&mut self, lines: &Lines) -> Result<(), Attempt> {
+        let mut payload = body(&self.spec, &self.host, lines);
+        if self.spec.gzip {
+            let mut gz = GzEncoder::new(Vec::with_capacity(payload.len() / 4), Compression::fast());
+            payload =
+                gz.write_all(&payload).and_then(|()| gz.finish()).map_err(|e| Attempt::GiveUp(format!("gzip: {e}")))?;
         }
-        let pending = std::mem::take(&mut self.pending);
-        self.since = None;
-        let mut start = 0;
-        for ends in pending.ends.chunks(self.spec.batch_max_records) {
-            let Some(&last) = ends.last() else { continue };
-            let rebased: Vec<usize> = ends.iter().map(|e| e - start).collect();
-            let n = ends.len() as u64;
-            if self.post(&pending.buf[start..last], &rebased, until) {
-                stats.sent(n);
-            } else {
-                stats.failed(n);
-            }
-            start = last;
-        }
-        self.pending = pending;
-        self.pending.clear();
+        self.attempt(&self.request(&payload))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     fn spec(format: HttpFormat, index: Option<&str>) -> HttpSpec {
         HttpSpec {
@@ -239,16 +168,18 @@ mod tests {
 
     #[test]
     fn body_shapes() {
-        let lines = b"{\"a\":1}\n{\"b\":2}\n";
-        let ends = [8, 16];
-        let nd = body(&spec(HttpFormat::Ndjson, None), "h", lines, &ends);
-        assert_eq!(nd, lines);
-        let es = body(&spec(HttpFormat::Elasticsearch, None), "h", lines, &ends);
+        let raw = b"{\"a\":1}\n{\"b\":2}\n";
+        let mut lines = Lines::default();
+        lines.push(b"{\"a\":1}\n", super::super::LineKind::Telemetry);
+        lines.push(b"{\"b\":2}\n", super::super::LineKind::Telemetry);
+        let nd = body(&spec(HttpFormat::Ndjson, None), "h", &lines);
+        assert_eq!(nd, raw);
+        let es = body(&spec(HttpFormat::Elasticsearch, None), "h", &lines);
         assert_eq!(
             String::from_utf8(es).unwrap(),
             "{\"create\":{\"_index\":\"rand-guard\"}}\n{\"a\":1}\n{\"create\":{\"_index\":\"rand-guard\"}}\n{\"b\":2}\n"
         );
-        let hec = body(&spec(HttpFormat::SplunkHec, Some("main")), "h", lines, &ends);
+        let hec = body(&spec(HttpFormat::SplunkHec, Some("main")), "h", &lines);
         assert_eq!(
             String::from_utf8(hec).unwrap(),
             "{\"host\":\"h\",\"sourcetype\":\"rand-guard\",\"index\":\"main\",\"event\":{\"a\":1}}\n\

@@ -1,32 +1,46 @@
 //! Owns the sinks records are delivered to: one thread and one bounded queue
-//! per configured output, so an output that is slow or down never stalls
-//! collection or the other outputs. The output stage hands each serialized
-//! batch to `Fanout::dispatch`, which never blocks: a full queue drops the
-//! batch for that output and counts it.
+//! per output. The output stage hands each serialized batch to
+//! `Fanout::dispatch`; what a full queue does is the output's `when_full`:
+//! `block` (stdout and file by default) waits for room, so backpressure
+//! reaches the ring buffer, where the kernel counts any loss; `drop` (network
+//! outputs, whose spool absorbs an outage, and the dashboard) drops the batch
+//! for that output and counts it. A queue is bounded in records and bytes.
 //!
-//! Accounting per output, in records that passed its filter:
-//! `accepted = sent + failed + dropped + queued` at every moment.
+//! Accounting per output: see `stats`.
 
 pub mod file;
 pub mod filter;
 pub mod http;
+pub mod lines;
+pub mod net;
+pub mod spool;
+mod stats;
 pub mod stdout;
 pub mod syslog;
 
 use std::io;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
-use std::sync::Arc;
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{unbounded, Receiver, RecvTimeoutError, Sender};
 use thiserror::Error;
 
-use crate::config::{OutputSpec, RecordFilter, SinkSpec};
+use crate::config::{OutputSpec, RecordFilter, SinkSpec, WhenFull};
 use crate::rules::model::Severity;
+pub use stats::{OutputSnapshot, OutputStats};
 
 /// How often an idle sink thread wakes (reopen requests, http batch timer).
 const TICK: Duration = Duration::from_millis(200);
+/// Bytes of record lines one output's queue holds at most, whatever its
+/// `queue_size` in records: the bound that keeps memory flat under a burst.
+pub const QUEUE_BYTES: u64 = 4 << 20;
+/// A sink writes out what it holds once this much has come in, even while
+/// more is queued.
+const FLUSH_BYTES: usize = 1 << 20;
+/// How long a blocked dispatch still waits for room once the sensor stops.
+const STOP_WAIT: Duration = Duration::from_secs(10);
 
 #[derive(Debug, Error)]
 pub enum OutputError {
@@ -34,6 +48,8 @@ pub enum OutputError {
     Open { name: String, path: String, err: io::Error },
     #[error("output {name}: cannot start its thread: {err}")]
     Thread { name: String, err: io::Error },
+    #[error("output {name}: {err}")]
+    Spool { name: String, err: spool::SpoolError },
 }
 
 /// What a line is, for filters and syslog severities.
@@ -84,70 +100,14 @@ impl Batch {
     pub fn count(&self, filter: &RecordFilter) -> u64 {
         self.lines.iter().filter(|(_, k)| filter.accepts(*k)).count() as u64
     }
-}
 
-/// One output's counters, shared with the health record and metrics.
-#[derive(Debug)]
-pub struct OutputStats {
-    pub name: String,
-    pub type_name: &'static str,
-    /// Delivered (written, or acknowledged by the receiver).
-    pub sent: AtomicU64,
-    /// Given up after errors (and retries, for http).
-    pub failed: AtomicU64,
-    /// Refused because the output's queue was full.
-    pub dropped: AtomicU64,
-    /// Accepted and not yet sent or given up.
-    pub queued: AtomicU64,
-}
-
-impl OutputStats {
-    pub fn new(name: &str, type_name: &'static str) -> OutputStats {
-        OutputStats {
-            name: name.to_owned(),
-            type_name,
-            sent: AtomicU64::new(0),
-            failed: AtomicU64::new(0),
-            dropped: AtomicU64::new(0),
-            queued: AtomicU64::new(0),
+    /// How many lines and bytes `filter` lets through.
+    pub fn measure(&self, filter: &RecordFilter) -> (u64, u64) {
+        if *filter == RecordFilter::ALL {
+            return (self.lines.len() as u64, self.data.len() as u64);
         }
+        self.iter().filter(|(_, k)| filter.accepts(*k)).fold((0, 0), |(n, b), (l, _)| (n + 1, b + l.len() as u64))
     }
-
-    /// `n` queued records were delivered.
-    pub fn sent(&self, n: u64) {
-        self.sent.fetch_add(n, Relaxed);
-        self.queued.fetch_sub(n, Relaxed);
-    }
-
-    /// `n` queued records were given up.
-    pub fn failed(&self, n: u64) {
-        self.failed.fetch_add(n, Relaxed);
-        self.queued.fetch_sub(n, Relaxed);
-    }
-
-    pub fn snapshot(&self) -> OutputSnapshot {
-        // queued first: a record leaves it only after being counted elsewhere.
-        let queued = self.queued.load(Relaxed);
-        OutputSnapshot {
-            name: self.name.clone(),
-            type_name: self.type_name,
-            sent: self.sent.load(Relaxed),
-            failed: self.failed.load(Relaxed),
-            dropped: self.dropped.load(Relaxed),
-            queued,
-        }
-    }
-}
-
-/// One output's counters at one moment.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct OutputSnapshot {
-    pub name: String,
-    pub type_name: &'static str,
-    pub sent: u64,
-    pub failed: u64,
-    pub dropped: u64,
-    pub queued: u64,
 }
 
 /// A destination for record lines, driven by its own thread.
@@ -166,23 +126,71 @@ pub trait Sink: Send {
 }
 
 enum Msg {
-    Batch(Arc<Batch>),
+    /// A batch and the bytes of it that pass the output's filter.
+    Batch(Arc<Batch>, u64),
     /// Deliver everything queued before this, give up what is not delivered
     /// by the deadline, then answer.
     Drain(Instant, Sender<()>),
+}
+
+/// Room in one output's queue: bytes queued, and a wakeup for a dispatch
+/// that waits for room (`when_full = "block"`).
+#[derive(Debug, Default)]
+struct Room {
+    bytes: AtomicU64,
+    lock: Mutex<()>,
+    freed: Condvar,
+}
+
+impl Room {
+    /// The sink thread took `bytes` out of the queue (or wrote records).
+    fn free(&self, bytes: u64) {
+        self.bytes.fetch_sub(bytes, Relaxed);
+        let _g = self.lock.lock().unwrap_or_else(|p| p.into_inner());
+        self.freed.notify_all();
+    }
 }
 
 struct Handle {
     stats: Arc<OutputStats>,
     filter: RecordFilter,
     capacity: u64,
+    when_full: WhenFull,
+    room: Arc<Room>,
     tx: Option<Sender<Msg>>,
     fatal: Arc<AtomicBool>,
+}
+
+impl Handle {
+    /// Whether `n` records of `bytes` fit now. An empty blocking queue
+    /// takes any batch, however large: waiting could never make room.
+    fn fits(&self, n: u64, bytes: u64) -> bool {
+        let queued = self.stats.queued.load(Relaxed);
+        (queued == 0 && self.when_full == WhenFull::Block)
+            || (queued + n <= self.capacity && self.room.bytes.load(Relaxed) + bytes <= QUEUE_BYTES)
+    }
+
+    /// Waits until `n` records of `bytes` fit, the sink is gone or failed,
+    /// or `stop_wait` has passed since a wait first saw the sensor stopping.
+    fn wait_for_room(&self, n: u64, bytes: u64, fan: &Fanout) {
+        let mut g = self.room.lock.lock().unwrap_or_else(|p| p.into_inner());
+        while !self.fits(n, bytes) && self.tx.is_some() && !self.fatal.load(Relaxed) {
+            if fan.stopping.load(Relaxed) && fan.stop_seen.get_or_init(Instant::now).elapsed() >= fan.stop_wait {
+                return;
+            }
+            g = self.room.freed.wait_timeout(g, Duration::from_millis(100)).map_or_else(|p| p.into_inner().0, |r| r.0);
+        }
+    }
 }
 
 /// The outputs of one sensor run.
 pub struct Fanout {
     handles: Vec<Handle>,
+    /// Set when the sensor stops: a blocked dispatch then waits at most
+    /// `stop_wait` more before it drops.
+    stopping: Arc<AtomicBool>,
+    stop_wait: Duration,
+    stop_seen: OnceLock<Instant>,
 }
 
 /// Shared state the sinks read: the SIGHUP generation for file reopening.
@@ -210,43 +218,70 @@ pub struct OpenedOutputs {
 
 /// One output ready to start: what its thread and queue need.
 struct Opened {
-    name: String,
-    type_name: &'static str,
+    stats: Arc<OutputStats>,
     filter: RecordFilter,
     queue_size: usize,
+    when_full: WhenFull,
     sink: Box<dyn Sink>,
 }
 
 impl OpenedOutputs {
     /// Adds an output the sensor feeds itself (the dashboard): it gets its
     /// own thread, bounded queue and line in the health record like the
-    /// configured ones.
+    /// configured ones, and never makes the output stage wait.
     pub fn add(&mut self, name: &str, type_name: &'static str, queue_size: usize, sink: Box<dyn Sink>) {
-        self.sinks.push(Opened { name: name.to_owned(), type_name, filter: RecordFilter::ALL, queue_size, sink });
+        self.sinks.push(Opened {
+            stats: Arc::new(OutputStats::new(name, type_name)),
+            filter: RecordFilter::ALL,
+            queue_size,
+            when_full: WhenFull::Drop,
+            sink,
+        });
     }
 
-    /// Starts every output's thread.
-    pub fn start(self) -> Result<Fanout, OutputError> {
-        Fanout::spawn(self.sinks)
+    /// Starts every output's thread. Once `stopping` is set, a dispatch
+    /// blocked on a full queue gives up after `STOP_WAIT`.
+    pub fn start(self, stopping: Arc<AtomicBool>) -> Result<Fanout, OutputError> {
+        Fanout::spawn(self.sinks, stopping)
     }
 }
 
 impl Fanout {
-    /// Opens every output (files now, so a bad path fails at start).
+    /// Opens every output (files and spools now, so a bad path fails at start).
     pub fn open(specs: &[OutputSpec], host: &str, reopen: &Reopen) -> Result<OpenedOutputs, OutputError> {
         let mut sinks = Vec::new();
         for spec in specs {
+            let stats = Arc::new(OutputStats::new(&spec.name, spec.sink.type_name()));
+            let spool = match &spec.spool {
+                Some(s) => Some(
+                    spool::Spool::open(&s.dir, s.max_bytes, &stats)
+                        .map_err(|err| OutputError::Spool { name: spec.name.clone(), err })?,
+                ),
+                None => None,
+            };
             let sink: Box<dyn Sink> = match &spec.sink {
                 SinkSpec::Stdout => Box::new(stdout::StdoutSink::new()),
                 SinkSpec::File(f) => Box::new(file::FileSink::open(&spec.name, f, reopen.clone())?),
-                SinkSpec::Syslog(s) => Box::new(syslog::SyslogSink::new(&spec.name, s, host)),
-                SinkSpec::Http(h) => Box::new(http::HttpSink::new(&spec.name, h, host)),
+                SinkSpec::Syslog(s) => Box::new(net::NetSink::new(
+                    &spec.name,
+                    Box::new(syslog::SyslogTransport::new(s, host)),
+                    syslog::DELIVERY,
+                    spool,
+                    stats.clone(),
+                )),
+                SinkSpec::Http(h) => Box::new(net::NetSink::new(
+                    &spec.name,
+                    Box::new(http::HttpTransport::new(h, host)),
+                    http::delivery(h),
+                    spool,
+                    stats.clone(),
+                )),
             };
             sinks.push(Opened {
-                name: spec.name.clone(),
-                type_name: spec.sink.type_name(),
+                stats,
                 filter: spec.filter,
                 queue_size: spec.queue_size,
+                when_full: spec.when_full,
                 sink,
             });
         }
@@ -255,25 +290,33 @@ impl Fanout {
 
     /// Opens every output and starts its thread.
     pub fn start(specs: &[OutputSpec], host: &str, reopen: &Reopen) -> Result<Fanout, OutputError> {
-        Fanout::open(specs, host, reopen)?.start()
+        Fanout::open(specs, host, reopen)?.start(Arc::default())
     }
 
-    fn spawn(sinks: Vec<Opened>) -> Result<Fanout, OutputError> {
+    fn spawn(sinks: Vec<Opened>, stopping: Arc<AtomicBool>) -> Result<Fanout, OutputError> {
         let mut handles = Vec::new();
         for o in sinks {
-            let stats = Arc::new(OutputStats::new(&o.name, o.type_name));
             let fatal = Arc::new(AtomicBool::new(false));
+            let room = Arc::new(Room::default());
             let (tx, rx) = unbounded();
-            let (s, f, filter, sink) = (stats.clone(), fatal.clone(), o.filter, o.sink);
+            let (s, f, r, filter, sink) = (o.stats.clone(), fatal.clone(), room.clone(), o.filter, o.sink);
             // Detached, not scoped: a sink stuck forever (a FIFO nobody
             // reads, a hung peer) must not keep the sensor from exiting.
             thread::Builder::new()
-                .name(format!("rg-out-{}", o.name.chars().take(8).collect::<String>()))
-                .spawn(move || run_sink(sink, rx, &s, &filter, &f))
-                .map_err(|err| OutputError::Thread { name: o.name.clone(), err })?;
-            handles.push(Handle { stats, filter: o.filter, capacity: o.queue_size as u64, tx: Some(tx), fatal });
+                .name(format!("rg-out-{}", o.stats.name.chars().take(8).collect::<String>()))
+                .spawn(move || run_sink(sink, rx, &s, &filter, &f, &r))
+                .map_err(|err| OutputError::Thread { name: o.stats.name.clone(), err })?;
+            handles.push(Handle {
+                stats: o.stats,
+                filter: o.filter,
+                capacity: o.queue_size as u64,
+                when_full: o.when_full,
+                room,
+                tx: Some(tx),
+                fatal,
+            });
         }
-        Ok(Fanout { handles })
+        Ok(Fanout { handles, stopping, stop_wait: STOP_WAIT, stop_seen: OnceLock::new() })
     }
 
     /// Every output's counters, for the health record and metrics.
@@ -281,26 +324,32 @@ impl Fanout {
         self.handles.iter().map(|h| h.stats.clone()).collect()
     }
 
-    /// Queues `batch` on every output that takes any of it; never blocks.
+    /// Queues `batch` on every output that takes any of it. A full queue
+    /// makes a `block` output wait for room and a `drop` output drop the
+    /// batch (counted).
     pub fn dispatch(&self, batch: Batch) {
         if batch.is_empty() {
             return;
         }
         let batch = Arc::new(batch);
         for h in &self.handles {
-            let n = batch.count(&h.filter);
+            let (n, bytes) = batch.measure(&h.filter);
             if n == 0 {
                 continue;
             }
+            if h.when_full == WhenFull::Block {
+                h.wait_for_room(n, bytes, self);
+            }
             // One producer (this thread) adds to `queued`, so checking then
             // adding cannot overshoot the capacity.
-            let queued = h.stats.queued.load(Relaxed);
-            let sent = queued + n <= h.capacity
+            let sent = h.fits(n, bytes)
                 && h.tx.as_ref().is_some_and(|tx| {
                     h.stats.queued.fetch_add(n, Relaxed);
-                    let ok = tx.send(Msg::Batch(batch.clone())).is_ok();
+                    h.room.bytes.fetch_add(bytes, Relaxed);
+                    let ok = tx.send(Msg::Batch(batch.clone(), bytes)).is_ok();
                     if !ok {
                         h.stats.queued.fetch_sub(n, Relaxed);
+                        h.room.bytes.fetch_sub(bytes, Relaxed);
                     }
                     ok
                 });
@@ -315,9 +364,9 @@ impl Fanout {
         self.handles.iter().any(|h| h.fatal.load(Relaxed))
     }
 
-    /// Waits until every output has delivered (or given up) what it was
-    /// handed, or `deadline` passes; outputs that are stuck stay counted
-    /// as `queued`.
+    /// Waits until every output has delivered (or given up, or spooled)
+    /// what it was handed, or `deadline` passes; outputs that are stuck stay
+    /// counted as `queued`.
     pub fn drain(&self, deadline: Instant) {
         let mut waiting = Vec::new();
         for h in &self.handles {
@@ -333,6 +382,7 @@ impl Fanout {
 
     /// Hands `batch` to the outputs, drains them and closes their queues.
     pub fn finish(mut self, batch: Batch, deadline: Instant) {
+        self.stopping.store(true, Relaxed);
         self.dispatch(batch);
         self.drain(deadline);
         for h in &mut self.handles {
@@ -347,24 +397,36 @@ fn run_sink(
     stats: &OutputStats,
     filter: &RecordFilter,
     fatal: &AtomicBool,
+    room: &Room,
 ) {
+    let mut unflushed = 0usize;
     loop {
         match rx.recv_timeout(TICK) {
-            Ok(Msg::Batch(batch)) => {
+            Ok(Msg::Batch(batch, bytes)) => {
                 for (line, kind) in batch.iter() {
                     if filter.accepts(kind) {
                         sink.push(line, kind, stats);
+                        unflushed += line.len();
                     }
                 }
-                if rx.is_empty() {
+                drop(batch);
+                if rx.is_empty() || unflushed >= FLUSH_BYTES {
                     sink.flush(stats, None);
+                    unflushed = 0;
                 }
+                room.free(bytes);
             }
             Ok(Msg::Drain(deadline, done)) => {
                 sink.flush(stats, Some(deadline));
+                unflushed = 0;
+                room.free(0);
                 let _ = done.send(());
             }
-            Err(RecvTimeoutError::Timeout) => sink.flush(stats, None),
+            Err(RecvTimeoutError::Timeout) => {
+                sink.flush(stats, None);
+                unflushed = 0;
+                room.free(0);
+            }
             Err(RecvTimeoutError::Disconnected) => break,
         }
         if sink.fatal() {
@@ -420,67 +482,4 @@ impl Pending {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::config::RecordKinds;
-
-    struct Slow(Arc<AtomicBool>);
-    impl Sink for Slow {
-        fn push(&mut self, _: &[u8], _: LineKind, stats: &OutputStats) {
-            while !self.0.load(Relaxed) {
-                thread::sleep(Duration::from_millis(5));
-            }
-            stats.sent(1);
-        }
-        fn flush(&mut self, _: &OutputStats, _: Option<Instant>) {}
-    }
-
-    fn batch(kinds: &[LineKind]) -> Batch {
-        let mut b = Batch::default();
-        for k in kinds {
-            b.buf().extend_from_slice(b"{}\n");
-            b.end_line(*k);
-        }
-        b
-    }
-
-    #[test]
-    fn a_full_queue_drops_and_counts_without_blocking() {
-        let release = Arc::new(AtomicBool::new(false));
-        let stats = Arc::new(OutputStats::new("slow", "test"));
-        let (tx, rx) = unbounded();
-        let (s, r) = (stats.clone(), release.clone());
-        let t = thread::spawn(move || {
-            run_sink(Box::new(Slow(r)), rx, &s, &RecordFilter::ALL, &AtomicBool::new(false));
-        });
-        let fan = Fanout {
-            handles: vec![Handle {
-                stats: stats.clone(),
-                filter: RecordFilter::ALL,
-                capacity: 10,
-                tx: Some(tx),
-                fatal: Arc::default(),
-            }],
-        };
-        let start = Instant::now();
-        for _ in 0..5 {
-            fan.dispatch(batch(&[LineKind::Telemetry; 4]));
-        }
-        assert!(start.elapsed() < Duration::from_secs(1), "dispatch blocked");
-        let s = stats.snapshot();
-        assert_eq!((s.queued, s.dropped), (8, 12));
-        release.store(true, Relaxed);
-        fan.finish(Batch::default(), Instant::now() + Duration::from_secs(5));
-        t.join().unwrap();
-        let s = stats.snapshot();
-        assert_eq!((s.sent, s.failed, s.dropped, s.queued), (8, 0, 12, 0));
-    }
-
-    #[test]
-    fn filtered_lines_are_not_counted() {
-        let b = batch(&[LineKind::Telemetry, LineKind::Alert(Severity::Low), LineKind::Alert(Severity::High)]);
-        let alerts = RecordFilter { records: RecordKinds::Alerts, min_severity: Severity::Medium, health: false };
-        assert_eq!(b.count(&alerts), 1);
-        assert_eq!(b.count(&RecordFilter::ALL), 3);
-    }
-}
+mod tests;

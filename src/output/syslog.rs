@@ -1,14 +1,17 @@
 //! Owns the syslog output: each record is the MSG of one RFC 5424 message,
 //! sent to the local socket (/dev/log), over UDP, or over TCP with RFC 6587
-//! octet-counting framing (`LEN SP MESSAGE`).
+//! octet-counting framing (`LEN SP MESSAGE`). Batching, retries and the
+//! spool are `net`'s; the message timestamp is the time it is sent.
 
 use std::io::{self, Write};
 use std::net::{TcpStream, ToSocketAddrs, UdpSocket};
 use std::os::unix::net::UnixDatagram;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use super::{ErrorLog, LineKind, OutputStats, Pending, Sink};
-use crate::config::{SyslogSpec, SyslogTransport};
+use super::lines::Lines;
+use super::net::{Attempt, Delivery, Transport};
+use super::LineKind;
+use crate::config::{SyslogSpec, SyslogTransport as Via};
 use crate::record::time::{write_rfc3339, BootClock};
 use crate::rules::model::Severity;
 
@@ -17,21 +20,27 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 /// The largest UDP payload.
 const MAX_DATAGRAM: usize = 65_507;
 
+/// Messages go out as soon as the output has them, one reconnect at once
+/// on an error (a restarted receiver), then the spool or a failure.
+pub const DELIVERY: Delivery = Delivery {
+    batch_max_records: 500,
+    batch_max_wait: Duration::ZERO,
+    max_retries: 1,
+    retry_backoff: Duration::from_millis(100),
+};
+
 enum Conn {
     Unix(UnixDatagram),
     Udp(UdpSocket),
     Tcp(TcpStream),
 }
 
-pub struct SyslogSink {
-    name: String,
+pub struct SyslogTransport {
     spec: SyslogSpec,
     /// `HOSTNAME APP-NAME PROCID`, fixed for the run.
     header: String,
     conn: Option<Conn>,
-    pending: Pending,
     clock: BootClock,
-    errors: ErrorLog,
 }
 
 /// RFC 5424 severity of a record: alerts by their severity, the rest info.
@@ -73,35 +82,27 @@ pub fn format_message(out: &mut Vec<u8>, facility: u8, header: &str, kind: LineK
     out.extend_from_slice(msg.strip_suffix(b"\n").unwrap_or(msg));
 }
 
-impl SyslogSink {
-    pub fn new(name: &str, spec: &SyslogSpec, host: &str) -> SyslogSink {
+impl SyslogTransport {
+    pub fn new(spec: &SyslogSpec, host: &str) -> SyslogTransport {
         let header = format!("{} {} {}", header_field(host, 255), header_field(&spec.app_name, 48), std::process::id());
-        SyslogSink {
-            name: name.to_owned(),
-            spec: spec.clone(),
-            header,
-            conn: None,
-            pending: Pending::default(),
-            clock: BootClock::measure(),
-            errors: ErrorLog::default(),
-        }
+        SyslogTransport { spec: spec.clone(), header, conn: None, clock: BootClock::measure() }
     }
 
     fn connect(&self) -> io::Result<Conn> {
         match &self.spec.transport {
-            SyslogTransport::Unix(path) => {
+            Via::Unix(path) => {
                 let s = UnixDatagram::unbound()?;
                 s.connect(path)?;
                 Ok(Conn::Unix(s))
             }
-            SyslogTransport::Udp(addr) => {
+            Via::Udp(addr) => {
                 let target = resolve(addr)?;
                 let bind = if target.is_ipv4() { "0.0.0.0:0" } else { "[::]:0" };
                 let s = UdpSocket::bind(bind)?;
                 s.connect(target)?;
                 Ok(Conn::Udp(s))
             }
-            SyslogTransport::Tcp(addr) => {
+            Via::Tcp(addr) => {
                 let s = TcpStream::connect_timeout(&resolve(addr)?, CONNECT_TIMEOUT)?;
                 s.set_write_timeout(Some(WRITE_TIMEOUT))?;
                 s.set_nodelay(true)?;
@@ -110,46 +111,44 @@ impl SyslogSink {
         }
     }
 
-    /// Sends every pending message; returns how many were delivered.
-    fn send_pending(&mut self) -> (u64, Option<io::Error>) {
+    /// Sends every message of `lines` over the open connection.
+    fn send_all(&mut self, lines: &Lines) -> io::Result<()> {
         if self.conn.is_none() {
-            match self.connect() {
-                Ok(c) => self.conn = Some(c),
-                Err(e) => return (0, Some(e)),
-            }
+            self.conn = Some(self.connect()?);
         }
+        let now = self.clock.to_wall_ns(BootClock::now_boot_ns());
         let Some(conn) = self.conn.as_mut() else {
-            return (0, None);
+            return Err(io::Error::other("not connected"));
         };
-        let p = &self.pending;
-        match conn {
-            // A stream takes the whole framed buffer in one go.
-            Conn::Tcp(s) => match s.write_all(&p.buf) {
-                Ok(()) => (p.records, None),
-                Err(e) => (0, Some(e)),
-            },
-            Conn::Unix(_) | Conn::Udp(_) => {
-                let mut start = 0;
-                let mut sent = 0;
-                for &end in &p.ends {
-                    let msg = &p.buf[start..end];
-                    start = end;
-                    let r = match conn {
-                        Conn::Unix(s) => s.send(msg),
-                        Conn::Udp(s) if msg.len() > MAX_DATAGRAM => {
-                            Err(io::Error::other("record larger than a UDP datagram"))
-                        }
-                        Conn::Udp(s) => s.send(msg),
-                        Conn::Tcp(_) => Ok(0),
-                    };
-                    match r {
-                        Ok(_) => sent += 1,
-                        Err(e) => return (sent, Some(e)),
-                    }
+        let mut msg = Vec::with_capacity(1024);
+        if let Conn::Tcp(s) = conn {
+            // a stream takes the whole framed batch in one go
+            let mut framed = Vec::with_capacity(lines.bytes() + lines.len() * 112);
+            for (line, kind) in lines.iter() {
+                msg.clear();
+                format_message(&mut msg, self.spec.facility, &self.header, kind, now, line);
+                let _ = write!(framed, "{} ", msg.len());
+                framed.extend_from_slice(&msg);
+            }
+            return s.write_all(&framed);
+        }
+        for (line, kind) in lines.iter() {
+            msg.clear();
+            format_message(&mut msg, self.spec.facility, &self.header, kind, now, line);
+            match conn {
+                Conn::Unix(s) => s.send(&msg).map(drop)?,
+                Conn::Udp(_) if msg.len() > MAX_DATAGRAM => {
+                    // it can never be sent: skip it rather than hold the rest back
+                    eprintln!(
+                        "rand-guard: syslog: a record of {} bytes is larger than a UDP datagram; not sent",
+                        msg.len()
+                    );
                 }
-                (sent, None)
+                Conn::Udp(s) => s.send(&msg).map(drop)?,
+                Conn::Tcp(_) => {}
             }
         }
+        Ok(())
     }
 }
 
@@ -157,37 +156,14 @@ fn resolve(addr: &str) -> io::Result<std::net::SocketAddr> {
     addr.to_socket_addrs()?.next().ok_or_else(|| io::Error::other(format!("{addr}: no address")))
 }
 
-impl Sink for SyslogSink {
-    fn push(&mut self, line: &[u8], kind: LineKind, _: &OutputStats) {
-        let now = self.clock.to_wall_ns(BootClock::now_boot_ns());
-        let mut msg = Vec::with_capacity(line.len() + 96);
-        format_message(&mut msg, self.spec.facility, &self.header, kind, now, line);
-        if matches!(self.spec.transport, SyslogTransport::Tcp(_)) {
-            let _ = write!(self.pending.buf, "{} ", msg.len());
-        }
-        self.pending.push(&msg);
-    }
-
-    fn flush(&mut self, stats: &OutputStats, _: Option<Instant>) {
-        let total = self.pending.records;
-        if total == 0 {
-            return;
-        }
-        let (mut sent, mut err) = self.send_pending();
-        if err.is_some() && sent == 0 {
-            // A dropped connection or a restarted receiver: one fresh try.
-            self.conn = None;
-            (sent, err) = self.send_pending();
-        }
-        stats.sent(sent);
-        stats.failed(total - sent);
-        self.pending.clear();
-        match err {
-            Some(e) => {
-                self.conn = None;
-                self.errors.failed(&self.name, e);
+impl Transport for SyslogTransport {
+    fn send(&mut self, lines: &Lines) -> Result<(), Attempt> {
+        match self.send_all(lines) {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                self.conn = None; // reconnect on the next attempt
+                Err(Attempt::Retry(e.to_string()))
             }
-            None => self.errors.recovered(&self.name),
         }
     }
 }

@@ -42,7 +42,7 @@ mod tests {
         let viewer = hub.subscribe().expect("viewer");
         let mut opened = Fanout::open(&[], "h", &Reopen::default()).expect("no outputs");
         opened.add("ui", "ui", 8, Box::new(UiSink::new(hub.clone())));
-        let fanout = opened.start().expect("start");
+        let fanout = opened.start(Default::default()).expect("start");
         let stats = fanout.stats();
         let mut batch = Batch::default();
         for n in 0..5 {
