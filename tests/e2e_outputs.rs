@@ -7,95 +7,16 @@
 mod common;
 
 use std::fs;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream, UdpSocket};
+use std::io::{Read, Write};
+use std::net::{TcpStream, UdpSocket};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::http::*;
 use common::*;
 use serde_json::Value;
-
-#[derive(Debug, Clone)]
-struct Request {
-    path: String,
-    headers: Vec<(String, String)>,
-    /// Decompressed when the request said gzip.
-    body: Vec<u8>,
-}
-
-impl Request {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
-    }
-
-    fn lines(&self) -> Vec<Value> {
-        String::from_utf8(self.body.clone())
-            .expect("utf-8 body")
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad line {l:?}: {e}")))
-            .collect()
-    }
-}
-
-/// An HTTP server on a free loopback port; `status(n)` answers the n-th request.
-fn http_server(status: impl Fn(usize) -> u16 + Send + 'static) -> (u16, Arc<Mutex<Vec<Request>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    let seen: Arc<Mutex<Vec<Request>>> = Arc::default();
-    let s = seen.clone();
-    std::thread::spawn(move || {
-        for (n, conn) in listener.incoming().enumerate() {
-            let Ok(conn) = conn else { continue };
-            let mut r = BufReader::new(conn);
-            let mut line = String::new();
-            r.read_line(&mut line).expect("request line");
-            let path = line.split_whitespace().nth(1).unwrap_or("").to_string();
-            let mut headers = Vec::new();
-            loop {
-                let mut h = String::new();
-                r.read_line(&mut h).expect("header");
-                let h = h.trim_end();
-                if h.is_empty() {
-                    break;
-                }
-                let (k, v) = h.split_once(':').expect("header colon");
-                headers.push((k.trim().to_string(), v.trim().to_string()));
-            }
-            let len: usize = headers
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
-                .map(|(_, v)| v.parse().expect("length"))
-                .unwrap_or(0);
-            let mut body = vec![0; len];
-            r.read_exact(&mut body).expect("body");
-            let gz = headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("content-encoding") && v == "gzip");
-            if gz {
-                let mut out = Vec::new();
-                flate2::read::GzDecoder::new(&body[..]).read_to_end(&mut out).expect("gunzip");
-                body = out;
-            }
-            let code = status(n);
-            s.lock().expect("lock").push(Request { path, headers, body });
-            let mut conn = r.into_inner();
-            let _ = write!(conn, "HTTP/1.1 {code} X\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}");
-        }
-    });
-    (port, seen)
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
-}
-
-fn output<'a>(health: &'a Value, name: &str) -> &'a Value {
-    health["outputs"]
-        .as_array()
-        .and_then(|a| a.iter().find(|o| o["name"] == name))
-        .unwrap_or_else(|| panic!("no output {name} in {health}"))
-}
 
 /// Runs a marker command the sensor reports, then stops the sensor.
 fn run_and_stop(sensor: Sensor, marker: &str) -> (Vec<Value>, Value) {
@@ -112,6 +33,8 @@ fn run_and_stop(sensor: Sensor, marker: &str) -> (Vec<Value>, Value) {
 fn http_outputs_receive_exactly_the_records_in_ndjson_bulk_and_hec_shapes() {
     require_root();
     let (port, seen) = http_server(|_| 200);
+    let spools = TempDir::new("spools");
+    let sp = spools.str();
     let cfg = format!(
         r#"{E2E_CONFIG}
 [[outputs]]
@@ -122,6 +45,7 @@ name = "nd"
 type = "http"
 url = "http://127.0.0.1:{port}/nd"
 batch_max_wait_ms = 100
+spool_dir = "{sp}/nd"
 
 [[outputs]]
 name = "es"
@@ -131,6 +55,7 @@ format = "elasticsearch"
 index = "edr"
 gzip = false
 batch_max_wait_ms = 100
+spool_dir = "{sp}/es"
 
 [[outputs]]
 name = "hec"
@@ -139,6 +64,7 @@ url = "http://127.0.0.1:{port}/services/collector/event"
 format = "splunk_hec"
 authorization = "Splunk 11111111-2222"
 batch_max_wait_ms = 100
+spool_dir = "{sp}/hec"
 "#
     );
     let sensor = Sensor::start(&cfg);
@@ -180,14 +106,20 @@ batch_max_wait_ms = 100
 fn http_output_retries_after_a_500() {
     require_root();
     let (port, seen) = http_server(|n| if n == 0 { 500 } else { 200 });
+    let spool = TempDir::new("spool");
     let cfg = format!(
         "{E2E_CONFIG}\n[[outputs]]\ntype = \"stdout\"\n[[outputs]]\nname = \"web\"\ntype = \"http\"\n\
-         url = \"http://127.0.0.1:{port}/in\"\nbatch_max_wait_ms = 100\nretry_backoff_ms = 50\n"
+         url = \"http://127.0.0.1:{port}/in\"\nbatch_max_wait_ms = 100\nretry_backoff_ms = 50\ngzip = false\n\
+         spool_dir = \"{}\"\n",
+        spool.str()
     );
     let (records, last) = run_and_stop(Sensor::start(&cfg), "http-retry-marker");
+    let o = output(&last, "web");
+    assert!(n(o, "replayed") >= 1, "the refused batch went through the spool: {last}");
     let reqs = seen.lock().expect("lock").clone();
     assert!(reqs.len() >= 2);
-    assert_eq!(reqs[0].body, reqs[1].body, "the batch refused with 500 is sent again");
+    let (refused, again) = (reqs[0].lines(), reqs[1].lines());
+    assert!(again.starts_with(&refused), "the records refused with 500 are sent again, first");
     let mut got: Vec<Value> = reqs.iter().skip(1).flat_map(|r| r.lines()).collect();
     got.dedup();
     assert_eq!(got, records);
@@ -196,12 +128,13 @@ fn http_output_retries_after_a_500() {
 }
 
 #[test]
-fn http_output_that_is_down_counts_every_record_given_up() {
+fn http_output_without_a_spool_that_is_down_counts_every_record_given_up() {
     require_root();
     let port = free_port(); // nothing listens there
     let cfg = format!(
         "{E2E_CONFIG}\n[[outputs]]\ntype = \"stdout\"\n[[outputs]]\nname = \"down\"\ntype = \"http\"\n\
-         url = \"http://127.0.0.1:{port}/in\"\nbatch_max_wait_ms = 50\nmax_retries = 1\nretry_backoff_ms = 20\n"
+         url = \"http://127.0.0.1:{port}/in\"\nbatch_max_wait_ms = 50\nmax_retries = 1\nretry_backoff_ms = 20\n\
+         spool = false\n"
     );
     let (records, last) = run_and_stop(Sensor::start(&cfg), "http-down-marker");
     let o = output(&last, "down");
@@ -284,10 +217,14 @@ impl Drop for Rsyslog {
 fn syslog_outputs_deliver_intact_records_to_rsyslog_over_tcp_and_udp() {
     require_root();
     let rs = Rsyslog::start();
+    let spools = TempDir::new("spools");
+    let sp = spools.str();
     let cfg = format!(
         "{E2E_CONFIG}\n[[outputs]]\ntype = \"stdout\"\n\
          [[outputs]]\nname = \"tcp\"\ntype = \"syslog\"\ntransport = \"tcp\"\naddress = \"127.0.0.1:{}\"\n\
-         [[outputs]]\nname = \"udp\"\ntype = \"syslog\"\ntransport = \"udp\"\naddress = \"127.0.0.1:{}\"\nfacility = \"local4\"\n",
+         spool_dir = \"{sp}/tcp\"\n\
+         [[outputs]]\nname = \"udp\"\ntype = \"syslog\"\ntransport = \"udp\"\naddress = \"127.0.0.1:{}\"\nfacility = \"local4\"\n\
+         spool_dir = \"{sp}/udp\"\n",
         rs.tcp, rs.udp
     );
     let sensor = Sensor::start(&cfg);
@@ -367,7 +304,7 @@ fn file_output_rotates_by_size_and_reopens_on_sighup() {
 }
 
 #[test]
-fn an_output_blocked_forever_does_not_stall_stdout() {
+fn an_output_blocked_forever_that_may_drop_does_not_stall_stdout() {
     require_root();
     let dir = TempDir::new("fifo");
     let fifo = dir.path("fifo");
@@ -377,7 +314,7 @@ fn an_output_blocked_forever_does_not_stall_stdout() {
     // Nobody ever opens the FIFO for reading: the output's open() blocks forever.
     let cfg = format!(
         "{E2E_CONFIG}\n[[outputs]]\ntype = \"stdout\"\n[[outputs]]\nname = \"stuck\"\ntype = \"file\"\n\
-         path = \"{}\"\nqueue_size = 50\n",
+         path = \"{}\"\nqueue_size = 50\nwhen_full = \"drop\"\n",
         fifo.display()
     );
     let sensor = Sensor::start(&cfg);
