@@ -53,15 +53,19 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum RulesCommand {
-    /// List the loaded rules.
+    /// List the loaded rules. Files are checked as `run` checks them (StrictModes).
     List {
         #[arg(long, short)]
         config: Option<PathBuf>,
         /// Extra directory of *.toml rule files.
         #[arg(long)]
         rules: Vec<PathBuf>,
+        /// Accept config and rule files writable by group/others or not owned by root (StrictModes off).
+        #[arg(long)]
+        allow_insecure_config: bool,
     },
     /// Evaluate the rules over recorded NDJSON records and print the alerts.
+    /// Files are checked as `run` checks them (StrictModes); no rules is an error.
     Test {
         /// NDJSON file as written by `rand-guard run`.
         #[arg(long)]
@@ -71,6 +75,9 @@ pub enum RulesCommand {
         /// Extra directory of *.toml rule files.
         #[arg(long)]
         rules: Vec<PathBuf>,
+        /// Accept config and rule files writable by group/others or not owned by root (StrictModes off).
+        #[arg(long)]
+        allow_insecure_config: bool,
     },
 }
 

@@ -45,6 +45,14 @@ fn load_rules(cfg: &Config, extra: &[PathBuf], policy: &Policy) -> Result<RuleSe
     RuleSet::load_checked(&cfg.text, &cfg.path, extra, policy).map_err(|e| fail(e, 2))
 }
 
+/// The rules `rules list` and `rules test` see: the files go through the
+/// StrictModes check `run` makes, so a rule author meets the same refusal.
+fn load_rule_set(config: Option<&Path>, extra: &[PathBuf], allow_insecure: bool) -> Result<RuleSet, ExitCode> {
+    let policy = Policy::for_this_process(allow_insecure);
+    let cfg = load_config(config, &policy)?;
+    load_rules(&cfg, extra, &policy)
+}
+
 fn real_main() -> Result<(), ExitCode> {
     let cli = Cli::parse();
     match cli.command {
@@ -87,14 +95,12 @@ fn real_main() -> Result<(), ExitCode> {
             println!("{}: ok ({} rules)", path.display(), rules.rules().count());
             Ok(())
         }
-        Command::Rules { command: RulesCommand::List { config, rules } } => {
-            let cfg = load_config(config.as_deref(), &Policy::off())?;
-            let set = load_rules(&cfg, &rules, &Policy::off())?;
+        Command::Rules { command: RulesCommand::List { config, rules, allow_insecure_config } } => {
+            let set = load_rule_set(config.as_deref(), &rules, allow_insecure_config)?;
             rand_guard::rules::print_list(&set, &mut std::io::stdout()).map_err(|e| fail(e, 1))
         }
-        Command::Rules { command: RulesCommand::Test { events, config, rules } } => {
-            let cfg = load_config(config.as_deref(), &Policy::off())?;
-            let set = load_rules(&cfg, &rules, &Policy::off())?;
+        Command::Rules { command: RulesCommand::Test { events, config, rules, allow_insecure_config } } => {
+            let set = load_rule_set(config.as_deref(), &rules, allow_insecure_config)?;
             let summary = rand_guard::rules::test_events(set, &events, &mut std::io::stdout())
                 .map_err(|e| fail(&e, e.exit_code() as u8))?;
             eprintln!("rand-guard: {summary}");

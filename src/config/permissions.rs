@@ -37,7 +37,7 @@ impl Policy {
         Policy { enabled: !allow_insecure, euid: unsafe { libc::geteuid() } }
     }
 
-    /// No checks (tests, `rules` subcommands).
+    /// No checks (tests).
     pub fn off() -> Policy {
         Policy { enabled: false, euid: 0 }
     }

@@ -10,7 +10,9 @@ use crate::bpf::abi::{self, rg_task, DecodeError, RawEvent, Text};
 use crate::config::PathFilter;
 use crate::process::{procfs, ProcessInfo, ProcessTable};
 use crate::record::time::BootClock;
-use crate::record::{Body, Exec, Exit, File, FileOp, Fork, Net, NetKind, Ptrace, Record, SharedStr};
+use crate::record::{
+    ptrace_request_name, Body, Exec, Exit, File, FileOp, Fork, Net, NetKind, Ptrace, Record, SharedStr,
+};
 
 /// What normalization decided about one raw event.
 // Not boxed: almost every outcome is a Record, moved straight into the
@@ -351,21 +353,6 @@ fn syscall_name(sc: u32) -> &'static str {
         54 => "accept4",
         _ => "unknown",
     }
-}
-
-fn ptrace_request_name(req: i64) -> Option<&'static str> {
-    Some(match req {
-        0 => "PTRACE_TRACEME",
-        4 => "PTRACE_POKETEXT",
-        5 => "PTRACE_POKEDATA",
-        6 => "PTRACE_POKEUSER",
-        13 => "PTRACE_SETREGS",
-        15 => "PTRACE_SETFPREGS",
-        16 => "PTRACE_ATTACH",
-        0x4205 => "PTRACE_SETREGSET",
-        0x4206 => "PTRACE_SEIZE",
-        _ => return None,
-    })
 }
 
 const AF_UNIX: u16 = 1;

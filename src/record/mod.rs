@@ -147,7 +147,8 @@ pub struct Exec {
     pub syscall: &'static str,
     /// What fds 0, 1 and 2 are after exec: "file", "pipe", "socket" (a
     /// network socket), "local_socket" (unix and other local sockets),
-    /// "char" (a tty or /dev/null), "dir", "block", "link" or "none".
+    /// "char" (a tty or /dev/null), "dir", "block", "link", "none" (not
+    /// open) or "unknown" (another kind, or a replayed record without it).
     pub stdio: [&'static str; 3],
 }
 
@@ -172,6 +173,29 @@ pub struct Ptrace {
     pub target_pid: u32,
     /// The syscall's return value (negative errno on failure).
     pub result: i64,
+}
+
+/// The ptrace requests a record names (`request`), by code (`request_code`).
+pub const PTRACE_REQUESTS: [(i64, &str); 9] = [
+    (0, "PTRACE_TRACEME"),
+    (4, "PTRACE_POKETEXT"),
+    (5, "PTRACE_POKEDATA"),
+    (6, "PTRACE_POKEUSER"),
+    (13, "PTRACE_SETREGS"),
+    (15, "PTRACE_SETFPREGS"),
+    (16, "PTRACE_ATTACH"),
+    (0x4205, "PTRACE_SETREGSET"),
+    (0x4206, "PTRACE_SEIZE"),
+];
+
+/// The name of ptrace request `code`, if records name it.
+pub fn ptrace_request_name(code: i64) -> Option<&'static str> {
+    PTRACE_REQUESTS.iter().find(|(c, _)| *c == code).map(|(_, n)| *n)
+}
+
+/// The code of the ptrace request called `name` (the inverse).
+pub fn ptrace_request_code(name: &str) -> Option<i64> {
+    PTRACE_REQUESTS.iter().find(|(_, n)| *n == name).map(|(c, _)| *c)
 }
 
 #[derive(Clone, Debug, PartialEq)]

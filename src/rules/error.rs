@@ -55,8 +55,16 @@ pub enum RuleError {
     Invalid { ctx: Box<Ctx>, problem: Problem },
     #[error("{at}: duplicate {what} `{name}` (first defined at {first})")]
     Duplicate { what: &'static str, name: String, at: Loc, first: Loc },
-    #[error("{events}:{line}: {msg}")]
-    Events { events: PathBuf, line: usize, msg: String },
+    /// A line of a `rules test --events` file that is no record.
+    #[error("{events}:{line}: {source}")]
+    Events {
+        events: PathBuf,
+        line: usize,
+        #[source]
+        source: super::offline::RecordParseError,
+    },
+    #[error("rules test: no rules loaded (give --config or --rules); nothing to test")]
+    NoRules,
     #[error(transparent)]
     Insecure(#[from] crate::config::permissions::InsecureError),
     #[error("cannot write test output: {0}")]

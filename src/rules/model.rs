@@ -192,6 +192,11 @@ impl RuleSet {
         })
     }
 
+    /// No rule or detection at all (enabled or not).
+    pub fn is_empty(&self) -> bool {
+        self.singles.is_empty() && self.seqs.is_empty()
+    }
+
     pub(crate) fn is_enabled(&self, m: &RuleMeta) -> bool {
         m.enabled && !self.disabled.contains(&*m.id)
     }

@@ -67,8 +67,9 @@ pub struct Sensor {
     _config: TempDir,
 }
 
-/// Whether the checkout's config/ passes StrictModes for root (root-owned,
-/// not group/other-writable): true in CI, where root cloned the repo.
+/// Whether the checkout's config/ (its directory, `rand-guard.toml`, the
+/// rule directory and files) passes StrictModes for root (root-owned, not
+/// group/other-writable): true in CI, where root cloned the repo.
 /// Otherwise (`sudo make test` in a user's clone) the tests that load the
 /// checkout's rules pass `--allow-insecure-config`, as `make run` does.
 pub fn checkout_config_is_secure() -> bool {
@@ -82,7 +83,10 @@ pub fn checkout_config_is_secure() -> bool {
     let rules = std::fs::read_dir(root.join("rules"))
         .map(|d| d.flatten().map(|e| e.path()).collect())
         .unwrap_or_else(|_| Vec::new());
-    secure(root) && secure(&root.join("rules")) && rules.iter().all(|p| secure(p))
+    secure(root)
+        && secure(&root.join("rand-guard.toml"))
+        && secure(&root.join("rules"))
+        && rules.iter().all(|p| secure(p))
 }
 
 /// What every end-to-end config shares: a fixed host id, network events

@@ -1,0 +1,144 @@
+//! `record_from_json` over records the contract allows, and `test_events`
+//! naming a bad line and refusing to run without rules.
+
+use super::*;
+use serde_json::json;
+use std::path::PathBuf;
+
+/// A record of `event_type` with the contract's common fields and `extra`.
+fn contract(event_type: &str, extra: Value) -> String {
+    let mut v = json!({
+        "event_type": event_type, "timestamp": "2026-11-22T09:00:00.5Z", "host": "h",
+        "pid": 42, "tid": 43, "ppid": 7, "uid": 1000, "gid": 1000, "euid": 0,
+        "comm": "chmod", "exe": "/usr/bin/chmod", "cmdline": null, "parent_comm": "bash", "parent_exe": null,
+    });
+    if let (Value::Object(o), Value::Object(e)) = (&mut v, extra) {
+        o.extend(e);
+    }
+    v.to_string()
+}
+
+fn parse(event_type: &str, extra: Value) -> Result<Record, RecordParseError> {
+    record_from_json(&contract(event_type, extra)).map(|r| r.expect("a telemetry record"))
+}
+
+fn missing(event_type: &str, extra: Value) -> Option<String> {
+    parse(event_type, extra).expect_err("a required field is missing").field
+}
+
+#[test]
+fn a_contract_exec_needs_no_sensor_only_field() {
+    let extra = json!({"filename": "/usr/bin/chmod", "args": ["chmod", "u+s", "/tmp/sh"], "args_truncated": false, "cwd": null});
+    let r = parse("process_exec", extra).expect("contract fields are enough");
+    assert_eq!((r.pid, r.tid, r.ppid, r.euid), (42, 43, 7, 0));
+    assert_eq!(r.timestamp_ns, 1_795_338_000_500_000_000);
+    let Body::Exec(e) = r.body else { panic!("not an exec: {:?}", r.body) };
+    assert_eq!((e.syscall, e.stdio), ("execve", ["unknown"; 3]));
+    assert_eq!(e.args, ["chmod", "u+s", "/tmp/sh"]);
+    assert!(!e.filename_truncated && !e.cwd_truncated && !e.exe_truncated && e.cwd.is_none());
+    assert_eq!(missing("process_exec", json!({"args": []})).as_deref(), Some("filename"));
+    assert_eq!(missing("process_exec", json!({"filename": "/bin/x"})).as_deref(), Some("args"));
+}
+
+#[test]
+fn file_records_default_to_the_syscall_named_after_them() {
+    let syscall = |et: &str, extra: Value| match parse(et, extra) {
+        Ok(Record { body: Body::File(f), .. }) => (f.syscall, f.op),
+        other => panic!("{et}: {other:?}"),
+    };
+    let open = syscall("file_open", json!({"path": "/etc/x", "flags": ["O_WRONLY", "O_CREAT"], "access": "write"}));
+    assert_eq!(open, ("openat", FileOp::Open { flags: 0o101, mode: 0, fd: -1 }));
+    assert_eq!(
+        syscall("file_write", json!({"path": "/etc/x", "bytes": 5})),
+        ("write", FileOp::Write { bytes: 5, fd: -1 })
+    );
+    let rename = syscall("file_rename", json!({"path": "/a", "new_path": "/b"}));
+    assert_eq!(rename, ("rename", FileOp::Rename { new_path: "/b".into(), new_path_truncated: false }));
+    assert_eq!(
+        syscall("file_unlink", json!({"path": "/a", "is_dir": false})),
+        ("unlink", FileOp::Unlink { is_dir: false })
+    );
+    assert_eq!(
+        syscall("file_unlink", json!({"path": "/a", "is_dir": true})),
+        ("rmdir", FileOp::Unlink { is_dir: true })
+    );
+    // the sensor's own value wins over the default
+    assert_eq!(syscall("file_unlink", json!({"path": "/a", "is_dir": true, "syscall": "unlinkat"})).0, "unlinkat");
+    assert_eq!(missing("file_open", json!({"path": "/etc/x"})).as_deref(), Some("flags"));
+    assert_eq!(missing("file_write", json!({"bytes": 1})).as_deref(), Some("path"));
+    assert_eq!(missing("file_rename", json!({"path": "/a"})).as_deref(), Some("new_path"));
+}
+
+#[test]
+fn process_and_network_records_take_their_contract_fields_only() {
+    let fork = parse("process_fork", json!({})).expect("fork");
+    assert_eq!(fork.body, Body::Fork(Fork { parent_tid: 7 }), "a fork from the parent's main thread");
+    let exit = parse("process_exit", json!({"exit_code": 1, "signal": null, "lifetime_ns": null})).expect("exit");
+    assert_eq!(exit.body, Body::Exit(Exit { exit_code: 1, signal: None, core_dumped: false, lifetime_ns: None }));
+    assert_eq!(missing("process_exit", json!({})).as_deref(), Some("exit_code"));
+    let extra = json!({"family": "ipv4", "protocol": "tcp", "direction": "outbound", "remote_addr": "10.0.0.1", "remote_port": 4444});
+    let Body::Net(n) = parse("network_connect", extra).expect("connect").body else { panic!("not net") };
+    assert_eq!((n.kind, n.fd, n.result, n.remote_port), (NetKind::Connect, -1, 0, Some(4444)));
+    let extra = json!({"direction": "listen", "local_addr": "0.0.0.0", "local_port": 80, "backlog": 5});
+    let Body::Net(n) = parse("network_listen", extra).expect("listen").body else { panic!("not net") };
+    assert_eq!((n.kind, n.family.as_str(), n.protocol, n.backlog), (NetKind::Listen, "unknown", "unknown", Some(5)));
+}
+
+#[test]
+fn ptrace_takes_either_the_request_or_its_code() {
+    let ptrace = |extra: Value| match parse("process_ptrace", extra) {
+        Ok(Record { body: Body::Ptrace(p), .. }) => Ok((p.request, p.request_name)),
+        Ok(other) => panic!("not ptrace: {other:?}"),
+        Err(e) => Err(e.to_string()),
+    };
+    assert_eq!(ptrace(json!({"request": "PTRACE_ATTACH"})), Ok((16, Some("PTRACE_ATTACH"))));
+    assert_eq!(ptrace(json!({"request_code": 16})), Ok((16, Some("PTRACE_ATTACH"))));
+    assert_eq!(ptrace(json!({"request_code": 99, "request": null})), Ok((99, None)));
+    assert!(ptrace(json!({})).is_err_and(|e| e.starts_with("field `request_code`: missing")));
+    assert!(ptrace(json!({"request": "PTRACE_NOPE"})).is_err_and(|e| e.contains("PTRACE_NOPE")));
+}
+
+#[test]
+fn errors_name_the_field_not_the_line() {
+    let e = parse("process_exec", json!({"filename": "/bin/x", "args": "x"})).expect_err("args not an array");
+    assert_eq!(e.to_string(), "field `args`: expected an array");
+    let e = record_from_json("{\"event_type\": 1}").expect_err("not a string");
+    assert_eq!(e.to_string(), "field `event_type`: expected a string");
+    let e = record_from_json("{\"event_type\",}").expect_err("bad JSON");
+    assert_eq!(e.to_string(), "invalid JSON at column 14: expected `:`");
+    assert_eq!(record_from_json("[1]").expect_err("array").to_string(), "not a JSON object");
+}
+
+struct Tmp(PathBuf);
+impl Drop for Tmp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+fn events_file(tag: &str, text: &[u8]) -> Tmp {
+    let p = std::env::temp_dir().join(format!("rg-offline-{}-{tag}.ndjson", std::process::id()));
+    std::fs::write(&p, text).expect("write events");
+    Tmp(p)
+}
+
+fn chmod_rule() -> RuleSet {
+    let text = "[[rules]]\nid = \"R\"\ntype = \"process\"\ncondition = \"comm = 'chmod'\"\n";
+    RuleSet::from_sources(&[(PathBuf::from("t.toml"), text.to_string())]).expect("rule")
+}
+
+#[test]
+fn test_events_names_a_bad_line_once_and_wants_rules() {
+    let good = contract("process_exec", json!({"filename": "/bin/chmod", "args": ["chmod"], "cwd": null}));
+    let f = events_file("bad", format!("{good}\n\n{{\"event_type\":\"file_open\"\n").as_bytes());
+    let err = test_events(chmod_rule(), &f.0, &mut Vec::new()).expect_err("line 3 is cut short").to_string();
+    assert_eq!(err, format!("{}:3: invalid JSON at column 25: EOF while parsing an object", f.0.display()));
+    let f = events_file("utf8", b"\n\xff\n");
+    let err = test_events(chmod_rule(), &f.0, &mut Vec::new()).expect_err("not UTF-8").to_string();
+    assert_eq!(err, format!("{}:2: not valid UTF-8 (byte 1)", f.0.display()));
+    let f = events_file("good", format!("{good}\n").as_bytes());
+    let mut out = Vec::new();
+    assert_eq!(test_events(chmod_rule(), &f.0, &mut out).expect("replay").by_rule.get("R"), Some(&1));
+    let none = RuleSet::from_sources(&[]).expect("no sources");
+    assert!(matches!(test_events(none, &f.0, &mut out), Err(RuleError::NoRules)));
+}
