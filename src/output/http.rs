@@ -133,14 +133,14 @@ impl HttpTransport {
 }
 
 impl Transport for HttpTransport {
-    fn send(&mut self, lines: &Lines) -> Result<(), Attempt> {
+    fn send(&mut self, lines: &Lines) -> Result<u64, Attempt> {
         let mut payload = body(&self.spec, &self.host, lines);
         if self.spec.gzip {
             let mut gz = GzEncoder::new(Vec::with_capacity(payload.len() / 4), Compression::fast());
             payload =
                 gz.write_all(&payload).and_then(|()| gz.finish()).map_err(|e| Attempt::GiveUp(format!("gzip: {e}")))?;
         }
-        self.attempt(&self.request(&payload))
+        self.attempt(&self.request(&payload)).map(|()| 0)
     }
 }
 

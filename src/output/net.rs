@@ -37,8 +37,9 @@ pub enum Attempt {
 }
 
 /// One receiver protocol: delivers a whole batch per call, or says why not.
+/// `Ok(n)`: delivered, but for `n` lines it can never send (counted failed).
 pub trait Transport: Send + 'static {
-    fn send(&mut self, lines: &Lines) -> Result<(), Attempt>;
+    fn send(&mut self, lines: &Lines) -> Result<u64, Attempt>;
 }
 
 /// Batching and retry settings of one network output.
@@ -253,14 +254,14 @@ fn sender(shared: &Shared, mut transport: Box<dyn Transport>, d: Delivery) {
                 let mut g = shared.lock();
                 let Some(spool) = g.spool.as_mut() else { return };
                 let (acked, wait) = match result {
-                    Ok(()) => {
+                    Ok(refused) => {
                         errors.recovered(&shared.name);
                         backoff = d.retry_backoff;
-                        (spool.ack(ticket, true, stats), false)
+                        (spool.ack(ticket, refused, stats), false)
                     }
                     Err(Attempt::GiveUp(why)) => {
                         errors.failed(&shared.name, why);
-                        (spool.ack(ticket, false, stats), false)
+                        (spool.ack(ticket, ticket.records(), stats), false)
                     }
                     Err(Attempt::Retry(why)) => {
                         errors.failed(&shared.name, format!("{why}; kept in the spool, retrying"));
@@ -309,10 +310,12 @@ fn send_from_memory(
             return;
         }
         let why = match result {
-            Ok(()) => {
+            Ok(refused) => {
                 errors.recovered(&shared.name);
                 g.sending = None;
-                shared.stats.sent(n);
+                let refused = refused.min(n);
+                shared.stats.sent(n - refused);
+                shared.stats.failed(refused);
                 shared.wake.notify_all();
                 return;
             }

@@ -373,16 +373,15 @@ impl Spool {
         Ok(Some(ticket))
     }
 
-    /// The batch of `ticket` was delivered (`sent`) or given up for good.
-    pub fn ack(&mut self, ticket: Ticket, delivered: bool, stats: &OutputStats) -> io::Result<()> {
+    /// The batch of `ticket` is done with: delivered (`sent`) but for
+    /// `refused` of its records, which are given up for good (`failed`).
+    pub fn ack(&mut self, ticket: Ticket, refused: u64, stats: &OutputStats) -> io::Result<()> {
         self.inflight = None;
         let n = ticket.records;
-        if delivered {
-            stats.sent_from_spool(n);
-        } else {
-            stats.spooled.fetch_sub(n, Relaxed);
-            stats.failed.fetch_add(n, Relaxed);
-        }
+        let refused = refused.min(n);
+        stats.sent_from_spool(n - refused);
+        stats.spooled.fetch_sub(refused, Relaxed);
+        stats.failed.fetch_add(refused, Relaxed);
         let Some(seg) = self.segments.front_mut().filter(|s| s.seq == ticket.seq) else {
             return Ok(()); // its segment was dropped while in delivery
         };

@@ -48,7 +48,7 @@ fn drain(spool: &mut Spool, stats: &OutputStats) -> Lines {
     let mut buf = Lines::default();
     while let Some(t) = spool.read(50, &mut buf).unwrap() {
         all.append(&mut buf.clone());
-        spool.ack(t, true, stats).unwrap();
+        spool.ack(t, 0, stats).unwrap();
     }
     all
 }
@@ -88,7 +88,7 @@ fn a_restart_takes_up_what_was_not_delivered() {
         spool.append(&lines(0, 300), &stats).unwrap();
         let mut buf = Lines::default();
         let t = spool.read(120, &mut buf).unwrap().unwrap();
-        spool.ack(t, true, &stats).unwrap(); // 0..120 delivered
+        spool.ack(t, 0, &stats).unwrap(); // 0..120 delivered
         let t = spool.read(50, &mut buf).unwrap().unwrap();
         spool.retry_later(t, &stats); // in delivery when the sensor died
     }
@@ -158,7 +158,7 @@ fn a_batch_in_delivery_is_not_counted_twice_when_its_segment_is_dropped() {
         accepted += 100;
         spool.append(&lines(i * 100, 100), &stats).unwrap();
     }
-    spool.ack(t, true, &stats).unwrap(); // delivered after all
+    spool.ack(t, 0, &stats).unwrap(); // delivered after all
     balanced(&stats, accepted);
     drain(&mut spool, &stats);
     balanced(&stats, accepted);

@@ -111,8 +111,9 @@ impl SyslogTransport {
         }
     }
 
-    /// Sends every message of `lines` over the open connection.
-    fn send_all(&mut self, lines: &Lines) -> io::Result<()> {
+    /// Sends every message of `lines` over the open connection; returns
+    /// how many could never be sent (larger than a UDP datagram).
+    fn send_all(&mut self, lines: &Lines) -> io::Result<u64> {
         if self.conn.is_none() {
             self.conn = Some(self.connect()?);
         }
@@ -130,25 +131,21 @@ impl SyslogTransport {
                 let _ = write!(framed, "{} ", msg.len());
                 framed.extend_from_slice(&msg);
             }
-            return s.write_all(&framed);
+            return s.write_all(&framed).map(|()| 0);
         }
+        let mut refused = 0;
         for (line, kind) in lines.iter() {
             msg.clear();
             format_message(&mut msg, self.spec.facility, &self.header, kind, now, line);
             match conn {
                 Conn::Unix(s) => s.send(&msg).map(drop)?,
-                Conn::Udp(_) if msg.len() > MAX_DATAGRAM => {
-                    // it can never be sent: skip it rather than hold the rest back
-                    eprintln!(
-                        "rand-guard: syslog: a record of {} bytes is larger than a UDP datagram; not sent",
-                        msg.len()
-                    );
-                }
+                // it can never be sent: counted failed rather than hold the rest back
+                Conn::Udp(_) if msg.len() > MAX_DATAGRAM => refused += 1,
                 Conn::Udp(s) => s.send(&msg).map(drop)?,
                 Conn::Tcp(_) => {}
             }
         }
-        Ok(())
+        Ok(refused)
     }
 }
 
@@ -157,9 +154,9 @@ fn resolve(addr: &str) -> io::Result<std::net::SocketAddr> {
 }
 
 impl Transport for SyslogTransport {
-    fn send(&mut self, lines: &Lines) -> Result<(), Attempt> {
+    fn send(&mut self, lines: &Lines) -> Result<u64, Attempt> {
         match self.send_all(lines) {
-            Ok(()) => Ok(()),
+            Ok(refused) => Ok(refused),
             Err(e) => {
                 self.conn = None; // reconnect on the next attempt
                 Err(Attempt::Retry(e.to_string()))
