@@ -407,10 +407,29 @@ fn not_root_is_one_clear_error_with_exit_code_2() {
 #[test]
 fn attaches_when_tracefs_is_not_mounted() {
     require_root();
-    let tracefs = cstr("/sys/kernel/tracing");
-    // SAFETY: umount2 with a valid path; failure (not mounted) is fine.
-    unsafe { libc::umount2(tracefs.as_ptr(), libc::MNT_DETACH) };
-    assert!(!std::path::Path::new("/sys/kernel/tracing/events").exists(), "tracefs still mounted");
+    // Neither place the sensor looks for tracefs may have it. With debugfs
+    // mounted, tracefs is automounted under it at the first look, so debugfs
+    // goes too for the test, and comes back after it.
+    struct Debugfs(bool);
+    impl Drop for Debugfs {
+        fn drop(&mut self) {
+            if self.0 {
+                let (src, at) = (cstr("debugfs"), cstr("/sys/kernel/debug"));
+                // SAFETY: valid C strings; remounting what the test unmounted.
+                unsafe { libc::mount(src.as_ptr(), at.as_ptr(), src.as_ptr(), 0, std::ptr::null()) };
+            }
+        }
+    }
+    let mounts = fs::read_to_string("/proc/mounts").expect("mounts");
+    let _debugfs = Debugfs(mounts.lines().any(|l| l.split(' ').nth(1) == Some("/sys/kernel/debug")));
+    for at in ["/sys/kernel/debug/tracing", "/sys/kernel/debug", "/sys/kernel/tracing"] {
+        let path = cstr(at);
+        // SAFETY: umount2 with a valid path; failure (not mounted) is fine.
+        unsafe { libc::umount2(path.as_ptr(), libc::MNT_DETACH) };
+    }
+    for at in ["/sys/kernel/debug/tracing", "/sys/kernel/tracing"] {
+        assert!(!std::path::Path::new(at).join("events").exists(), "tracefs still mounted at {at}");
+    }
     let sensor = Sensor::start(E2E_CONFIG);
     let dir = TempDir::new("tracefs");
     fs::write(dir.path("x"), b"x").expect("write");
