@@ -11,12 +11,13 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
-use rand_guard::bpf::abi::{self, build};
+use rand_guard::bpf::abi::build;
 use rand_guard::config::Config;
 use rand_guard::pipeline::normalize::{Normalizer, Outcome, Selection};
 use rand_guard::process::ProcessTable;
 use rand_guard::record::json::write_record;
 use rand_guard::record::time::BootClock;
+use rand_guard::record::EventType;
 use rand_guard::rules::{Engine, RuleSet};
 
 /// A host-like mix: mostly file reads and writes, a steady trickle of
@@ -43,21 +44,21 @@ fn raw_mix(n: usize) -> Vec<Vec<u8>> {
             1 => build::fork(t(pid, "bash"), ktime, 900),
             2 => build::exit(t(pid, "ls"), ktime, 0, 5),
             3..=8 => {
-                build::file(abi::KIND_FILE_OPEN, t(pid, "python3"), ktime, 11, "/home/u/app/data/input.json", None)
+                build::file(EventType::FileOpen, t(pid, "python3"), ktime, 11, "/home/u/app/data/input.json", None)
             }
-            9..=12 => build::file(abi::KIND_FILE_WRITE, t(pid, "python3"), ktime, 20, "/home/u/app/out.log", None),
+            9..=12 => build::file(EventType::FileWrite, t(pid, "python3"), ktime, 20, "/home/u/app/out.log", None),
             13 => build::file(
-                abi::KIND_FILE_RENAME,
+                EventType::FileRename,
                 t(pid, "vim"),
                 ktime,
                 32,
                 "/home/u/app/.x.swp",
                 Some("/home/u/app/x"),
             ),
-            14 => build::file(abi::KIND_FILE_UNLINK, t(pid, "rm"), ktime, 41, "/tmp/build-123/obj.o", None),
-            15 => build::net(abi::KIND_NET_CONNECT, t(pid, "curl"), ktime, 2, &[93, 184, 216, 34], 443, 40000),
+            14 => build::file(EventType::FileUnlink, t(pid, "rm"), ktime, 41, "/tmp/build-123/obj.o", None),
+            15 => build::net(EventType::NetworkConnect, t(pid, "curl"), ktime, 2, &[93, 184, 216, 34], 443, 40000),
             16 => build::net(
-                abi::KIND_NET_ACCEPT,
+                EventType::NetworkAccept,
                 t(pid, "nginx"),
                 ktime,
                 10,
@@ -65,10 +66,10 @@ fn raw_mix(n: usize) -> Vec<Vec<u8>> {
                 51000,
                 443,
             ),
-            17 => build::file(abi::KIND_FILE_OPEN, t(pid, "cat"), ktime, 11, "/etc/shadow", None),
-            18 => build::file(abi::KIND_FILE_OPEN, t(pid, "bash"), ktime, 11, "/etc/cron.d/backup", None),
+            17 => build::file(EventType::FileOpen, t(pid, "cat"), ktime, 11, "/etc/shadow", None),
+            18 => build::file(EventType::FileOpen, t(pid, "bash"), ktime, 11, "/etc/cron.d/backup", None),
             _ => build::file(
-                abi::KIND_FILE_OPEN,
+                EventType::FileOpen,
                 t(pid, "python3"),
                 ktime,
                 11,

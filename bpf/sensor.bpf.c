@@ -607,3 +607,8 @@ struct rg_exit _rg_exit = {};
 struct rg_ptrace _rg_ptrace = {};
 struct rg_file _rg_file = {};
 struct rg_net _rg_net = {};
+/* ... and the ABI enums, so Rust reads the kinds, syscall numbers and counter
+ * indexes from the skeleton (src/catalog) instead of copying them. */
+enum rg_kind _rg_kind = RG_KIND_EXEC;
+enum rg_syscall _rg_syscall = RG_SYS_NONE;
+enum rg_counter _rg_counter = RG_CNT_RINGBUF_DROPS;

@@ -6,6 +6,7 @@
 //! and queue per sink: stdout, file, syslog, http, and the `ui` dashboard).
 
 pub mod bpf;
+pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod doctor;

@@ -13,9 +13,9 @@ use crossbeam_channel::bounded;
 use libbpf_rs::MapHandle;
 use thiserror::Error;
 
-use crate::bpf::abi;
 use crate::bpf::loader::{self, LoadError};
 use crate::bpf::skel::SensorLinks;
+use crate::catalog::counter;
 use crate::config::{Config, ProcessHook};
 use crate::health::{Counters, KernelCounters, Snapshot};
 use crate::metrics::{self, MetricsError};
@@ -113,9 +113,9 @@ pub fn run(cfg: &Config, rules: RuleSet, source: reload::Source) -> Result<(), R
     let kernel = || {
         let c = loader::read_counters(&counters_map);
         KernelCounters {
-            ringbuf_drops: c[abi::CNT_RINGBUF_DROPS as usize],
-            stash_drops: c[abi::CNT_STASH_DROPS as usize],
-            filtered: c[abi::CNT_KERNEL_FILTERED as usize],
+            ringbuf_drops: c[counter::RINGBUF_DROPS],
+            stash_drops: c[counter::STASH_DROPS],
+            filtered: c[counter::KERNEL_FILTERED],
         }
     };
     let snapshot = || Snapshot::take(&counters, started, kernel(), &output_stats);

@@ -20,6 +20,7 @@ use rand_guard::pipeline::normalize::{Normalizer, Outcome, Selection};
 use rand_guard::process::ProcessTable;
 use rand_guard::record::json::write_record;
 use rand_guard::record::time::BootClock;
+use rand_guard::record::EventType;
 use rand_guard::rules::lang::parser::{parse, MAX_DEPTH};
 use rand_guard::rules::RuleSet;
 
@@ -28,10 +29,10 @@ fn valid_records() -> Vec<Vec<u8>> {
     let t = build::task(100, 101, 1, 0, "bash", "systemd");
     vec![
         build::exec(t, 5, "/bin/ls", &["ls", "-l", "/tmp"], "/usr/bin/ls", "/root"),
-        build::file(abi::KIND_FILE_OPEN, t, 6, 11, "/etc/passwd", None),
-        build::file(abi::KIND_FILE_WRITE, t, 7, 20, "/tmp/x", None),
-        build::file(abi::KIND_FILE_RENAME, t, 8, 30, "/tmp/a", Some("/etc/b")),
-        build::file(abi::KIND_FILE_UNLINK, t, 9, 40, "/tmp/./a/../b", None),
+        build::file(EventType::FileOpen, t, 6, 11, "/etc/passwd", None),
+        build::file(EventType::FileWrite, t, 7, 20, "/tmp/x", None),
+        build::file(EventType::FileRename, t, 8, 30, "/tmp/a", Some("/etc/b")),
+        build::file(EventType::FileUnlink, t, 9, 40, "/tmp/./a/../b", None),
         build::fork(build::task(200, 200, 100, 0, "bash", "bash"), 10, 100),
         build::exit(t, 11, 9, 5),
     ]
@@ -185,7 +186,7 @@ proptest! {
     #[test]
     fn fuzz_decode_string_descriptors(off in any::<u16>(), len in any::<u16>(), path in "[ -~\n\u{80}-\u{10ffff}]{0,64}") {
         let t = build::task(1, 1, 0, 0, "x", "y");
-        let mut raw = build::file(abi::KIND_FILE_OPEN, t, 1, 11, &format!("/tmp/{path}"), None);
+        let mut raw = build::file(EventType::FileOpen, t, 1, 11, &format!("/tmp/{path}"), None);
         let p = offset_of!(rg_file, path);
         raw[p..p + 2].copy_from_slice(&off.to_ne_bytes());
         raw[p + 2..p + 4].copy_from_slice(&len.to_ne_bytes());

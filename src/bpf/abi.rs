@@ -9,30 +9,17 @@
 use std::mem::{offset_of, size_of};
 
 use plain::Plain;
+
+use crate::catalog::{EventType, FileKind, Layout, NetKind};
 use thiserror::Error;
 
 pub use super::skel::types::{rg_exec, rg_exit, rg_file, rg_fork, rg_header, rg_net, rg_ptrace, rg_str, rg_task};
 
 pub const ABI_VERSION: u16 = 1;
 
-pub const KIND_EXEC: u16 = 1;
-pub const KIND_FORK: u16 = 2;
-pub const KIND_EXIT: u16 = 3;
-pub const KIND_PTRACE: u16 = 4;
-pub const KIND_FILE_OPEN: u16 = 16;
-pub const KIND_FILE_WRITE: u16 = 17;
-pub const KIND_FILE_RENAME: u16 = 18;
-pub const KIND_FILE_UNLINK: u16 = 19;
-pub const KIND_NET_CONNECT: u16 = 32;
-pub const KIND_NET_BIND: u16 = 33;
-pub const KIND_NET_LISTEN: u16 = 34;
-pub const KIND_NET_ACCEPT: u16 = 35;
-
-/// Indexes of the kernel's per-CPU `counters` map (enum rg_counter).
-pub const CNT_RINGBUF_DROPS: u32 = 0;
-pub const CNT_STASH_DROPS: u32 = 1;
-pub const CNT_KERNEL_FILTERED: u32 = 2;
-pub const CNT_MAX: u32 = 4;
+// The record kinds, syscall numbers and counter slots are the C enums of
+// include/events.h as the skeleton generates them (`types::rg_kind`, ...);
+// `catalog` maps them to event types, hooks and counters.
 
 // Layout checks: the same numbers as include/events.h asserts in C.
 const _: () = assert!(size_of::<rg_header>() == 16);
@@ -98,8 +85,8 @@ pub enum RawEvent<'a> {
     Fork(rg_fork),
     Exit(rg_exit),
     Ptrace(rg_ptrace),
-    File { e: rg_file, path: Text<'a>, new_path: Text<'a> },
-    Net { e: rg_net, unix_path: Text<'a> },
+    File { op: FileKind, e: rg_file, path: Text<'a>, new_path: Text<'a> },
+    Net { kind: NetKind, e: rg_net, unix_path: Text<'a> },
 }
 
 impl RawEvent<'_> {
@@ -150,8 +137,9 @@ pub fn decode(buf: &[u8]) -> Result<RawEvent<'_>, DecodeError> {
         return Err(DecodeError::SizeMismatch { claimed: hdr.size, available: buf.len() });
     }
     let kind = hdr.kind;
-    Ok(match kind {
-        KIND_EXEC => {
+    let et = EventType::from_kind(kind).ok_or(DecodeError::UnknownKind(kind))?;
+    Ok(match et.layout() {
+        Layout::Exec => {
             let e: rg_exec = fixed(buf, kind)?;
             let n = size_of::<rg_exec>();
             RawEvent::Exec {
@@ -162,19 +150,23 @@ pub fn decode(buf: &[u8]) -> Result<RawEvent<'_>, DecodeError> {
                 e,
             }
         }
-        KIND_FORK => RawEvent::Fork(fixed(buf, kind)?),
-        KIND_EXIT => RawEvent::Exit(fixed(buf, kind)?),
-        KIND_PTRACE => RawEvent::Ptrace(fixed(buf, kind)?),
-        KIND_FILE_OPEN | KIND_FILE_WRITE | KIND_FILE_RENAME | KIND_FILE_UNLINK => {
+        Layout::Fork => RawEvent::Fork(fixed(buf, kind)?),
+        Layout::Exit => RawEvent::Exit(fixed(buf, kind)?),
+        Layout::Ptrace => RawEvent::Ptrace(fixed(buf, kind)?),
+        Layout::File(op) => {
             let e: rg_file = fixed(buf, kind)?;
             let n = size_of::<rg_file>();
-            RawEvent::File { path: text(buf, n, &e.path, "path")?, new_path: text(buf, n, &e.new_path, "new_path")?, e }
+            RawEvent::File {
+                op,
+                path: text(buf, n, &e.path, "path")?,
+                new_path: text(buf, n, &e.new_path, "new_path")?,
+                e,
+            }
         }
-        KIND_NET_CONNECT | KIND_NET_BIND | KIND_NET_LISTEN | KIND_NET_ACCEPT => {
+        Layout::Net(net) => {
             let e: rg_net = fixed(buf, kind)?;
-            RawEvent::Net { unix_path: text(buf, size_of::<rg_net>(), &e.unix_path, "unix_path")?, e }
+            RawEvent::Net { kind: net, unix_path: text(buf, size_of::<rg_net>(), &e.unix_path, "unix_path")?, e }
         }
-        other => return Err(DecodeError::UnknownKind(other)),
     })
 }
 
@@ -235,7 +227,7 @@ pub mod build {
 
     pub fn exec(task: rg_task, ktime: u64, filename: &str, args: &[&str], exe: &str, cwd: &str) -> Vec<u8> {
         let e = rg_exec {
-            hdr: header(KIND_EXEC, ktime),
+            hdr: header(EventType::ProcessExec.kind(), ktime),
             task,
             old_tid: task.tid,
             argc: args.len() as u32,
@@ -263,8 +255,8 @@ pub mod build {
         b.finish()
     }
 
-    pub fn file(kind: u16, task: rg_task, ktime: u64, syscall: u32, path: &str, new_path: Option<&str>) -> Vec<u8> {
-        let e = rg_file { hdr: header(kind, ktime), task, syscall, fd: 3, flags: 0o101, ..Default::default() };
+    pub fn file(et: EventType, task: rg_task, ktime: u64, syscall: u32, path: &str, new_path: Option<&str>) -> Vec<u8> {
+        let e = rg_file { hdr: header(et.kind(), ktime), task, syscall, fd: 3, flags: 0o101, ..Default::default() };
         let mut b = RecordBuilder::new(&e);
         let s = b.push(path.as_bytes(), false);
         b.set_str(offset_of!(rg_file, path), s);
@@ -276,13 +268,18 @@ pub mod build {
     }
 
     pub fn fork(child: rg_task, ktime: u64, parent_pid: u32) -> Vec<u8> {
-        let e = rg_fork { hdr: header(KIND_FORK, ktime), task: child, parent_pid, parent_tid: parent_pid };
+        let e = rg_fork {
+            hdr: header(EventType::ProcessFork.kind(), ktime),
+            task: child,
+            parent_pid,
+            parent_tid: parent_pid,
+        };
         RecordBuilder::new(&e).finish()
     }
 
     /// A network record: `remote` is an IPv4 or IPv6 address in network order.
     pub fn net(
-        kind: u16,
+        et: EventType,
         task: rg_task,
         ktime: u64,
         family: u16,
@@ -291,7 +288,7 @@ pub mod build {
         local_port: u16,
     ) -> Vec<u8> {
         let mut e = rg_net {
-            hdr: header(kind, ktime),
+            hdr: header(et.kind(), ktime),
             task,
             fd: 3,
             syscall: 50,
@@ -309,7 +306,13 @@ pub mod build {
     }
 
     pub fn exit(task: rg_task, ktime: u64, status: u32, start_ns: u64) -> Vec<u8> {
-        let e = rg_exit { hdr: header(KIND_EXIT, ktime), task, exit_code: status, start_ns, ..Default::default() };
+        let e = rg_exit {
+            hdr: header(EventType::ProcessExit.kind(), ktime),
+            task,
+            exit_code: status,
+            start_ns,
+            ..Default::default()
+        };
         RecordBuilder::new(&e).finish()
     }
 }
@@ -341,7 +344,7 @@ mod tests {
 
     #[test]
     fn every_truncation_of_a_valid_record_is_an_error_not_a_panic() {
-        let raw = file(KIND_FILE_RENAME, t(), 1, 30, "/a/b", Some("/c/d"));
+        let raw = file(EventType::FileRename, t(), 1, 30, "/a/b", Some("/c/d"));
         assert!(decode(&raw).is_ok());
         for cut in 0..raw.len() {
             assert!(decode(&raw[..cut]).is_err(), "cut at {cut} decoded");
@@ -350,7 +353,7 @@ mod tests {
 
     #[test]
     fn corrupted_records_are_rejected_with_reasons() {
-        let good = file(KIND_FILE_OPEN, t(), 1, 11, "/etc/passwd", None);
+        let good = file(EventType::FileOpen, t(), 1, 11, "/etc/passwd", None);
         let mut bad = good.clone();
         bad[2] = 9; // ABI version
         assert_eq!(decode(&bad).unwrap_err(), DecodeError::AbiVersion { found: 9 });

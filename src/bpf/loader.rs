@@ -10,6 +10,7 @@ use thiserror::Error;
 
 use super::filter::KernelFilter;
 use super::skel::{OpenSensorSkel, SensorSkel, SensorSkelBuilder};
+use crate::catalog::{self, Prog};
 use crate::config::Config;
 use crate::host;
 
@@ -54,27 +55,19 @@ pub struct Loaded<'obj> {
     pub warnings: Vec<String>,
 }
 
-/// Whether program `prog` serves a hook the config turns on.
+/// Whether program `prog` serves a hook the config turns on: some enabled
+/// hook of an enabled category lists it in the catalog.
 pub fn wanted(cfg: &Config, prog: &str) -> bool {
-    let process = |name: &str| cfg.process.enabled && cfg.process.hooks.iter().any(|h| h.name() == name);
-    let file = |name: &str| cfg.file.enabled && cfg.file.hooks.iter().any(|h| h.name() == name);
-    let network = |name: &str| cfg.network.enabled && cfg.network.hooks.iter().any(|h| h.name() == name);
-    match prog {
-        "handle_exec" => process("execve") || process("execveat"),
-        "handle_fork" => process("fork"),
-        "handle_exit" => process("exit"),
-        _ => match syscall_of(prog) {
-            Some(name @ ("execveat" | "ptrace")) => process(name),
-            Some(name @ ("connect" | "bind" | "listen" | "accept" | "accept4")) => network(name),
-            Some(name) => file(name),
-            None => false,
-        },
-    }
+    let serves = |progs: &[Prog]| progs.iter().any(|p| p.name == prog);
+    (cfg.process.enabled && cfg.process.hooks.iter().any(|h| serves(h.programs())))
+        || (cfg.file.enabled && cfg.file.hooks.iter().any(|h| serves(h.programs())))
+        || (cfg.network.enabled && cfg.network.hooks.iter().any(|h| serves(h.programs())))
 }
 
-/// `handle_enter_openat` → `openat`: the syscall tracepoint a program uses.
-fn syscall_of(prog: &str) -> Option<&str> {
-    prog.strip_prefix("handle_enter_").or_else(|| prog.strip_prefix("handle_exit_"))
+/// `handle_enter_openat` → `openat`: the syscall a program's tracepoint
+/// belongs to, None for the BTF ones and for names the catalog lacks.
+fn syscall_of(prog: &str) -> Option<&'static str> {
+    catalog::program(prog).and_then(|p| p.syscall())
 }
 
 /// Loads and attaches everything `cfg` asks for. Needs privileges; checks
@@ -158,19 +151,28 @@ pub fn open_configured<'obj>(
 /// `handle_enter_openat` → `sys_enter_openat`: the syscalls/ tracepoint of
 /// a program, None for the BTF (process lifecycle) ones.
 pub fn tracepoint_of(prog: &str) -> Option<String> {
-    let sc = syscall_of(prog)?;
-    Some(if prog.starts_with("handle_enter_") { format!("sys_enter_{sc}") } else { format!("sys_exit_{sc}") })
+    catalog::program(prog).and_then(|p| p.syscall_tracepoint())
 }
 
 /// Every program in the BPF object, by name (opening needs no privileges).
 pub fn program_names(storage: &mut MaybeUninit<OpenObject>) -> Result<Vec<String>, LoadError> {
+    Ok(program_sections(storage)?.into_iter().map(|(name, _)| name).collect())
+}
+
+/// Every program in the BPF object with its ELF section (`tp_btf/...`,
+/// `tracepoint/syscalls/...`): what libbpf attaches it to.
+pub fn program_sections(storage: &mut MaybeUninit<OpenObject>) -> Result<Vec<(String, String)>, LoadError> {
     let mut open = SensorSkelBuilder::default().open(storage).map_err(LoadError::Open)?;
-    Ok(open.open_object_mut().progs_mut().map(|p| p.name().to_string_lossy().into_owned()).collect())
+    Ok(open
+        .open_object_mut()
+        .progs_mut()
+        .map(|p| (p.name().to_string_lossy().into_owned(), p.section().to_string_lossy().into_owned()))
+        .collect())
 }
 
 /// Sums the kernel's per-CPU counters.
-pub fn read_counters(map: &dyn MapCore) -> [u64; super::abi::CNT_MAX as usize] {
-    let mut out = [0u64; super::abi::CNT_MAX as usize];
+pub fn read_counters(map: &dyn MapCore) -> [u64; catalog::counter::MAX] {
+    let mut out = [0u64; catalog::counter::MAX];
     for (i, slot) in out.iter_mut().enumerate() {
         let key = (i as u32).to_ne_bytes();
         if let Ok(Some(per_cpu)) = map.lookup_percpu(&key, libbpf_rs::MapFlags::ANY) {

@@ -7,6 +7,8 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::PathBuf;
 
 use crate::bpf::abi::{self, rg_task, DecodeError, RawEvent, Text};
+use crate::bpf::skel::types::rg_syscall;
+use crate::catalog::{self, FileKind};
 use crate::config::PathFilter;
 use crate::process::{procfs, ProcessInfo, ProcessTable};
 use crate::record::time::BootClock;
@@ -66,7 +68,7 @@ impl Normalizer {
         let ktime = ev.header().ktime_ns;
         match ev {
             RawEvent::Exec { e, filename, args, exe, cwd } => {
-                let is_at = e.syscall == 2;
+                let is_at = e.syscall == rg_syscall::RG_SYS_EXECVEAT.0;
                 if !(if is_at { self.select.execveat } else { self.select.execve }) {
                     self.note_exec(&e.task, &exe, &args, e.argc, ktime);
                     return Outcome::Filtered;
@@ -120,9 +122,9 @@ impl Normalizer {
                 });
                 Outcome::Record(self.record(&e.task, ktime, body))
             }
-            RawEvent::File { e, path, new_path } => {
+            RawEvent::File { op, e, path, new_path } => {
                 let p = absolute(&path);
-                let np = (e.hdr.kind == abi::KIND_FILE_RENAME).then(|| absolute(&new_path));
+                let np = (op == FileKind::Rename).then(|| absolute(&new_path));
                 // A truncated path lost its leading components (the kernel
                 // keeps the leaf side), so the watch list cannot be checked:
                 // report it rather than let deep nesting hide a file.
@@ -132,25 +134,23 @@ impl Normalizer {
                 if !watched {
                     return Outcome::Filtered;
                 }
-                let op = match e.hdr.kind {
-                    abi::KIND_FILE_OPEN => FileOp::Open { flags: e.flags, mode: e.mode, fd: e.fd },
-                    abi::KIND_FILE_WRITE => FileOp::Write { bytes: e.bytes, fd: e.fd },
-                    abi::KIND_FILE_RENAME => {
+                let op = match op {
+                    FileKind::Open => FileOp::Open { flags: e.flags, mode: e.mode, fd: e.fd },
+                    FileKind::Write => FileOp::Write { bytes: e.bytes, fd: e.fd },
+                    FileKind::Rename => {
                         FileOp::Rename { new_path: np.unwrap_or_default(), new_path_truncated: new_path.truncated }
                     }
-                    _ => FileOp::Unlink { is_dir: e.is_dir != 0 },
+                    FileKind::Unlink => FileOp::Unlink { is_dir: e.is_dir != 0 },
                 };
-                let body =
-                    Body::File(File { path: p, path_truncated: path.truncated, op, syscall: syscall_name(e.syscall) });
+                let body = Body::File(File {
+                    path: p,
+                    path_truncated: path.truncated,
+                    op,
+                    syscall: catalog::syscall_name(e.syscall),
+                });
                 Outcome::Record(self.record(&e.task, ktime, body))
             }
-            RawEvent::Net { e, unix_path } => {
-                let kind = match e.hdr.kind {
-                    abi::KIND_NET_CONNECT => NetKind::Connect,
-                    abi::KIND_NET_BIND => NetKind::Bind,
-                    abi::KIND_NET_LISTEN => NetKind::Listen,
-                    _ => NetKind::Accept,
-                };
+            RawEvent::Net { kind, e, unix_path } => {
                 Outcome::Record(self.record(&e.task, ktime, Body::Net(net_body(&e, kind, &unix_path))))
             }
         }
@@ -326,35 +326,6 @@ fn stdio_type(mode: u16, inet: bool) -> &'static str {
     }
 }
 
-fn syscall_name(sc: u32) -> &'static str {
-    match sc {
-        1 => "execve",
-        2 => "execveat",
-        3 => "ptrace",
-        10 => "open",
-        11 => "openat",
-        12 => "openat2",
-        13 => "creat",
-        20 => "write",
-        21 => "pwrite64",
-        22 => "writev",
-        23 => "pwritev",
-        24 => "pwritev2",
-        30 => "rename",
-        31 => "renameat",
-        32 => "renameat2",
-        40 => "unlink",
-        41 => "unlinkat",
-        42 => "rmdir",
-        50 => "connect",
-        51 => "bind",
-        52 => "listen",
-        53 => "accept",
-        54 => "accept4",
-        _ => "unknown",
-    }
-}
-
 const AF_UNIX: u16 = 1;
 const AF_INET: u16 = 2;
 const AF_INET6: u16 = 10;
@@ -446,6 +417,7 @@ fn unix_name(b: &[u8]) -> String {
 mod tests {
     use super::*;
     use crate::bpf::abi::build;
+    use crate::record::EventType;
     use std::sync::Arc;
 
     fn normalizer() -> Normalizer {
@@ -486,7 +458,7 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        let w = rec(&mut n, &build::file(abi::KIND_FILE_WRITE, child, 3, 20, "/etc/./x//y/../z", None));
+        let w = rec(&mut n, &build::file(EventType::FileWrite, child, 3, 20, "/etc/./x//y/../z", None));
         assert_eq!(w.exe.as_deref(), Some("/usr/bin/cat"));
         match &w.body {
             Body::File(f) => assert_eq!(f.path, "/etc/x/z"),
@@ -511,13 +483,13 @@ mod tests {
     fn unwatched_and_excluded_paths_are_filtered() {
         let mut n = normalizer();
         let t = build::task(70, 70, 1, 0, "x", "init");
-        assert!(matches!(n.normalize(&build::file(abi::KIND_FILE_OPEN, t, 1, 11, "/var/x", None)), Outcome::Filtered));
+        assert!(matches!(n.normalize(&build::file(EventType::FileOpen, t, 1, 11, "/var/x", None)), Outcome::Filtered));
         assert!(matches!(
-            n.normalize(&build::file(abi::KIND_FILE_OPEN, t, 1, 11, "/tmp/skip/a", None)),
+            n.normalize(&build::file(EventType::FileOpen, t, 1, 11, "/tmp/skip/a", None)),
             Outcome::Filtered
         ));
         // a rename into a watched directory is reported
-        let r = rec(&mut n, &build::file(abi::KIND_FILE_RENAME, t, 1, 30, "/var/a", Some("/etc/b")));
+        let r = rec(&mut n, &build::file(EventType::FileRename, t, 1, 30, "/var/a", Some("/etc/b")));
         match &r.body {
             Body::File(f) => assert_eq!(f.new_path(), Some("/etc/b")),
             other => panic!("{other:?}"),
@@ -528,7 +500,7 @@ mod tests {
     fn truncated_paths_are_reported_not_filtered() {
         let mut n = normalizer();
         let t = build::task(71, 71, 1, 0, "x", "init");
-        let mut raw = build::file(abi::KIND_FILE_OPEN, t, 1, 11, "/dddd/leaf", None);
+        let mut raw = build::file(EventType::FileOpen, t, 1, 11, "/dddd/leaf", None);
         let off = std::mem::offset_of!(abi::rg_file, path) + 4; // rg_str.truncated
         raw[off] = 1;
         let r = rec(&mut n, &raw);
@@ -551,7 +523,7 @@ mod tests {
         let f = rec(&mut n, &build::fork(reused, 4, 600));
         assert_eq!(f.exe.as_deref(), Some("/usr/bin/np"));
         assert_eq!(f.cmdline.as_deref(), Some("np"));
-        let w = rec(&mut n, &build::file(abi::KIND_FILE_OPEN, reused, 5, 11, "/etc/x", None));
+        let w = rec(&mut n, &build::file(EventType::FileOpen, reused, 5, 11, "/etc/x", None));
         assert_eq!(w.exe.as_deref(), Some("/usr/bin/np"), "not the dead process's image");
         assert_eq!(w.parent_exe.as_deref(), Some("/usr/bin/np"));
     }

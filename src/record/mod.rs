@@ -10,70 +10,7 @@ use std::sync::Arc;
 /// Shared text that many records repeat (exe paths, command lines, host).
 pub type SharedStr = Arc<str>;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum EventType {
-    ProcessExec,
-    ProcessFork,
-    ProcessExit,
-    ProcessPtrace,
-    FileOpen,
-    FileWrite,
-    FileRename,
-    FileUnlink,
-    NetworkConnect,
-    NetworkAccept,
-    NetworkBind,
-    NetworkListen,
-}
-
-impl EventType {
-    pub const ALL: [EventType; 12] = [
-        EventType::ProcessExec,
-        EventType::ProcessFork,
-        EventType::ProcessExit,
-        EventType::ProcessPtrace,
-        EventType::FileOpen,
-        EventType::FileWrite,
-        EventType::FileRename,
-        EventType::FileUnlink,
-        EventType::NetworkConnect,
-        EventType::NetworkAccept,
-        EventType::NetworkBind,
-        EventType::NetworkListen,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EventType::ProcessExec => "process_exec",
-            EventType::ProcessFork => "process_fork",
-            EventType::ProcessExit => "process_exit",
-            EventType::ProcessPtrace => "process_ptrace",
-            EventType::FileOpen => "file_open",
-            EventType::FileWrite => "file_write",
-            EventType::FileRename => "file_rename",
-            EventType::FileUnlink => "file_unlink",
-            EventType::NetworkConnect => "network_connect",
-            EventType::NetworkAccept => "network_accept",
-            EventType::NetworkBind => "network_bind",
-            EventType::NetworkListen => "network_listen",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<EventType> {
-        EventType::ALL.into_iter().find(|t| t.as_str() == name)
-    }
-
-    /// "process", "file" or "network": the category rules and config use.
-    pub fn category(self) -> &'static str {
-        match self {
-            EventType::ProcessExec | EventType::ProcessFork | EventType::ProcessExit | EventType::ProcessPtrace => {
-                "process"
-            }
-            EventType::FileOpen | EventType::FileWrite | EventType::FileRename | EventType::FileUnlink => "file",
-            _ => "network",
-        }
-    }
-}
+pub use crate::catalog::{EventType, NetKind};
 
 /// One telemetry record: the common fields of every record, then the
 /// fields of its type in `body`.
@@ -213,25 +150,6 @@ pub enum FileOp {
     Write { bytes: u64, fd: i32 },
     Rename { new_path: String, new_path_truncated: bool },
     Unlink { is_dir: bool },
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum NetKind {
-    Connect,
-    Accept,
-    Bind,
-    Listen,
-}
-
-impl NetKind {
-    /// The contract's `direction` value.
-    pub fn direction(self) -> &'static str {
-        match self {
-            NetKind::Connect => "outbound",
-            NetKind::Accept => "inbound",
-            NetKind::Bind | NetKind::Listen => "listen",
-        }
-    }
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -93,7 +93,7 @@ pub fn net(ts_ns: u64, pid: u32, ppid: u32, comm: &str, kind: NetKind, addr: &st
     let (local, remote) = match kind {
         NetKind::Connect => ((None, None), (Some(addr.to_string()), Some(port))),
         NetKind::Accept => ((Some("0.0.0.0".to_string()), Some(port)), (Some(addr.to_string()), Some(40000))),
-        _ => ((Some(addr.to_string()), Some(port)), (None, None)),
+        NetKind::Bind | NetKind::Listen => ((Some(addr.to_string()), Some(port)), (None, None)),
     };
     let body = Body::Net(Net {
         kind,

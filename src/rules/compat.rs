@@ -2,6 +2,7 @@
 //! ...) and built-in detections, lowered to the same `Cond` tree.
 
 // FxHash: rule-defined sets of short strings; lookups are per record.
+use crate::catalog::Category;
 use rustc_hash::FxHashSet as HashSet;
 
 use super::eval::{glob_regex, Cond, PathMatcher, Pattern, Test};
@@ -20,12 +21,12 @@ pub fn names(field: Field, names: &[String]) -> Option<Cond> {
 /// `open|write|rename|unlink`, `file_*` or `*`; None names the bad entry.
 pub fn operations(ops: &[String]) -> Result<TypeMask, String> {
     if ops.is_empty() {
-        return Ok(TypeMask::category("file"));
+        return Ok(TypeMask::category(Category::File));
     }
     let mut m = TypeMask::NONE;
     for op in ops {
         m = m.union(match op.as_str() {
-            "*" => TypeMask::category("file"),
+            "*" => TypeMask::category(Category::File),
             "open" | "file_open" => TypeMask::of(EventType::FileOpen),
             "write" | "file_write" => TypeMask::of(EventType::FileWrite),
             "rename" | "file_rename" => TypeMask::of(EventType::FileRename),

@@ -2,6 +2,7 @@
 //! regex/glob compiled and every set hashed at load time.
 
 // FxHash: rule-defined sets of short strings; lookups are per record.
+use crate::catalog::Category;
 use rustc_hash::FxHashSet as HashSet;
 
 use regex::Regex;
@@ -125,8 +126,8 @@ impl Cond {
                 None => self.clone(),
             },
             Cond::Test(..) => self.clone(),
-            Cond::Paths(_) if et.category() != "file" => Cond::Const(false),
-            Cond::Ports(_) if et.category() != "network" => Cond::Const(false),
+            Cond::Paths(_) if et.category() != Category::File => Cond::Const(false),
+            Cond::Ports(_) if et.category() != Category::Network => Cond::Const(false),
             Cond::Paths(_) | Cond::Ports(_) => self.clone(),
         }
     }
@@ -180,8 +181,8 @@ impl Cond {
             },
             _ if only_event_type => TypeMask::ALL,
             Cond::Test(f, _) => f.carriers(),
-            Cond::Paths(_) => TypeMask::category("file"),
-            Cond::Ports(_) => TypeMask::category("network"),
+            Cond::Paths(_) => TypeMask::category(Category::File),
+            Cond::Ports(_) => TypeMask::category(Category::Network),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Reads rule tables from the main config and rule files (TOML, with
 //! positions kept for messages), then compiles everything into a `RuleSet`.
 
+use crate::catalog::Category;
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -539,7 +540,7 @@ fn read_rule(c: &mut Collected, src: &Src, t: &Table) -> Result<(), RuleError> {
                 compat::names(Field::Comm, &r.strs("process_names")?),
                 compat::names(Field::ParentComm, &r.strs("parent_names")?),
             ]),
-            TypeMask::category("process"),
+            TypeMask::category(Category::Process),
         ),
         RuleType::File => {
             let ops = r.strs("operations")?;
@@ -551,7 +552,7 @@ fn read_rule(c: &mut Collected, src: &Src, t: &Table) -> Result<(), RuleError> {
         }
         RuleType::Network => {
             let mask = match r.str("direction")? {
-                None => TypeMask::category("network"),
+                None => TypeMask::category(Category::Network),
                 Some(d) => compat::direction(&d).ok_or_else(|| {
                     r.err("direction", Problem::BadValue { value: d, valid: compat::DIRECTIONS.into() })
                 })?,
@@ -862,7 +863,11 @@ fn compile(c: Collected) -> Result<RuleSet, RuleError> {
 }
 
 fn infer_type(m: TypeMask) -> Option<RuleType> {
-    for (cat, t) in [("process", RuleType::Process), ("file", RuleType::File), ("network", RuleType::Network)] {
+    for (cat, t) in [
+        (Category::Process, RuleType::Process),
+        (Category::File, RuleType::File),
+        (Category::Network, RuleType::Network),
+    ] {
         let cm = TypeMask::category(cat);
         if !m.is_empty() && m.inter(cm) == m {
             return Some(t);

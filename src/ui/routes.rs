@@ -151,7 +151,7 @@ pub fn route(req: &Request, cx: &Context<'_>) -> Answer {
         return Answer::Full(refused.with_header("WWW-Authenticate: Bearer"));
     }
     let resp = match (req.path.as_str(), pid) {
-        ("/", _) => Response::new(200, "text/html; charset=utf-8", assets::INDEX_HTML),
+        ("/", _) => Response::new(200, "text/html; charset=utf-8", assets::index_html()),
         ("/api/health", _) => Response::json(stats_json(&(cx.snapshot)(), cx.host, 0).into_bytes()),
         ("/api/stream", _) => match cx.hub.subscribe() {
             Some(client) => return Answer::Stream(client),

@@ -1,0 +1,167 @@
+//! One row per event type: its record name, category, ABI kind, the ABI
+//! struct it arrives in, the config hooks that produce it and the rule
+//! fields its records carry beyond the common ones.
+
+use super::fields::Field::{self, *};
+use super::hooks::{FileHook, NetHook, ProcessHook};
+use super::{kind_id, Category, FileKind, Layout, NetKind, Prog};
+use crate::bpf::skel::types::rg_kind;
+
+/// A hook of any category, as an event row names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AnyHook {
+    Process(ProcessHook),
+    File(FileHook),
+    Net(NetHook),
+}
+
+impl AnyHook {
+    pub fn category(self) -> Category {
+        match self {
+            AnyHook::Process(_) => Category::Process,
+            AnyHook::File(_) => Category::File,
+            AnyHook::Net(_) => Category::Network,
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            AnyHook::Process(h) => h.name(),
+            AnyHook::File(h) => h.name(),
+            AnyHook::Net(h) => h.name(),
+        }
+    }
+    pub fn programs(self) -> &'static [Prog] {
+        match self {
+            AnyHook::Process(h) => h.programs(),
+            AnyHook::File(h) => h.programs(),
+            AnyHook::Net(h) => h.programs(),
+        }
+    }
+}
+
+macro_rules! events {
+    ($($var:ident = $name:literal {
+        category: $cat:ident,
+        kind: $kind:ident,
+        layout: $layout:expr,
+        hooks: [$($hcat:ident($hook:expr)),+ $(,)?],
+        fields: [$($field:ident),* $(,)?] $(,)?
+    })+) => {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum EventType { $($var),+ }
+
+        impl EventType {
+            /// Every event type, in catalog order (`TypeMask` bits follow it).
+            pub const ALL: [EventType; EventType::COUNT] = [$(EventType::$var),+];
+            pub const COUNT: usize = [$($name),+].len();
+
+            /// The record's `event_type`.
+            pub fn as_str(self) -> &'static str {
+                match self { $(EventType::$var => $name),+ }
+            }
+
+            pub fn category(self) -> Category {
+                match self { $(EventType::$var => Category::$cat),+ }
+            }
+
+            /// The ABI kind number (`enum rg_kind`) its records carry.
+            pub fn kind(self) -> u16 {
+                match self { $(EventType::$var => kind_id(rg_kind::$kind)),+ }
+            }
+
+            /// The ABI struct its records arrive in.
+            pub fn layout(self) -> Layout {
+                match self { $(EventType::$var => $layout),+ }
+            }
+
+            /// The config hooks that produce it.
+            pub fn hooks(self) -> &'static [AnyHook] {
+                match self { $(EventType::$var => &[$(AnyHook::$hcat($hook)),+]),+ }
+            }
+
+            /// The rule fields its records carry besides the common ones.
+            pub fn fields(self) -> &'static [Field] {
+                match self { $(EventType::$var => &[$($field),*]),+ }
+            }
+        }
+    };
+}
+
+use FileKind as F;
+use NetKind as N;
+
+events! {
+    ProcessExec = "process_exec" {
+        category: Process, kind: RG_KIND_EXEC, layout: Layout::Exec,
+        hooks: [Process(ProcessHook::Execve), Process(ProcessHook::Execveat)],
+        fields: [Filename, FilenameName, Args, ArgsCount, ArgsTruncated, Cwd, Syscall, Stdin, Stdout, Stderr],
+    }
+    ProcessFork = "process_fork" {
+        category: Process, kind: RG_KIND_FORK, layout: Layout::Fork,
+        hooks: [Process(ProcessHook::Fork)],
+        fields: [ParentTid],
+    }
+    ProcessExit = "process_exit" {
+        category: Process, kind: RG_KIND_EXIT, layout: Layout::Exit,
+        hooks: [Process(ProcessHook::Exit)],
+        fields: [ExitCode, Signal, LifetimeNs, CoreDumped],
+    }
+    ProcessPtrace = "process_ptrace" {
+        category: Process, kind: RG_KIND_PTRACE, layout: Layout::Ptrace,
+        hooks: [Process(ProcessHook::Ptrace)],
+        fields: [Request, RequestCode, TargetPid, Result],
+    }
+    FileOpen = "file_open" {
+        category: File, kind: RG_KIND_FILE_OPEN, layout: Layout::File(F::Open),
+        hooks: [File(FileHook::Open), File(FileHook::Creat), File(FileHook::Openat), File(FileHook::Openat2)],
+        fields: [Path, PathName, PathDir, PathTruncated, Syscall, Flags, Access, Mode, Fd],
+    }
+    FileWrite = "file_write" {
+        category: File, kind: RG_KIND_FILE_WRITE, layout: Layout::File(F::Write),
+        hooks: [File(FileHook::Write), File(FileHook::Pwrite64), File(FileHook::Writev),
+                File(FileHook::Pwritev), File(FileHook::Pwritev2)],
+        fields: [Path, PathName, PathDir, PathTruncated, Syscall, Fd, Bytes],
+    }
+    FileRename = "file_rename" {
+        category: File, kind: RG_KIND_FILE_RENAME, layout: Layout::File(F::Rename),
+        hooks: [File(FileHook::Rename), File(FileHook::Renameat), File(FileHook::Renameat2)],
+        fields: [Path, PathName, PathDir, PathTruncated, Syscall,
+                 NewPath, NewPathName, NewPathDir, NewPathTruncated],
+    }
+    FileUnlink = "file_unlink" {
+        category: File, kind: RG_KIND_FILE_UNLINK, layout: Layout::File(F::Unlink),
+        hooks: [File(FileHook::Unlink), File(FileHook::Unlinkat), File(FileHook::Rmdir)],
+        fields: [Path, PathName, PathDir, PathTruncated, Syscall, IsDir],
+    }
+    NetworkConnect = "network_connect" {
+        category: Network, kind: RG_KIND_NET_CONNECT, layout: Layout::Net(N::Connect),
+        hooks: [Net(NetHook::Connect)],
+        fields: [Family, Protocol, Direction, LocalAddr, LocalPort, RemoteAddr, RemotePort, Fd, Result],
+    }
+    NetworkAccept = "network_accept" {
+        category: Network, kind: RG_KIND_NET_ACCEPT, layout: Layout::Net(N::Accept),
+        hooks: [Net(NetHook::Accept), Net(NetHook::Accept4)],
+        fields: [Family, Protocol, Direction, LocalAddr, LocalPort, RemoteAddr, RemotePort, Fd, Result],
+    }
+    NetworkBind = "network_bind" {
+        category: Network, kind: RG_KIND_NET_BIND, layout: Layout::Net(N::Bind),
+        hooks: [Net(NetHook::Bind)],
+        fields: [Family, Protocol, Direction, LocalAddr, LocalPort, RemoteAddr, RemotePort, Fd, Result],
+    }
+    NetworkListen = "network_listen" {
+        category: Network, kind: RG_KIND_NET_LISTEN, layout: Layout::Net(N::Listen),
+        hooks: [Net(NetHook::Listen)],
+        fields: [Family, Protocol, Direction, LocalAddr, LocalPort, RemoteAddr, RemotePort, Fd, Result, Backlog],
+    }
+}
+
+impl EventType {
+    pub fn from_name(name: &str) -> Option<EventType> {
+        EventType::ALL.into_iter().find(|t| t.as_str() == name)
+    }
+
+    /// The event type whose records carry ABI kind `kind`.
+    pub fn from_kind(kind: u16) -> Option<EventType> {
+        EventType::ALL.into_iter().find(|t| t.kind() == kind)
+    }
+}

@@ -1,0 +1,161 @@
+//! One row per rule field: its name and type. Which event types carry a
+//! field is not written here but read off the event rows (`events.rs`), so
+//! the two cannot disagree; the common fields are on every record.
+
+use super::{EventType, TypeMask};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FieldType {
+    Str,
+    Int,
+    Bool,
+    StrList,
+}
+
+impl FieldType {
+    pub fn name(self) -> &'static str {
+        match self {
+            FieldType::Str => "a string",
+            FieldType::Int => "an integer",
+            FieldType::Bool => "a boolean",
+            FieldType::StrList => "a string list",
+        }
+    }
+}
+
+macro_rules! fields {
+    ($($var:ident = $name:literal : $ty:ident;)*) => {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Field { $($var),* }
+        impl Field {
+            pub const ALL: &'static [Field] = &[$(Field::$var),*];
+            pub fn name(self) -> &'static str {
+                match self { $(Field::$var => $name),* }
+            }
+            pub fn ty(self) -> FieldType {
+                match self { $(Field::$var => FieldType::$ty),* }
+            }
+        }
+    };
+}
+
+fields! {
+    EventTypeF = "event_type": Str;
+    Timestamp = "timestamp": Int;
+    Host = "host": Str;
+    Pid = "pid": Int;
+    Tid = "tid": Int;
+    Ppid = "ppid": Int;
+    Uid = "uid": Int;
+    Gid = "gid": Int;
+    Euid = "euid": Int;
+    Comm = "comm": Str;
+    Exe = "exe": Str;
+    ExeName = "exe_name": Str;
+    Cmdline = "cmdline": Str;
+    ParentComm = "parent_comm": Str;
+    ParentExe = "parent_exe": Str;
+    ParentExeName = "parent_exe_name": Str;
+    Filename = "filename": Str;
+    FilenameName = "filename_name": Str;
+    Args = "args": StrList;
+    ArgsCount = "args_count": Int;
+    ArgsTruncated = "args_truncated": Bool;
+    Cwd = "cwd": Str;
+    Syscall = "syscall": Str;
+    Stdin = "stdin": Str;
+    Stdout = "stdout": Str;
+    Stderr = "stderr": Str;
+    ParentTid = "parent_tid": Int;
+    ExitCode = "exit_code": Int;
+    Signal = "signal": Int;
+    LifetimeNs = "lifetime_ns": Int;
+    CoreDumped = "core_dumped": Bool;
+    Request = "request": Str;
+    RequestCode = "request_code": Int;
+    TargetPid = "target_pid": Int;
+    Result = "result": Int;
+    Path = "path": Str;
+    PathName = "path_name": Str;
+    PathDir = "path_dir": Str;
+    PathTruncated = "path_truncated": Bool;
+    Flags = "flags": StrList;
+    Access = "access": Str;
+    Mode = "mode": Int;
+    Fd = "fd": Int;
+    Bytes = "bytes": Int;
+    NewPath = "new_path": Str;
+    NewPathName = "new_path_name": Str;
+    NewPathDir = "new_path_dir": Str;
+    NewPathTruncated = "new_path_truncated": Bool;
+    IsDir = "is_dir": Bool;
+    Family = "family": Str;
+    Protocol = "protocol": Str;
+    Direction = "direction": Str;
+    LocalAddr = "local_addr": Str;
+    LocalPort = "local_port": Int;
+    RemoteAddr = "remote_addr": Str;
+    RemotePort = "remote_port": Int;
+    Backlog = "backlog": Int;
+}
+
+/// The fields every record carries, whatever its type.
+pub const COMMON: &[Field] = &[
+    Field::EventTypeF,
+    Field::Timestamp,
+    Field::Host,
+    Field::Pid,
+    Field::Tid,
+    Field::Ppid,
+    Field::Uid,
+    Field::Gid,
+    Field::Euid,
+    Field::Comm,
+    Field::Exe,
+    Field::ExeName,
+    Field::Cmdline,
+    Field::ParentComm,
+    Field::ParentExe,
+    Field::ParentExeName,
+];
+
+impl Field {
+    pub fn from_name(name: &str) -> Option<Field> {
+        Field::ALL.iter().copied().find(|f| f.name() == name)
+    }
+
+    /// The event types whose records carry this field.
+    pub fn carriers(self) -> TypeMask {
+        if COMMON.contains(&self) {
+            return TypeMask::ALL;
+        }
+        EventType::ALL
+            .into_iter()
+            .filter(|t| t.fields().contains(&self))
+            .fold(TypeMask::NONE, |m, t| m.union(TypeMask::of(t)))
+    }
+
+    /// The valid field name closest to `name` (edit distance ≤ 3).
+    pub fn suggest(name: &str) -> Option<&'static str> {
+        Field::ALL
+            .iter()
+            .map(|f| (edit_distance(name, f.name()), f.name()))
+            .filter(|(d, _)| *d <= 3)
+            .min_by_key(|(d, _)| *d)
+            .map(|(_, n)| n)
+    }
+}
+
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}

@@ -1,0 +1,123 @@
+//! One row per config hook: its name in the config, its syscall number in
+//! the ABI (`enum rg_syscall`, from the skeleton) and the BPF programs that
+//! serve it. The config validates hook names against these enums and the
+//! loader autoloads exactly the programs of the enabled hooks.
+
+use std::fmt;
+
+use super::{Attach, Prog};
+use crate::bpf::skel::types::rg_syscall;
+
+/// `handle_exit_<sc>`, attached at `sys_exit_<sc>`.
+macro_rules! exit_prog {
+    ($sc:ident) => {
+        Prog { name: concat!("handle_exit_", stringify!($sc)), attach: Attach::SysExit(stringify!($sc)) }
+    };
+}
+
+/// `handle_enter_<sc>`, attached at `sys_enter_<sc>`.
+macro_rules! enter_prog {
+    ($sc:ident) => {
+        Prog { name: concat!("handle_enter_", stringify!($sc)), attach: Attach::SysEnter(stringify!($sc)) }
+    };
+}
+
+const EXEC: Prog = Prog { name: "handle_exec", attach: Attach::Btf("sched_process_exec") };
+const FORK: Prog = Prog { name: "handle_fork", attach: Attach::Btf("sched_process_fork") };
+const EXIT: Prog = Prog { name: "handle_exit", attach: Attach::Btf("sched_process_exit") };
+
+macro_rules! hook_enum {
+    ($(#[$doc:meta])* $name:ident {
+        $($var:ident => $s:literal, abi: $abi:ident, progs: [$($prog:expr),+ $(,)?];)+
+    }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name {
+            $($var),+
+        }
+
+        impl $name {
+            /// Every hook of this category, in canonical order.
+            pub const ALL: &'static [$name] = &[$($name::$var),+];
+
+            /// The hook's name as written in the config.
+            pub fn name(&self) -> &'static str {
+                match self {
+                    $($name::$var => $s),+
+                }
+            }
+
+            /// The hook with config name `name`.
+            pub fn from_name(name: &str) -> Option<$name> {
+                Self::ALL.iter().copied().find(|h| h.name() == name)
+            }
+
+            /// The syscall's number in the ABI (`RG_SYS_NONE` for the
+            /// lifecycle hooks, which are not syscalls).
+            pub fn abi_id(&self) -> u32 {
+                match self {
+                    $($name::$var => rg_syscall::$abi.0),+
+                }
+            }
+
+            /// The BPF programs that must load for this hook to report.
+            pub fn programs(&self) -> &'static [Prog] {
+                match self {
+                    $($name::$var => &[$($prog),+]),+
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+    };
+}
+
+hook_enum! {
+    /// Process lifecycle hooks.
+    ProcessHook {
+        Execve => "execve", abi: RG_SYS_EXECVE, progs: [EXEC];
+        // The enter program only tells handle_exec that the exec came
+        // through execveat; the exit one drops what a failed call left.
+        Execveat => "execveat", abi: RG_SYS_EXECVEAT,
+            progs: [EXEC, enter_prog!(execveat), exit_prog!(execveat)];
+        Fork => "fork", abi: RG_SYS_NONE, progs: [FORK];
+        Exit => "exit", abi: RG_SYS_NONE, progs: [EXIT];
+        Ptrace => "ptrace", abi: RG_SYS_PTRACE, progs: [exit_prog!(ptrace)];
+    }
+}
+
+hook_enum! {
+    /// File syscall hooks.
+    FileHook {
+        Open => "open", abi: RG_SYS_OPEN, progs: [exit_prog!(open)];
+        Creat => "creat", abi: RG_SYS_CREAT, progs: [exit_prog!(creat)];
+        Openat => "openat", abi: RG_SYS_OPENAT, progs: [exit_prog!(openat)];
+        Openat2 => "openat2", abi: RG_SYS_OPENAT2, progs: [exit_prog!(openat2)];
+        Write => "write", abi: RG_SYS_WRITE, progs: [enter_prog!(write)];
+        Pwrite64 => "pwrite64", abi: RG_SYS_PWRITE64, progs: [enter_prog!(pwrite64)];
+        Writev => "writev", abi: RG_SYS_WRITEV, progs: [enter_prog!(writev)];
+        Pwritev => "pwritev", abi: RG_SYS_PWRITEV, progs: [enter_prog!(pwritev)];
+        Pwritev2 => "pwritev2", abi: RG_SYS_PWRITEV2, progs: [enter_prog!(pwritev2)];
+        Rename => "rename", abi: RG_SYS_RENAME, progs: [exit_prog!(rename)];
+        Renameat => "renameat", abi: RG_SYS_RENAMEAT, progs: [exit_prog!(renameat)];
+        Renameat2 => "renameat2", abi: RG_SYS_RENAMEAT2, progs: [exit_prog!(renameat2)];
+        Unlink => "unlink", abi: RG_SYS_UNLINK, progs: [exit_prog!(unlink)];
+        Unlinkat => "unlinkat", abi: RG_SYS_UNLINKAT, progs: [exit_prog!(unlinkat)];
+        Rmdir => "rmdir", abi: RG_SYS_RMDIR, progs: [exit_prog!(rmdir)];
+    }
+}
+
+hook_enum! {
+    /// Network syscall hooks.
+    NetHook {
+        Connect => "connect", abi: RG_SYS_CONNECT, progs: [exit_prog!(connect)];
+        Bind => "bind", abi: RG_SYS_BIND, progs: [exit_prog!(bind)];
+        Listen => "listen", abi: RG_SYS_LISTEN, progs: [exit_prog!(listen)];
+        Accept => "accept", abi: RG_SYS_ACCEPT, progs: [exit_prog!(accept)];
+        Accept4 => "accept4", abi: RG_SYS_ACCEPT4, progs: [exit_prog!(accept4)];
+    }
+}
