@@ -35,8 +35,9 @@ fn load_config(path: Option<&Path>, policy: &Policy) -> Result<Config, ExitCode>
         }
         None => Config::default_config(),
     };
+    rand_guard::log::set_level(cfg.agent.log_level);
     for w in &cfg.warnings {
-        eprintln!("rand-guard: warning: {w}");
+        rand_guard::log_warn!("{w}");
     }
     Ok(cfg)
 }
@@ -61,7 +62,7 @@ fn real_main() -> Result<(), ExitCode> {
             let mut cfg = load_config(config.as_deref(), &policy)?;
             if let Some(addr) = ui {
                 if let Some(note) = rand_guard::config::ui_exposure_note(addr) {
-                    eprintln!("rand-guard: warning: --ui {note}");
+                    rand_guard::log_warn!("--ui {note}");
                 }
                 cfg.ui.listen = Some(addr);
             }

@@ -114,6 +114,10 @@ impl Control {
             path.display(),
             if paths_changed { "updated" } else { "unchanged" }
         );
+        if cfg.agent.log_level != self.running.agent.log_level {
+            crate::log::set_level(cfg.agent.log_level);
+            summary.push_str(&format!(", log level {}", cfg.agent.log_level));
+        }
         if !kept.is_empty() {
             summary.push_str(&format!("; needs a restart, running values kept: {}", kept.join(", ")));
         }
@@ -121,6 +125,7 @@ impl Control {
         let mut running = self.running.clone();
         running.file.filter = cfg.file.filter;
         running.text = cfg.text;
+        running.agent.log_level = cfg.agent.log_level;
         self.running = running;
         Ok(summary)
     }
@@ -183,7 +188,8 @@ pub fn needs_restart(old: &Config, new: &Config) -> Vec<String> {
             kept.push(what.to_string());
         }
     };
-    note(old.agent != new.agent, "[agent]");
+    // agent.log_level takes effect at once (see `Control::reload`).
+    note(old.agent.id != new.agent.id || old.agent.mode != new.agent.mode, "[agent]");
     note(old.ebpf != new.ebpf, "[ebpf]");
     note(old.process != new.process, "[process]/[events] process");
     note(old.file.enabled != new.file.enabled || old.file.hooks != new.file.hooks, "[file] enabled/hooks");
@@ -197,8 +203,8 @@ pub fn needs_restart(old: &Config, new: &Config) -> Vec<String> {
 /// The SIGHUP action: reload, and say on stderr what happened.
 pub fn request(ctl: &mut Control) {
     match ctl.reload() {
-        Ok(summary) => eprintln!("rand-guard: SIGHUP: {summary}"),
-        Err(e) => eprintln!("rand-guard: SIGHUP: reload failed, keeping the running configuration and rules: {e}"),
+        Ok(summary) => crate::log_info!("SIGHUP: {summary}"),
+        Err(e) => crate::log_error!("SIGHUP: reload failed, keeping the running configuration and rules: {e}"),
     }
 }
 
@@ -245,6 +251,18 @@ mod tests {
         assert!(paths.matches("/srv/x") && !paths.matches("/etc/x"));
         // the restart-only value stays the running one for the next comparison
         assert_eq!(ctl.running.ebpf.ring_buffer_bytes, Config::default_config().ebpf.ring_buffer_bytes);
+    }
+
+    #[test]
+    fn a_new_log_level_takes_effect_without_a_restart() {
+        let (dir, mut ctl, _stages) = setup(&format!("{CFG}\n\n"));
+        std::fs::write(dir.0.join("rg.toml"), format!("[agent]\nlog_level = \"debug\"\n{CFG}")).expect("write");
+        let summary = ctl.reload().expect("reload");
+        assert!(summary.ends_with(", log level debug"), "{summary}");
+        assert!(!summary.contains("[agent]"), "{summary}");
+        assert_eq!(ctl.running.agent.log_level, crate::log::LogLevel::Debug);
+        assert_eq!(crate::log::level(), crate::log::LogLevel::Debug);
+        crate::log::set_level(crate::log::LogLevel::Info);
     }
 
     #[test]

@@ -79,7 +79,7 @@ pub fn run(cfg: &Config, rules: RuleSet, source: reload::Source) -> Result<(), R
     let mut storage = MaybeUninit::uninit();
     let loaded = loader::load(cfg, &mut storage)?;
     for w in &loaded.warnings {
-        eprintln!("rand-guard: warning: {w}");
+        crate::log_warn!("{w}");
     }
     let ring = MapHandle::try_from(&loaded.skel.maps.events).map_err(RunError::Map)?;
     let counters_map = MapHandle::try_from(&loaded.skel.maps.counters).map_err(RunError::Map)?;
@@ -120,10 +120,12 @@ pub fn run(cfg: &Config, rules: RuleSet, source: reload::Source) -> Result<(), R
     };
     let snapshot = || Snapshot::take(&counters, started, kernel(), &output_stats);
     if let Some(d) = &dashboard {
-        eprintln!("rand-guard: ui: {}", d.url());
+        crate::log_info!("ui: {}", d.url());
     }
-    eprintln!(
-        "rand-guard: ready: {} programs attached, {} processes seeded, network {}",
+    crate::log_debug!("attached: {}", loaded.attached.join(", "));
+    crate::log_debug!("outputs: {}", cfg.outputs.iter().map(|o| o.name.as_str()).collect::<Vec<_>>().join(", "));
+    crate::log_info!(
+        "ready: {} programs attached, {} processes seeded, network {}",
         loaded.attached.len(),
         seeded,
         if cfg.network.enabled { "on" } else { "off" }
@@ -135,12 +137,12 @@ pub fn run(cfg: &Config, rules: RuleSet, source: reload::Source) -> Result<(), R
         let (kernel, snapshot) = (&kernel, &snapshot);
         if let Some(listener) = &metrics_listener {
             if let Err(e) = spawn("rg-metrics").spawn_scoped(s, move || metrics::serve(listener, stop, snapshot)) {
-                eprintln!("rand-guard: warning: metrics endpoint not started: {e}");
+                crate::log_warn!("metrics endpoint not started: {e}");
             }
         }
         if let Some(d) = &dashboard {
             if let Err(e) = d.serve(s, stop, snapshot) {
-                eprintln!("rand-guard: warning: ui not started: {e}");
+                crate::log_warn!("ui not started: {e}");
             }
         }
         let threads = [

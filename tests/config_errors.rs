@@ -151,3 +151,26 @@ fn strict_modes_refuse_writable_config_and_rules_unless_overridden() {
         assert_one_error("run", &out, &[format!("{}: insecure file", rule.display())]);
     }
 }
+
+/// `agent.log_level` decides which of the sensor's own messages reach
+/// stderr: a config note is a warning, shown at "warn" and below it, hidden
+/// at "error". The `ok` line on stdout is the command's output, not a log.
+#[test]
+fn agent_log_level_filters_the_sensors_own_messages() {
+    let dir = TempDir::new("loglevel");
+    let cfg = dir.path("rand-guard.toml");
+    let note = "process.collect_args = false has no effect";
+    for (level, shown) in [("error", false), ("warn", true), ("info", true), ("debug", true)] {
+        fs::write(&cfg, format!("[agent]\nlog_level = \"{level}\"\n[process]\ncollect_args = false\n")).expect("write");
+        fs::set_permissions(&cfg, fs::Permissions::from_mode(0o644)).expect("chmod");
+        let out = check(&["--allow-insecure-config"], &cfg);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{level}: {stderr}");
+        assert_eq!(
+            stderr.contains(&format!("rand-guard: warning: {}:4:16: {note}", cfg.display())),
+            shown,
+            "{level}: {stderr}"
+        );
+        assert!(String::from_utf8_lossy(&out.stdout).contains(": ok ("), "{level}");
+    }
+}

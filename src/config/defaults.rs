@@ -54,7 +54,8 @@ pub const MAX_PROCESS_CACHE_ENTRIES: i64 = 16_384;
 pub const MIN_PROCESS_CACHE_ENTRIES: i64 = 64;
 /// Largest `performance.max_process_cache_entries`.
 pub const MAX_MAX_PROCESS_CACHE_ENTRIES: i64 = 16 * 1024 * 1024;
-/// `performance.max_pending_exec_sources` (legacy, no effect).
+/// `performance.max_pending_exec_sources`: legacy, accepted with a warning,
+/// no effect; only its range is still checked.
 pub const MAX_PENDING_EXEC_SOURCES: i64 = 500;
 /// `performance.channel_capacity`.
 pub const CHANNEL_CAPACITY: i64 = 4096;

@@ -41,7 +41,6 @@ fn original_example_loads_unchanged() {
     assert_eq!(c.output.sink, OutputSink::Stdout);
     assert_eq!(c.performance.max_events_per_second, 5000);
     assert_eq!(c.performance.max_process_cache_entries, 5000);
-    assert_eq!(c.performance.max_pending_exec_sources, 500);
     assert_eq!(&*c.text, ORIGINAL);
     assert_eq!(c.path, Path::new(FILE));
     // collect_args, collect_cwd = false and max_pending_exec_sources.
@@ -63,6 +62,8 @@ fn shipped_config_is_the_default_and_names_every_key() {
     assert_eq!(shipped.output, default.output);
     assert_eq!(shipped.performance, default.performance);
     assert_eq!(shipped.ui, default.ui);
+    // Seed-format keys without effect load (with a warning) but are not shipped.
+    const NOT_SHIPPED: &[&str] = &["performance.max_pending_exec_sources"];
     for (section, keys) in raw::sections() {
         assert!(SHIPPED.contains(&format!("[{section}]\n")), "[{section}]");
         for key in keys {
@@ -70,7 +71,8 @@ fn shipped_config_is_the_default_and_names_every_key() {
                 let l = l.trim_start_matches("# ");
                 l.starts_with(&format!("{key} = "))
             });
-            assert!(present, "{section}.{key} missing from the shipped config");
+            let shipped = !NOT_SHIPPED.contains(&format!("{section}.{key}").as_str());
+            assert_eq!(present, shipped, "{section}.{key}: in the shipped config is {present}");
         }
     }
     assert!(SHIPPED.contains("set both [events].network and [network].enabled to enable"));
@@ -98,7 +100,6 @@ fn defaults() {
             max_events_per_second: 0,
             drop_when_full: false,
             max_process_cache_entries: 16_384,
-            max_pending_exec_sources: 500,
             channel_capacity: 4096,
         }
     );

@@ -445,14 +445,14 @@ pub struct ErrorLog {
 impl ErrorLog {
     pub fn failed(&mut self, name: &str, what: impl std::fmt::Display) {
         if !self.failing {
-            eprintln!("rand-guard: output {name}: {what} (records are counted as failed until it recovers)");
+            crate::log_error!("output {name}: {what} (records are counted as failed until it recovers)");
         }
         self.failing = true;
     }
 
     pub fn recovered(&mut self, name: &str) {
         if self.failing {
-            eprintln!("rand-guard: output {name}: recovered");
+            crate::log_info!("output {name}: recovered");
         }
         self.failing = false;
     }

@@ -123,7 +123,7 @@ impl NetSink {
         let (shared, delivery) = (self.shared.clone(), self.delivery);
         let name = format!("rg-send-{}", shared.name.chars().take(7).collect::<String>());
         if let Err(e) = thread::Builder::new().name(name).spawn(move || sender(&shared, transport, delivery)) {
-            eprintln!("rand-guard: output {}: cannot start its sender thread: {e}", self.shared.name);
+            crate::log_error!("output {}: cannot start its sender thread: {e}", self.shared.name);
         }
     }
 
@@ -173,7 +173,7 @@ impl NetSink {
         match g.spool.as_mut() {
             Some(spool) => {
                 if let Err(e) = spool.prepend(&left, &shared.stats).and_then(|()| spool.sync()) {
-                    eprintln!("rand-guard: output {}: spool: {e}", shared.name);
+                    crate::log_error!("output {}: spool: {e}", shared.name);
                 }
             }
             None => shared.stats.failed(left.len() as u64),

@@ -168,7 +168,7 @@ pub fn run_normalize(
                 Outcome::Filtered => Counters::add(&counters.filtered, 1),
                 Outcome::Invalid(e) => {
                     if counters.invalid_events.fetch_add(1, Ordering::Relaxed) < 10 {
-                        eprintln!("rand-guard: invalid record from the kernel: {e}");
+                        crate::log_error!("invalid record from the kernel: {e}");
                     }
                 }
             }
