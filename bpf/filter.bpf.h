@@ -82,31 +82,26 @@ static __always_inline void filter__name_byte(__u64 *hb, __u64 *he, __u8 *in_ext
 	}
 }
 
+/*
+ * The running state of a full scan. It lives in map memory (the pathbuf
+ * entry, maps.bpf.h), not on the stack: the verifier does not track values
+ * it loads from a map, so the loop body's states converge at once. Kept on
+ * the stack, the positions below (name_at, ext_at: the byte index, which
+ * grows every step) were tracked exactly, each step was a new state, and a
+ * rename's two scans ran past the verifier's million-instruction limit.
+ */
 struct path_scan {
 	struct rg_pathbuf *pb;
 	struct rg_filter_meta *meta;
+	struct rg_scan_state *st;
 	__u32 start;
-	__u64 h; /* whole path so far */
-	__u64 hb; /* current component */
-	__u64 he; /* after the last '.' of the current component */
-	/*
-	 * The current component so far: 0 empty, 1 ".", 2 "..", 3 anything
-	 * else. A small state rather than counters, so the verifier's states
-	 * for the loop body converge.
-	 */
-	__u8 comp;
-	__u8 flags;
-	__u8 in_ext;
-	__u8 odd; /* "//", "/./", "/../": not normal, leave it to userspace */
 	__u32 len;
-	__u32 name_at; /* where the current component starts */
-	__u32 ext_at; /* where its extension starts */
 };
 
 /* An empty, "." or ".." component: the path is not in normal form. */
-static __always_inline int filter__odd_component(struct path_scan *s)
+static __always_inline int filter__odd_component(struct rg_scan_state *st)
 {
-	return s->comp != 3;
+	return st->comp != 3;
 }
 
 static __always_inline __u8 filter__lookup(__u64 key)
@@ -157,21 +152,23 @@ static __always_inline __u8 filter__dir(struct rg_filter_meta *m, __u64 h, __u32
 
 static __always_inline void filter__scan_byte(struct path_scan *s, __u32 i, __u8 c)
 {
+	struct rg_scan_state *st = s->st;
+
 	if (c == '/') {
 		if (i > 0) {
-			s->odd |= filter__odd_component(s);
-			s->flags |= filter__dir(s->meta, s->h, i);
+			st->odd |= filter__odd_component(st);
+			st->flags |= filter__dir(s->meta, st->h, i);
 		}
-		s->hb = RG_FNV_INIT;
-		s->he = RG_FNV_INIT;
-		s->in_ext = 0;
-		s->comp = 0;
-		s->name_at = i + 1;
+		st->hb = RG_FNV_INIT;
+		st->he = RG_FNV_INIT;
+		st->in_ext = 0;
+		st->comp = 0;
+		st->name_at = i + 1;
 	} else {
-		s->comp = (c == '.' && s->comp < 2) ? s->comp + 1 : 3;
-		filter__name_byte(&s->hb, &s->he, &s->in_ext, &s->ext_at, i, c);
+		st->comp = (c == '.' && st->comp < 2) ? st->comp + 1 : 3;
+		filter__name_byte(&st->hb, &st->he, &st->in_ext, &st->ext_at, i, c);
 	}
-	s->h = (s->h ^ c) * RG_FNV_PRIME;
+	st->h = (st->h ^ c) * RG_FNV_PRIME;
 }
 
 static long filter__scan_step(__u32 i, void *arg)
@@ -197,14 +194,8 @@ static __always_inline int filter__name_keep(struct rg_filter_meta *m, __u64 hb,
 /* Whether the path at pb->buf[start .. start + len) may be reported. */
 static __always_inline int filter__keep(struct rg_pathbuf *pb, __u32 start, __u32 len)
 {
-	struct path_scan s = {
-		.pb = pb,
-		.start = start,
-		.h = RG_FNV_INIT,
-		.hb = RG_FNV_INIT,
-		.he = RG_FNV_INIT,
-		.len = len,
-	};
+	struct rg_scan_state *st = &pb->scan;
+	struct path_scan s = { .pb = pb, .st = st, .start = start, .len = len };
 	__u32 zero = 0;
 
 	if (!rg_filter_paths || len > RG_SCAN_MAX)
@@ -212,17 +203,18 @@ static __always_inline int filter__keep(struct rg_pathbuf *pb, __u32 start, __u3
 	s.meta = bpf_map_lookup_elem(&filter_meta, &zero);
 	if (!s.meta)
 		return 1;
+	*st = (struct rg_scan_state){ .h = RG_FNV_INIT, .hb = RG_FNV_INIT, .he = RG_FNV_INIT };
 	bpf_loop((len + 7) / 8, filter__scan_step, &s, 0);
 	if (len > 1)
-		s.odd |= filter__odd_component(&s);
-	if (s.odd)
+		st->odd |= filter__odd_component(st);
+	if (st->odd)
 		return 1;
-	s.flags |= filter__dir(s.meta, s.h, len);
-	if (s.flags & RG_F_EXCLUDE)
+	st->flags |= filter__dir(s.meta, st->h, len);
+	if (st->flags & RG_F_EXCLUDE)
 		return 0;
-	if (rg_filter_watch_all || (s.flags & RG_F_WATCH))
+	if (rg_filter_watch_all || (st->flags & RG_F_WATCH))
 		return 1;
-	return filter__name_keep(s.meta, s.hb, s.he, s.in_ext, len - s.name_at, len - s.ext_at);
+	return filter__name_keep(s.meta, st->hb, st->he, st->in_ext, len - st->name_at, len - st->ext_at);
 }
 
 /*
@@ -298,8 +290,10 @@ static __always_inline int filter__keep_walked(struct rg_pathbuf *pb, __u32 star
 		return 0;
 	if (rg_filter_watch_all || (p.flags & RG_F_WATCH))
 		return 1;
+	if (len == 1)
+		return 0; /* "/": no name a pattern could match */
 	if (leaf == 0 || leaf >= len)
-		return 1; /* "/" or no name: cannot tell, kept */
+		return 1; /* a mount stacked on a mount's root: cannot tell, kept */
 	l.start = start + len - leaf;
 	l.len = leaf;
 	bpf_loop((leaf + 7) / 8, filter__leaf_step, &l, 0);

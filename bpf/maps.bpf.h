@@ -49,11 +49,30 @@ struct {
 
 /*
  * Path assembly area: a dentry walk writes components backwards ending at
- * RG_PATH_HALF, and a relative name can then be appended after it.
+ * RG_PATH_HALF, and a relative name can then be appended after it. `scan`
+ * is the path filter's running state (filter.bpf.h, struct path_scan).
  */
 #define RG_PATH_HALF 4096
+struct rg_scan_state {
+	__u64 h; /* whole path so far */
+	__u64 hb; /* current component */
+	__u64 he; /* after the last '.' of the current component */
+	__u32 name_at; /* where the current component starts */
+	__u32 ext_at; /* where its extension starts */
+	/*
+	 * The current component so far: 0 empty, 1 ".", 2 "..", 3 anything
+	 * else.
+	 */
+	__u8 comp;
+	__u8 flags;
+	__u8 in_ext;
+	__u8 odd; /* "//", "/./", "/../": not normal, leave it to userspace */
+	__u32 _pad;
+};
+
 struct rg_pathbuf {
 	__u8 buf[2 * RG_PATH_HALF];
+	struct rg_scan_state scan;
 };
 
 struct {

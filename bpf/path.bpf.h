@@ -100,13 +100,22 @@ static __always_inline __u32 path__walk(struct rg_pathbuf *pb, struct dentry *de
 
 	/*
 	 * The last component is the starting dentry's name, unless it is a
-	 * mount's root (the walk then goes on from the mount point): 0, unknown.
-	 * Read here, not in the loop, where a value carried between steps would
-	 * keep the verifier's states from converging.
+	 * mount's root (an opendir of /tmp or /dev): then it is its mount
+	 * point's, and 0 for the namespace root ("/") or a mount stacked on the
+	 * root of another (unknown). Read here, not in the loop, where a value
+	 * carried between steps would keep the verifier's states from converging.
 	 */
-	*leaf = dentry == bpf_core_cast(vfsmnt, struct vfsmount)->mnt_root
-			? 0
-			: bpf_core_cast(dentry, struct dentry)->d_name.len;
+	if (dentry != bpf_core_cast(vfsmnt, struct vfsmount)->mnt_root) {
+		*leaf = bpf_core_cast(dentry, struct dentry)->d_name.len;
+	} else {
+		struct mount *m = bpf_core_cast((void *)w.mnt, struct mount);
+		struct mount *parent = m->mnt_parent;
+		struct dentry *point = m->mnt_mountpoint;
+
+		*leaf = 0;
+		if (parent && parent != m && point != bpf_core_cast(parent, struct mount)->mnt.mnt_root)
+			*leaf = bpf_core_cast(point, struct dentry)->d_name.len;
+	}
 	bpf_loop(RG_PATH_DEPTH, path__walk_step, &w, 0);
 	*truncated = w.truncated;
 	if (w.off >= RG_PATH_HALF) {

@@ -157,7 +157,7 @@ fn a_stalled_stdout_loses_nothing_in_userspace_by_default() {
     let kernel = count(&health, "kernel_drops");
     assert_eq!(count(&health, "userspace_drops"), 0, "{health}");
     assert_eq!((out(&health, "stdout", "dropped"), out(&health, "stdout", "failed")), (0, 0), "{health}");
-    assert_eq!(opens, 50_000 - kernel, "every record not lost in the kernel arrived: {health}");
+    assert_eq!(opens, 50_000 - kernel, "every record not lost in the kernel arrived: {opens} opens, {health}");
     assert!(kernel > 0, "the stall should have backed up to the ring buffer: {health}");
 }
 

@@ -28,7 +28,15 @@ fn doctor_as_root_reports_this_host_and_every_hook_ok() {
     assert_eq!(std::path::Path::new("/sys/kernel/btf/vmlinux").exists(), text.contains("[ok  ] BTF: present"));
     assert!(text.contains("[ok  ] CAP_BPF: yes"), "{text}");
     // Every process and file hook of the shipped config loads; network is off there.
-    for prog in ["handle_exec", "handle_fork", "handle_exit", "handle_exit_openat", "handle_exit_unlinkat"] {
+    for prog in [
+        "handle_exec",
+        "handle_fork",
+        "handle_exit",
+        "handle_exit_openat",
+        "handle_exit_unlinkat",
+        "handle_exit_rename",
+        "handle_exit_renameat2",
+    ] {
         assert!(text.contains(&format!("[ok  ] {prog} (")), "{prog} in\n{text}");
     }
     assert!(text.contains("[off ] handle_exit_connect: not enabled"), "{text}");

@@ -468,6 +468,54 @@ fn unwatched_paths_are_filtered_in_the_kernel_before_the_ring_buffer() {
     assert!(n(health, "filtered") < 100, "they never reached userspace: {health}");
 }
 
+/// Mounts a tmpfs at `at` for the life of the value.
+struct Tmpfs(String);
+
+impl Tmpfs {
+    fn mount(at: &str) -> Tmpfs {
+        fs::create_dir_all(at).expect("mkdir mount point");
+        let st = std::process::Command::new("mount").args(["-t", "tmpfs", "rg-e2e", at]).status().expect("mount");
+        assert!(st.success(), "mount tmpfs at {at}");
+        Tmpfs(at.to_owned())
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let path = cstr(&self.0);
+        // SAFETY: umount2 with a valid path.
+        unsafe { libc::umount2(path.as_ptr(), libc::MNT_DETACH) };
+        let _ = fs::remove_dir(&self.0);
+    }
+}
+
+#[test]
+fn opening_a_mount_root_or_slash_is_decided_in_the_kernel() {
+    // The root of a mount has no name of its own in the dentry walk: the
+    // kernel takes its mount point's, so `ls /mnt/x` is reported when
+    // watched and filtered in the kernel when not, like any directory.
+    let watched = TempDir::new("kf-mnt");
+    let inner = Tmpfs::mount(&format!("{}/m", watched.str()));
+    let outer = Tmpfs::mount(&format!("/var/tmp/rg-kf-mnt-{}", std::process::id()));
+    let cfg = format!(
+        "[file]\nwatch_paths = [\"{}\"]\nwatch_patterns = []\nexclude_paths = []\n[output]\nhealth_interval_secs = 1\n",
+        watched.str()
+    );
+    let sensor = Sensor::start(&cfg);
+    for _ in 0..1000 {
+        drop(fs::File::open("/").expect("open /"));
+        drop(fs::File::open(&outer.0).expect("open the unwatched mount root"));
+    }
+    drop(fs::File::open(&inner.0).expect("open the watched mount root"));
+    let (status, records, stderr) = sensor.stop_with(libc::SIGTERM);
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(records.iter().any(|v| is(v, "file_open") && v["path"] == inner.0.as_str()), "watched mount root reported");
+    assert!(records.iter().all(|v| v["path"] != "/" && v["path"] != outer.0.as_str()), "unwatched root reported");
+    let health = records.last().expect("final health");
+    assert!(n(health, "kernel_filtered") >= 2000, "the kernel dropped the unwatched opens: {health}");
+    assert!(n(health, "filtered") < 100, "they never reached userspace: {health}");
+}
+
 #[test]
 fn sighup_watching_a_new_directory_reaches_the_kernel_filter() {
     // The kernel looks up only prefixes as long as some watched directory
