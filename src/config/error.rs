@@ -1,35 +1,9 @@
-//! Owns `ConfigError` and `Location`: every way loading a config can fail, each naming the file, line:column and key.
+//! Owns `ConfigError`: every way loading a config can fail, each naming the file, line:column (`crate::location`) and key.
 
 use std::fmt;
 use std::path::PathBuf;
 
-/// A 1-based line and column (columns count characters, not bytes).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Location {
-    pub line: usize,
-    pub col: usize,
-}
-
-impl Location {
-    /// The line and column of byte `offset` in `text` (clamped to the text).
-    pub fn from_offset(text: &str, offset: usize) -> Location {
-        let mut off = offset.min(text.len());
-        while off > 0 && !text.is_char_boundary(off) {
-            off -= 1;
-        }
-        let before = text.get(..off).unwrap_or("");
-        let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let col = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
-        Location { line, col }
-    }
-}
-
-impl fmt::Display for Location {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.line, self.col)
-    }
-}
+pub use crate::location::Location;
 
 /// `":line:col"` or nothing, to follow a file name.
 pub(crate) struct At(pub Option<Location>);
@@ -90,25 +64,6 @@ impl ConfigError {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn location_from_offset() {
-        let text = "ab\ncdé\nf";
-        let cases = [
-            (0, 1, 1),
-            (1, 1, 2),
-            (2, 1, 3),
-            (3, 2, 1),
-            (5, 2, 3),
-            (6, 2, 3), // inside 'é': clamps to its start
-            (7, 2, 4),
-            (8, 3, 1),
-            (100, 3, 2),
-        ];
-        for (off, line, col) in cases {
-            assert_eq!(Location::from_offset(text, off), Location { line, col }, "offset {off}");
-        }
-    }
 
     #[test]
     fn read_error_message_and_exit_code() {

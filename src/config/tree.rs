@@ -1,23 +1,13 @@
-//! Owns the span tree: a shape-only parse of the config text that keeps the byte span of every key and value, so errors can name a key (`file.watch_paths[2]`) and its line:column.
+//! Owns the span tree: a shape-only view of the config text that keeps the byte span of every key and value, so errors can name a key (`file.watch_paths[2]`) and its line:column.
+//!
+//! It is read with `toml_edit`, the parser under `toml` and the one the rule
+//! loader reads rule files with, so config and rules get positions from one
+//! reader. serde (`toml::from_str`) still does the typed phase: its errors
+//! carry a byte span, which the tree turns into a dotted key.
 
-use std::fmt;
 use std::ops::Range;
 
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde::Deserialize;
-
-// The `toml` deserializer hands out spans through `toml::Spanned`'s private
-// serde protocol (a struct with these magic names). `toml::Spanned<T>` itself
-// cannot be used here: datetime keys and the document root come without a
-// span, and `Spanned` then fails instead of falling back. So we speak the
-// protocol ourselves and accept both shapes.
-const SPANNED_NAME: &str = "$__serde_spanned_private_Spanned";
-const SPANNED_START: &str = "$__serde_spanned_private_start";
-const SPANNED_END: &str = "$__serde_spanned_private_end";
-const SPANNED_VALUE: &str = "$__serde_spanned_private_value";
-const SPANNED_FIELDS: &[&str] = &[SPANNED_START, SPANNED_END, SPANNED_VALUE];
-// How `toml` presents a datetime value: a one-entry map with this key.
-const DATETIME_FIELD: &str = "$__toml_private_datetime";
+use toml_edit::{ImDocument, Item, Table, TomlError, Value};
 
 /// A table key with its byte span, when the parser gives one.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,8 +32,51 @@ pub(crate) enum Kind {
 
 impl Node {
     /// Parses `text` into a span tree.
-    pub fn parse(text: &str) -> Result<Node, toml::de::Error> {
-        toml::from_str(text)
+    pub fn parse(text: &str) -> Result<Node, TomlError> {
+        let doc = ImDocument::parse(text)?;
+        Ok(Node::table(doc.as_table(), None))
+    }
+
+    /// A table; `span` is its `[header]`, none for the root.
+    fn table(table: &Table, span: Option<Range<usize>>) -> Node {
+        let entries = table
+            .iter()
+            .map(|(name, item)| {
+                let span = table.key(name).and_then(|k| k.span());
+                (Key { name: name.to_owned(), span }, Node::item(item))
+            })
+            .collect();
+        Node { span, kind: Kind::Table(entries) }
+    }
+
+    fn item(item: &Item) -> Node {
+        match item {
+            Item::None => Node { span: None, kind: Kind::Scalar },
+            Item::Value(value) => Node::value(value),
+            Item::Table(table) => Node::table(table, table.span()),
+            Item::ArrayOfTables(tables) => {
+                Node { span: None, kind: Kind::Array(tables.iter().map(|t| Node::table(t, t.span())).collect()) }
+            }
+        }
+    }
+
+    fn value(value: &Value) -> Node {
+        let kind = match value {
+            Value::Array(items) => Kind::Array(items.iter().map(Node::value).collect()),
+            Value::InlineTable(table) => Kind::Table(
+                table
+                    .iter()
+                    .map(|(name, v)| {
+                        let span = table.key(name).and_then(|k| k.span());
+                        (Key { name: name.to_owned(), span }, Node::value(v))
+                    })
+                    .collect(),
+            ),
+            Value::String(_) | Value::Integer(_) | Value::Float(_) | Value::Boolean(_) | Value::Datetime(_) => {
+                Kind::Scalar
+            }
+        };
+        Node { span: value.span(), kind }
     }
 
     /// The entries of a table node (empty for other kinds).
@@ -83,7 +116,7 @@ impl Node {
                     if contains(&key.span) {
                         return true;
                     }
-                    // A value without a span (a `[table]`) may still hold it.
+                    // A `[table]` spans only its header: its values lie outside it.
                     if value.find(offset, path) || contains(&value.span) {
                         return true;
                     }
@@ -114,137 +147,6 @@ pub(crate) fn push_key(path: &mut String, name: &str) {
         path.push_str(name);
     } else {
         path.push_str(&format!("{name:?}"));
-    }
-}
-
-impl<'de> Deserialize<'de> for Node {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Node, D::Error> {
-        d.deserialize_struct(SPANNED_NAME, SPANNED_FIELDS, NodeVisitor)
-    }
-}
-
-struct NodeVisitor;
-
-fn scalar() -> Node {
-    Node { span: None, kind: Kind::Scalar }
-}
-
-impl<'de> Visitor<'de> for NodeVisitor {
-    type Value = Node;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a TOML value")
-    }
-
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Node, E> {
-        Ok(scalar())
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Node, E> {
-        Ok(scalar())
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Node, E> {
-        Ok(scalar())
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Node, E> {
-        Ok(scalar())
-    }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Node, E> {
-        Ok(scalar())
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Node, E> {
-        Ok(scalar())
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
-        let mut items = Vec::new();
-        while let Some(item) = seq.next_element::<Node>()? {
-            items.push(item);
-        }
-        Ok(Node { span: None, kind: Kind::Array(items) })
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
-        let Some(first) = map.next_key::<Key>()? else {
-            return Ok(Node { span: None, kind: Kind::Table(Vec::new()) });
-        };
-        if first.name == SPANNED_START {
-            // The spanned protocol: start, end, then the value itself.
-            let start = map.next_value::<usize>()?;
-            let mut end = start;
-            let mut kind = Kind::Scalar;
-            while let Some(k) = map.next_key::<String>()? {
-                match k.as_str() {
-                    SPANNED_END => end = map.next_value::<usize>()?,
-                    SPANNED_VALUE => kind = map.next_value_seed(KindSeed)?,
-                    _ => {
-                        map.next_value::<IgnoredAny>()?;
-                    }
-                }
-            }
-            return Ok(Node { span: Some(start..end.max(start)), kind });
-        }
-        if first.name == DATETIME_FIELD {
-            map.next_value::<IgnoredAny>()?;
-            return Ok(scalar());
-        }
-        let mut entries = vec![(first, map.next_value::<Node>()?)];
-        while let Some(key) = map.next_key::<Key>()? {
-            let value = map.next_value::<Node>()?;
-            entries.push((key, value));
-        }
-        Ok(Node { span: None, kind: Kind::Table(entries) })
-    }
-}
-
-/// The inner value of a spanned node: asking for the spanned struct again
-/// would loop, so this asks for "anything".
-struct KindSeed;
-
-impl<'de> DeserializeSeed<'de> for KindSeed {
-    type Value = Kind;
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Kind, D::Error> {
-        d.deserialize_any(NodeVisitor).map(|n| n.kind)
-    }
-}
-
-impl<'de> Deserialize<'de> for Key {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Key, D::Error> {
-        d.deserialize_struct(SPANNED_NAME, SPANNED_FIELDS, KeyVisitor)
-    }
-}
-
-struct KeyVisitor;
-
-impl<'de> Visitor<'de> for KeyVisitor {
-    type Value = Key;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a TOML key")
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Key, E> {
-        Ok(Key { name: v.to_owned(), span: None })
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Key, A::Error> {
-        let (mut start, mut end, mut name) = (None, None, None);
-        while let Some(k) = map.next_key::<String>()? {
-            match k.as_str() {
-                SPANNED_START => start = Some(map.next_value::<usize>()?),
-                SPANNED_END => end = Some(map.next_value::<usize>()?),
-                SPANNED_VALUE => name = Some(map.next_value::<String>()?),
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-        }
-        let name = name.ok_or_else(|| de::Error::missing_field("key"))?;
-        let span = match (start, end) {
-            (Some(s), Some(e)) => Some(s..e.max(s)),
-            _ => None,
-        };
-        Ok(Key { name, span })
     }
 }
 
