@@ -11,12 +11,13 @@ use toml_edit::{ImDocument, Table, Value};
 use super::source::{Reader, Src};
 use super::{bad, Collected, RawRule, RawSeq};
 use crate::catalog::Category;
+use crate::record::Severity;
 use crate::rules::compat;
 use crate::rules::error::{Loc, Problem, RuleError};
 use crate::rules::eval::Cond;
 use crate::rules::fields::{Field, TypeMask};
 use crate::rules::lang::parser::Lit;
-use crate::rules::model::{RuleMeta, RuleType, SeqKey, Severity};
+use crate::rules::model::{RuleMeta, RuleType, SeqKey};
 
 const RULE_FILE_KEYS: [&str; 4] = ["rules", "lists", "macros", "detections"];
 /// Every key a `[[rules]]` table may have; the last ten are type-specific.
