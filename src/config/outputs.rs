@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::delivery::{self, SpoolSpec, WhenFull};
 use super::raw::{Opt, RawMetrics, RawOutputEntry};
 use super::{parse_listen, ConfigError, Ctx, OutputSink};
-use crate::rules::model::Severity;
+use crate::record::Severity;
 
 /// Defaults of the `[[outputs]]` keys.
 pub mod defaults {
@@ -294,13 +294,7 @@ fn check_entry(ctx: &Ctx<'_>, i: usize, e: &RawOutputEntry) -> Result<OutputSpec
         &[("all", RecordKinds::All), ("alerts", RecordKinds::Alerts), ("telemetry", RecordKinds::Telemetry)],
         RecordKinds::All,
     )?;
-    let severities = [
-        ("info", Severity::Info),
-        ("low", Severity::Low),
-        ("medium", Severity::Medium),
-        ("high", Severity::High),
-        ("critical", Severity::Critical),
-    ];
+    let severities = Severity::ALL.map(|s| (s.as_str(), s));
     let min_severity = ctx.choice(&e.min_severity, &key("min_severity"), &severities, Severity::Info)?;
     let filter = RecordFilter { records, min_severity, health: e.health.as_ref().is_none_or(|h| *h.get_ref()) };
     let queue_size =

@@ -18,7 +18,7 @@ impl RecordFilter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::model::Severity;
+    use crate::record::Severity;
 
     #[test]
     fn filters() {

@@ -3,7 +3,7 @@
 //! kind prefix they carry in the disk spool.
 
 use super::LineKind;
-use crate::rules::model::Severity;
+use crate::record::Severity;
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Lines {

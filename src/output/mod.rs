@@ -28,7 +28,7 @@ use crossbeam_channel::{unbounded, Receiver, RecvTimeoutError, Sender};
 use thiserror::Error;
 
 use crate::config::{OutputSpec, RecordFilter, SinkSpec, WhenFull};
-use crate::rules::model::Severity;
+use crate::record::Severity;
 pub use stats::{OutputSnapshot, OutputStats};
 
 /// How often an idle sink thread wakes (reopen requests, http batch timer).

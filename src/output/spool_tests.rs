@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::output::LineKind;
-use crate::rules::model::Severity;
+use crate::record::Severity;
 
 struct Dir(PathBuf);
 

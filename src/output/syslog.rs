@@ -13,7 +13,7 @@ use super::net::{Attempt, Delivery, Transport};
 use super::LineKind;
 use crate::config::{SyslogSpec, SyslogTransport as Via};
 use crate::record::time::{write_rfc3339, BootClock};
-use crate::rules::model::Severity;
+use crate::record::Severity;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);

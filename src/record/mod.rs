@@ -3,6 +3,7 @@
 //! detection reads them; output serializes them (see `json.rs`).
 
 pub mod json;
+mod severity;
 pub mod time;
 
 use std::sync::Arc;
@@ -11,6 +12,7 @@ use std::sync::Arc;
 pub type SharedStr = Arc<str>;
 
 pub use crate::catalog::{EventType, NetKind};
+pub use severity::Severity;
 
 /// One telemetry record: the common fields of every record, then the
 /// fields of its type in `body`.

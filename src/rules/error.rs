@@ -110,7 +110,7 @@ pub enum Problem {
     UnknownMacro(String),
     #[error("recursive macro: {0}")]
     RecursiveMacro(String),
-    #[error("bad severity `{0}` (valid: info, low, medium, high, critical)")]
+    #[error("bad severity `{0}` (valid: {valid})", valid = crate::record::Severity::names(", "))]
     BadSeverity(String),
     #[error("risk_score {0} is outside 0.0..=1.0")]
     RiskScore(f64),

@@ -8,49 +8,9 @@ use super::error::Loc;
 use super::eval::{Bound, Cond};
 use super::fields::{index, TypeMask};
 use super::lang::typecheck::VarSrc;
+pub use crate::record::Severity;
 use crate::record::SharedStr;
 use crate::record::{EventType, Record};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Severity {
-    Info,
-    Low,
-    Medium,
-    High,
-    Critical,
-}
-
-impl Severity {
-    pub fn parse(s: &str) -> Option<Severity> {
-        Some(match s {
-            "info" => Severity::Info,
-            "low" => Severity::Low,
-            "medium" => Severity::Medium,
-            "high" => Severity::High,
-            "critical" => Severity::Critical,
-            _ => return None,
-        })
-    }
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Low => "low",
-            Severity::Medium => "medium",
-            Severity::High => "high",
-            Severity::Critical => "critical",
-        }
-    }
-    /// The risk score of a rule that does not set one.
-    pub fn default_risk(self) -> f64 {
-        match self {
-            Severity::Info => 0.1,
-            Severity::Low => 0.25,
-            Severity::Medium => 0.5,
-            Severity::High => 0.75,
-            Severity::Critical => 0.95,
-        }
-    }
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RuleType {

