@@ -50,7 +50,7 @@ if [ -n "$$missing" ]; then \
 fi
 endef
 
-.PHONY: deps deps-test deps-static build run test static clean vmlinux fmt lint bench fuzz soak package
+.PHONY: deps deps-test deps-static build run test test-unpriv static clean vmlinux fmt lint bench fuzz soak package
 
 # deps: install the missing Debian packages for the normal build; check cargo.
 deps:
@@ -106,6 +106,17 @@ ifneq ($(INTEGRATION_TESTS),)
 else
 	@echo "test: no integration tests under tests/ yet"
 endif
+
+# test-unpriv: the tests that need neither root nor the test-only packages, as
+# any user: unit tests (lib + bins) and the unprivileged integration suites.
+# For contributors without root; not a substitute for `make test`, which also
+# runs the end-to-end suites (tests/e2e_*.rs) that load the real BPF object.
+UNPRIV_TESTS := config_errors cli_rules fuzz docs_config
+comma := ,
+test-unpriv: deps
+	$(CARGO) test $(CARGO_FLAGS) --lib --bins
+	$(CARGO) test $(CARGO_FLAGS) $(addprefix --test ,$(UNPRIV_TESTS))
+	@echo "test-unpriv: passed. Not run: tests/e2e_*.rs (they load BPF and need root)$(if $(filter-out 0,$(shell id -u)),$(comma) and the root-only checks of files owned by another user (config_errors' strict modes))$(comma) so this is not \`make test\`."
 
 # static: fully static binary (glibc crt-static, vendored libbpf/libelf/zlib) at dist/rand-guard.
 static: deps-static

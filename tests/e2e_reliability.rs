@@ -19,10 +19,6 @@ use serde_json::Value;
 /// RSS ceiling for every load test, in KiB.
 const RSS_LIMIT_KB: u64 = 64 * 1024;
 
-fn my_pid() -> i64 {
-    std::process::id() as i64
-}
-
 fn cstr(s: &[u8]) -> CString {
     CString::new(s).expect("no NUL")
 }

@@ -16,10 +16,6 @@ use std::time::Duration;
 use common::*;
 use serde_json::{json, Value};
 
-fn my_pid() -> i64 {
-    std::process::id() as i64
-}
-
 /// The process's name (its main thread's comm).
 fn my_comm() -> String {
     fs::read_to_string("/proc/self/comm").expect("comm").trim().to_string()

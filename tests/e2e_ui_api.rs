@@ -9,7 +9,7 @@ mod common;
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -220,16 +220,7 @@ fn unique(tag: &str) -> String {
 
 /// Runs `prog args` to completion with null stdio; returns its pid.
 fn run(prog: &str, args: &[&str]) -> u32 {
-    let mut child = Command::new(prog)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("spawn {prog}: {e}"));
-    let pid = child.id();
-    assert!(child.wait().expect("wait").success(), "{prog} {args:?} failed");
-    pid
+    common::tools::run(Command::new(prog).args(args))
 }
 
 fn has_arg(v: &Value, arg: &str) -> bool {

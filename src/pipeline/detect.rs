@@ -39,7 +39,7 @@ pub fn run(
         counters.sequences_expired.store(expired + s.sequences_expired, Relaxed);
         counters.sequences_evicted.store(evicted + s.sequences_evicted, Relaxed);
         if !send_batch(&tx, out, counters, drop_when_full) {
-            drain_as_dropped(&rx, counters, Vec::len);
+            drain_as_dropped(&rx, counters);
             break;
         }
     }

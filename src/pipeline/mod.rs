@@ -58,6 +58,25 @@ impl RawBatch {
     }
 }
 
+/// What travels between two stages: a batch of records, counted by
+/// record when it is dropped.
+pub trait Batch {
+    /// Records in the batch.
+    fn records(&self) -> usize;
+}
+
+impl Batch for RawBatch {
+    fn records(&self) -> usize {
+        self.len()
+    }
+}
+
+impl<T> Batch for Vec<T> {
+    fn records(&self) -> usize {
+        self.len()
+    }
+}
+
 /// A record and the alerts it raised; the output writes them together.
 #[derive(Debug)]
 pub struct Detected {
@@ -67,11 +86,11 @@ pub struct Detected {
 
 /// Sends a batch downstream under the `drop_when_full` policy, counting
 /// what is dropped. Returns false when downstream is gone.
-pub fn send_batch<T>(tx: &Sender<Vec<T>>, batch: Vec<T>, counters: &Counters, drop_when_full: bool) -> bool {
-    if batch.is_empty() {
+pub fn send_batch<B: Batch>(tx: &Sender<B>, batch: B, counters: &Counters, drop_when_full: bool) -> bool {
+    let n = batch.records() as u64;
+    if n == 0 {
         return true;
     }
-    let n = batch.len() as u64;
     let result = if drop_when_full {
         tx.try_send(batch).map_err(|e| matches!(e, TrySendError::Disconnected(_)))
     } else {
@@ -111,9 +130,9 @@ pub fn next_batch<B, C>(rx: &Receiver<B>, ctl: &mut Receiver<C>, mut apply: impl
 /// Downstream is gone (its thread ended): whatever is still queued, or
 /// still arrives until the pipeline stops, can no longer be emitted. Count
 /// it as dropped rather than leave it unaccounted.
-pub fn drain_as_dropped<T>(rx: &Receiver<T>, counters: &Counters, len: impl Fn(&T) -> usize) {
+pub fn drain_as_dropped<B: Batch>(rx: &Receiver<B>, counters: &Counters) {
     for batch in rx.iter() {
-        counters.drop_records(DropReason::OutputError, len(&batch) as u64);
+        counters.drop_records(DropReason::OutputError, batch.records() as u64);
     }
 }
 
@@ -173,10 +192,10 @@ pub fn run_normalize(
                 }
             }
         }
-        counters.process_table_size.store(norm.table.len() as u64, Ordering::Relaxed);
-        counters.process_table_evictions.store(norm.table.evictions(), Ordering::Relaxed);
+        counters.process_table_size.store(norm.table().len() as u64, Ordering::Relaxed);
+        counters.process_table_evictions.store(norm.table().evictions(), Ordering::Relaxed);
         if !send_batch(&tx, out, counters, drop_when_full) {
-            drain_as_dropped(&rx, counters, RawBatch::len);
+            drain_as_dropped(&rx, counters);
             break;
         }
     }

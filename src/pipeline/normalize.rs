@@ -37,7 +37,7 @@ pub struct Selection {
 }
 
 pub struct Normalizer {
-    pub table: ProcessTable,
+    table: ProcessTable,
     clock: BootClock,
     host: SharedStr,
     select: Selection,
@@ -47,6 +47,12 @@ pub struct Normalizer {
 impl Normalizer {
     pub fn new(table: ProcessTable, clock: BootClock, host: SharedStr, select: Selection) -> Normalizer {
         Normalizer { table, clock, host, select, proc_root: PathBuf::from("/proc") }
+    }
+
+    /// The process table, read-only: this stage alone changes it; the
+    /// stage loop reads its size and evictions for the health counters.
+    pub fn table(&self) -> &ProcessTable {
+        &self.table
     }
 
     /// Test support: where to read processes the table does not know.

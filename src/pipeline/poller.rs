@@ -6,11 +6,11 @@ use std::cell::RefCell;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use crossbeam_channel::{Sender, TrySendError};
+use crossbeam_channel::Sender;
 use libbpf_rs::{MapHandle, RingBufferBuilder};
 
-use super::{RawBatch, StageError};
-use crate::health::{Counters, DropReason};
+use super::{send_batch, RawBatch, StageError};
+use crate::health::Counters;
 
 /// Records per batch: amortizes channel hand-offs under load while a
 /// lone record still goes out at once (a batch is sent after every poll).
@@ -38,24 +38,10 @@ impl Batcher<'_> {
     }
 
     fn flush(&mut self) {
-        if self.batch.is_empty() {
-            return;
-        }
         let batch = std::mem::take(&mut self.batch);
-        let n = batch.len() as u64;
-        let result = if self.drop_when_full {
-            self.tx.try_send(batch).map_err(|e| matches!(e, TrySendError::Disconnected(_)))
-        } else {
-            self.tx.send(batch).map_err(|_| true)
-        };
-        match result {
-            Ok(()) => {}
-            Err(false) => self.counters.drop_records(DropReason::ChannelFull, n),
-            Err(true) => {
-                // downstream is gone: nothing can emit these any more
-                self.disconnected = true;
-                self.counters.drop_records(DropReason::OutputError, n);
-            }
+        if !send_batch(self.tx, batch, self.counters, self.drop_when_full) {
+            // downstream is gone: nothing can emit these any more
+            self.disconnected = true;
         }
     }
 }
@@ -99,4 +85,50 @@ pub fn run(
     rb.consume().map_err(StageError::Ring)?;
     batcher.borrow_mut().flush();
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::health::DropReason;
+    use crossbeam_channel::bounded;
+
+    fn batcher<'a>(tx: &'a Sender<RawBatch>, counters: &'a Counters, drop_when_full: bool) -> Batcher<'a> {
+        Batcher { batch: RawBatch::default(), tx, counters, drop_when_full, disconnected: false }
+    }
+
+    #[test]
+    fn a_full_channel_drops_the_batch_as_channel_full_and_goes_on() {
+        let (tx, rx) = bounded(1);
+        let counters = Counters::default();
+        let mut b = batcher(&tx, &counters, true);
+        b.flush(); // nothing to send: nothing sent, nothing counted
+        assert!(rx.is_empty());
+        for n in [2, 3] {
+            for _ in 0..n {
+                b.push(b"rec");
+            }
+            b.flush();
+        }
+        assert_eq!(rx.try_recv().expect("the first batch").len(), 2);
+        assert_eq!(counters.dropped(DropReason::ChannelFull), 3);
+        assert_eq!(counters.dropped(DropReason::OutputError), 0);
+        assert!(!b.disconnected && b.batch.is_empty());
+        assert_eq!(counters.events_received.load(Ordering::Relaxed), 5);
+    }
+
+    #[test]
+    fn a_closed_channel_drops_the_batch_as_output_error_and_stops() {
+        for drop_when_full in [true, false] {
+            let (tx, rx) = bounded(4);
+            drop(rx);
+            let counters = Counters::default();
+            let mut b = batcher(&tx, &counters, drop_when_full);
+            b.push(b"rec");
+            b.flush();
+            assert!(b.disconnected, "drop_when_full={drop_when_full}");
+            assert_eq!(counters.dropped(DropReason::OutputError), 1);
+            assert_eq!(counters.dropped(DropReason::ChannelFull), 0);
+        }
+    }
 }

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use crossbeam_channel::{bounded, Receiver, Sender, TrySendError};
 
+use super::frame::one_line;
 use super::index::{Fields, ProcessIndex};
 use crate::output::LineKind;
 
@@ -140,7 +141,7 @@ impl Hub {
     /// viewer, counting it as dropped for each viewer whose queue is full.
     pub fn publish(&self, line: &[u8], kind: LineKind) {
         let line = String::from_utf8_lossy(line.strip_suffix(b"\n").unwrap_or(line));
-        let line = super::sse::one_line(&line);
+        let line = one_line(&line);
         let fields = match kind {
             LineKind::Health => None,
             _ => serde_json::from_str::<Fields>(&line).ok(),

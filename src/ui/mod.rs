@@ -8,9 +8,14 @@
 //! the sink feeds the `hub` (history, viewers' bounded queues, process
 //! `index`); each viewer's connection thread (`sse`) drains its own
 //! queue. Nothing on this path can make collection wait.
+//!
+//! Floors, each module importing only those below it: `frame` and
+//! `index` → `hub` → `context` (what handlers share) → `sse` → `routes`.
 
 mod assets;
 mod auth;
+pub mod context;
+pub mod frame;
 pub mod http;
 pub mod hub;
 pub mod index;
@@ -31,8 +36,8 @@ use thiserror::Error;
 use crate::config::UiSettings;
 use crate::health::Snapshot;
 use crate::output::Sink;
+use context::Context;
 use hub::{Hub, Limits};
-use routes::Context;
 
 /// Records queued for the dashboard's sink before the output stage drops
 /// them for it (counted as the `ui` output's `dropped`).

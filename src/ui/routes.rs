@@ -7,17 +7,15 @@ use std::collections::HashSet;
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::path::Path;
-use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use super::assets;
 use super::auth;
+use super::context::{stats_json, Context};
 use super::http::{self, HeadError, Request, Response};
-use super::hub::{Client, Hub};
+use super::hub::Client;
 use super::index::{Entry, Identity};
 use super::sse;
-use crate::health::Snapshot;
 use crate::process::procfs;
 use crate::record::json::ObjectWriter;
 
@@ -35,18 +33,6 @@ const STREAM_WRITE_POLL: Duration = Duration::from_secs(1);
 const STREAM_SEND_BUFFER: libc::c_int = 256 * 1024;
 /// Ancestors listed at most in the process view.
 const MAX_ANCESTRY: usize = 64;
-
-/// What the handlers share (all borrowed from the sensor's run).
-#[derive(Clone, Copy)]
-pub struct Context<'a> {
-    pub hub: &'a Arc<Hub>,
-    pub token: &'a str,
-    pub host: &'a str,
-    pub stop: &'a AtomicBool,
-    pub snapshot: &'a (dyn Fn() -> Snapshot + Sync),
-    /// Where live processes are looked up ("/proc"; a fixture in tests).
-    pub proc_root: &'a Path,
-}
 
 /// What a request gets.
 pub enum Answer {
@@ -166,22 +152,6 @@ pub fn route(req: &Request, cx: &Context<'_>) -> Answer {
     Answer::Full(resp)
 }
 
-/// The health snapshot as the health record writes it, plus what this
-/// viewer lost (`ui_dropped`).
-pub fn stats_json(snap: &Snapshot, host: &str, ui_dropped: u64) -> String {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
-    let mut out = Vec::new();
-    snap.write_json(&mut out, host, now, false);
-    // The record ends with "}\n": reopen it for one more key.
-    while out.last().is_some_and(|b| *b == b'\n' || *b == b'}') {
-        out.pop();
-    }
-    out.extend_from_slice(b",\"ui_dropped\":");
-    out.extend_from_slice(itoa::Buffer::new().format(ui_dropped).as_bytes());
-    out.push(b'}');
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 /// A live process as /proc describes it (argv split on NULs).
 fn from_proc(proc_root: &Path, pid: u32) -> Option<Identity> {
     let p = procfs::read_process(proc_root, pid)?;
@@ -297,11 +267,13 @@ fn write_identity(w: &mut ObjectWriter<'_>, id: &Identity, shape: Shape) {
 #[cfg(test)]
 mod tests {
     use super::super::http::{parse_head, read_head};
-    use super::super::hub::Limits;
+    use super::super::hub::{Hub, Limits};
     use super::*;
-    use crate::health::{Counters, KernelCounters};
+    use crate::health::{Counters, KernelCounters, Snapshot};
     use crate::output::LineKind;
     use serde_json::Value;
+    use std::sync::atomic::AtomicBool;
+    use std::sync::Arc;
     use std::time::Instant;
 
     const TOKEN: &str = "test-token-0123456789";

@@ -4,15 +4,15 @@
 //! comment when idle. A write that blocks for the socket's write timeout
 //! ends the stream (the viewer is stuck); the sensor never waits for it.
 
-use std::borrow::Cow;
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::RecvTimeoutError;
 
+use super::context::{stats_json, Context};
+use super::frame::event;
 use super::hub::Client;
-use super::routes::{stats_json, Context};
 use crate::record::json::ObjectWriter;
 
 /// How often a `stats` event is sent.
@@ -27,28 +27,6 @@ const WRITE_CHUNK: usize = 64 * 1024;
 /// is disconnected (its socket's write timeout is shorter, so the stop
 /// flag is seen while waiting).
 pub const STUCK_AFTER: Duration = Duration::from_secs(10);
-
-/// `s` as one line: an SSE `data:` line is cut by a raw CR or LF, so any
-/// (none should reach here: JSON writers escape them) become spaces,
-/// which keeps JSON valid (raw control characters are not allowed inside
-/// JSON strings, and are whitespace outside them).
-pub fn one_line(s: &str) -> Cow<'_, str> {
-    let s = s.strip_suffix('\n').unwrap_or(s);
-    if s.contains(['\n', '\r']) {
-        Cow::Owned(s.replace(['\n', '\r'], " "))
-    } else {
-        Cow::Borrowed(s)
-    }
-}
-
-/// Appends one event.
-pub fn event(buf: &mut Vec<u8>, name: &str, data: &str) {
-    buf.extend_from_slice(b"event: ");
-    buf.extend_from_slice(name.as_bytes());
-    buf.extend_from_slice(b"\ndata: ");
-    buf.extend_from_slice(one_line(data).as_bytes());
-    buf.extend_from_slice(b"\n\n");
-}
 
 fn hello(cx: &Context<'_>, client: &Client) -> String {
     let mut out = Vec::new();
@@ -171,17 +149,5 @@ mod tests {
         let err = send(&mut w, b"more", &stop).expect_err("stuck");
         assert_eq!(err.kind(), io::ErrorKind::TimedOut);
         assert!(started.elapsed() < Duration::from_secs(1), "gives up at the stop flag");
-    }
-
-    #[test]
-    fn events_are_framed_on_single_data_lines() {
-        let mut buf = Vec::new();
-        event(&mut buf, "record", "{\"a\":1}\n");
-        event(&mut buf, "alert", "{\"a\":\"x\ny\r\"}");
-        assert_eq!(
-            String::from_utf8(buf).expect("utf-8"),
-            "event: record\ndata: {\"a\":1}\n\nevent: alert\ndata: {\"a\":\"x y \"}\n\n"
-        );
-        assert!(matches!(one_line("{}"), Cow::Borrowed("{}")), "no copy when clean");
     }
 }

@@ -1,10 +1,15 @@
 //! Shared harness for the privileged end-to-end tests: starts the real
 //! sensor binary (real BPF object, real kernel), collects its NDJSON output,
 //! and lets a test wait for the record its own activity should produce.
+//! `tools` does real activity on the host (commands, renamed programs,
+//! system files restored on drop); `rule_pack` checks alerts against the
+//! default rule pack; `http` is a loopback HTTP receiver for the output tests.
 
 #![allow(dead_code)]
 
 pub mod http;
+pub mod rule_pack;
+pub mod tools;
 
 use std::io::{BufRead, BufReader, Read};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -323,6 +328,29 @@ pub fn n(v: &Value, key: &str) -> i64 {
 
 pub fn is(v: &Value, event_type: &str) -> bool {
     v["event_type"] == event_type
+}
+
+pub fn pid_in(v: &Value, pids: &[u32]) -> bool {
+    v["pid"].as_u64().is_some_and(|p| pids.contains(&(p as u32)))
+}
+
+/// The exec record of process `pid` running `comm` (a python3 that execs
+/// keeps its pid: its own exec comes first).
+pub fn exec_of(sensor: &Sensor, what: &str, pid: u32, comm: &str) -> Value {
+    sensor.wait_for(what, |v| is(v, "process_exec") && v["pid"] == pid && v["comm"] == comm)
+}
+
+pub fn open_of(sensor: &Sensor, what: &str, pid: u32, path: &str) -> Value {
+    sensor.wait_for(what, |v| is(v, "file_open") && v["pid"] == pid && v["path"] == path)
+}
+
+pub fn has_str(v: &Value, key: &str, want: &str) -> bool {
+    v[key].as_array().is_some_and(|a| a.iter().any(|x| x == want))
+}
+
+/// This test process's pid, as records carry it.
+pub fn my_pid() -> i64 {
+    std::process::id() as i64
 }
 
 pub fn gettid() -> i64 {
