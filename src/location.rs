@@ -17,7 +17,7 @@ impl Location {
     /// The line and column of byte `offset` in `text` (clamped to the text,
     /// and back to the start of a character it falls inside).
     pub fn from_offset(text: &str, offset: usize) -> Location {
-        Lines::new(text).location(offset)
+        Lines::new(text).location(text, offset)
     }
 }
 
@@ -27,29 +27,29 @@ impl fmt::Display for Location {
     }
 }
 
-/// A text with the start of each line indexed, for many lookups in one file.
+/// Where each line of a text starts, for many lookups in one file.
 #[derive(Debug, Clone)]
-pub struct Lines<'t> {
-    text: &'t str,
+pub struct Lines {
     starts: Vec<usize>,
 }
 
-impl<'t> Lines<'t> {
-    pub fn new(text: &'t str) -> Lines<'t> {
+impl Lines {
+    pub fn new(text: &str) -> Lines {
         let mut starts = vec![0];
         starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        Lines { text, starts }
+        Lines { starts }
     }
 
-    /// The line and column of byte `offset`.
-    pub fn location(&self, offset: usize) -> Location {
-        let mut off = offset.min(self.text.len());
-        while off > 0 && !self.text.is_char_boundary(off) {
+    /// The line and column of byte `offset` in `text`, the text this index
+    /// was built from.
+    pub fn location(&self, text: &str, offset: usize) -> Location {
+        let mut off = offset.min(text.len());
+        while off > 0 && !text.is_char_boundary(off) {
             off -= 1;
         }
         let line = self.starts.partition_point(|&s| s <= off).max(1);
-        let start = self.starts[line - 1];
-        let col = self.text.get(start..off).map_or(0, |s| s.chars().count()) + 1;
+        let start = self.starts.get(line - 1).copied().unwrap_or(0);
+        let col = text.get(start..off).map_or(0, |s| s.chars().count()) + 1;
         Location { line, col }
     }
 }
@@ -80,7 +80,7 @@ mod tests {
     #[test]
     fn a_text_ending_in_a_newline_has_an_empty_last_line() {
         let lines = Lines::new("a\n");
-        assert_eq!(lines.location(2), Location { line: 2, col: 1 });
-        assert_eq!(lines.location(1), Location { line: 1, col: 2 });
+        assert_eq!(lines.location("a\n", 2), Location { line: 2, col: 1 });
+        assert_eq!(lines.location("a\n", 1), Location { line: 1, col: 2 });
     }
 }

@@ -5,17 +5,18 @@ use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// A position in a rule source.
+use crate::location::Location;
+
+/// A position in a rule source: the file and a `Location` in it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Loc {
     pub file: Arc<PathBuf>,
-    pub line: usize,
-    pub col: usize,
+    pub at: Location,
 }
 
 impl fmt::Display for Loc {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}", self.file.display(), self.line, self.col)
+        write!(f, "{}:{}", self.file.display(), self.at)
     }
 }
 

@@ -147,7 +147,7 @@ impl RuleSet {
             rule_type: m.rule_type.as_str(),
             severity: m.severity.as_str(),
             enabled: self.is_enabled(m),
-            source: format!("{}:{}", m.source.file.display(), m.source.line),
+            source: format!("{}:{}", m.source.file.display(), m.source.at.line),
             tags: m.tags.iter().map(|t| t.to_string()).collect(),
         })
     }

@@ -18,6 +18,7 @@ use super::fields::TypeMask;
 use super::lang::parser::Lit;
 use super::model::{RuleMeta, RuleSet, SeqKey};
 use crate::config::permissions::Policy;
+use crate::location::Location;
 use source::Src;
 
 impl RuleSet {
@@ -72,7 +73,7 @@ impl RuleSet {
 /// The `*.toml` files of one rule directory, sorted by name.
 fn toml_files(dir: &Path, loc: Option<Loc>) -> Result<Vec<PathBuf>, RuleError> {
     if !dir.is_dir() {
-        let loc = loc.unwrap_or(Loc { file: Arc::new(dir.to_path_buf()), line: 0, col: 0 });
+        let loc = loc.unwrap_or(Loc { file: Arc::new(dir.to_path_buf()), at: Location { line: 0, col: 0 } });
         return Err(RuleError::invalid(
             Ctx { loc, rule: None, key: Some("detection.rule_dirs".into()) },
             Problem::MissingDir(dir.display().to_string()),
@@ -143,13 +144,13 @@ impl CondSrc {
         let nl = before.matches('\n').count();
         let mut loc = self.start.clone();
         if self.multiline {
-            loc.line += 1 + nl;
-            loc.col = before.rsplit('\n').next().map_or(1, |s| s.chars().count() + 1);
+            loc.at.line += 1 + nl;
+            loc.at.col = before.rsplit('\n').next().map_or(1, |s| s.chars().count() + 1);
         } else if nl > 0 {
-            loc.line += nl;
-            loc.col = before.rsplit('\n').next().map_or(1, |s| s.chars().count() + 1);
+            loc.at.line += nl;
+            loc.at.col = before.rsplit('\n').next().map_or(1, |s| s.chars().count() + 1);
         } else {
-            loc.col += self.quote + before.chars().count();
+            loc.at.col += self.quote + before.chars().count();
         }
         loc
     }

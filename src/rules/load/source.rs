@@ -8,27 +8,23 @@ use std::sync::Arc;
 use toml_edit::{Item, Table, Value};
 
 use super::{bad, CondSrc};
+use crate::location::Lines;
 use crate::rules::error::{Loc, Problem, RuleError};
 
 /// One source text and its line index.
 pub(super) struct Src {
     file: Arc<PathBuf>,
     pub(super) text: String,
-    lines: Vec<usize>,
+    lines: Lines,
 }
 
 impl Src {
     pub(super) fn new(file: &Path, text: &str) -> Src {
-        let mut lines = vec![0];
-        lines.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        Src { file: Arc::new(file.to_path_buf()), text: text.to_string(), lines }
+        Src { file: Arc::new(file.to_path_buf()), text: text.to_string(), lines: Lines::new(text) }
     }
 
     pub(super) fn loc(&self, off: usize) -> Loc {
-        let line = self.lines.partition_point(|&s| s <= off).max(1);
-        let start = self.lines[line - 1];
-        let col = self.text.get(start..off.min(self.text.len())).map_or(1, |s| s.chars().count() + 1);
-        Loc { file: self.file.clone(), line, col }
+        Loc { file: self.file.clone(), at: self.lines.location(&self.text, off) }
     }
 
     pub(super) fn span(&self, span: Option<Range<usize>>) -> Loc {
