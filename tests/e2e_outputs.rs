@@ -275,8 +275,11 @@ fn file_output_rotates_by_size_and_reopens_on_sighup() {
     for name in &names {
         let p = dir.path(name);
         assert_eq!(mode(&p), 0o600, "{name}");
-        assert!(fs::metadata(&p).expect("stat").len() <= 4096, "{name} over max_bytes");
-        for l in fs::read_to_string(&p).expect("read").lines() {
+        let text = fs::read_to_string(&p).expect("read");
+        // Only a file holding one line longer than max_bytes alone (an exec
+        // with a long command line from another process) may exceed it.
+        assert!(text.len() <= 4096 || text.lines().count() == 1, "{name} over max_bytes: {} bytes", text.len());
+        for l in text.lines() {
             serde_json::from_str::<Value>(l).unwrap_or_else(|e| panic!("{name}: bad line {l:?}: {e}"));
         }
     }
