@@ -533,6 +533,10 @@ static __always_inline int proc__ptrace_exit(struct trace_event_raw_sys_exit *ct
 
 RG_EXIT_ARGS(ptrace, RG_SYS_PTRACE, proc__ptrace_exit)
 
+/* ---- signals to other processes (kill, tkill, tgkill, pidfd) ---------- */
+
+#include "signal.bpf.h"
+
 /* ---- network ---------------------------------------------------------- */
 
 static __always_inline int net__exit(struct trace_event_raw_sys_exit *ctx, const struct rg_args *st)
@@ -605,6 +609,7 @@ struct rg_exec _rg_exec = {};
 struct rg_fork _rg_fork = {};
 struct rg_exit _rg_exit = {};
 struct rg_ptrace _rg_ptrace = {};
+struct rg_signal _rg_signal = {};
 struct rg_file _rg_file = {};
 struct rg_net _rg_net = {};
 /* ... and the ABI enums, so Rust reads the kinds, syscall numbers and counter

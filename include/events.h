@@ -40,6 +40,7 @@ enum rg_kind {
 	RG_KIND_FORK = 2,
 	RG_KIND_EXIT = 3,
 	RG_KIND_PTRACE = 4,
+	RG_KIND_SIGNAL = 5,
 	RG_KIND_FILE_OPEN = 16,
 	RG_KIND_FILE_WRITE = 17,
 	RG_KIND_FILE_RENAME = 18,
@@ -56,6 +57,10 @@ enum rg_syscall {
 	RG_SYS_EXECVE = 1,
 	RG_SYS_EXECVEAT = 2,
 	RG_SYS_PTRACE = 3,
+	RG_SYS_KILL = 4,
+	RG_SYS_TKILL = 5,
+	RG_SYS_TGKILL = 6,
+	RG_SYS_PIDFD_SEND_SIGNAL = 7,
 	RG_SYS_OPEN = 10,
 	RG_SYS_OPENAT = 11,
 	RG_SYS_OPENAT2 = 12,
@@ -152,6 +157,20 @@ struct rg_ptrace {
 	__u32 _pad;
 };
 
+/* process_signal: a signal sent to another process (successful calls only) */
+struct rg_signal {
+	struct rg_header hdr;
+	struct rg_task task;
+	__s32 target_pid; /* kill: the pid argument (0 or < 0: a process group,
+			     -1: every process); tgkill: the tgid; pidfd: its
+			     process, 0 when the fd is not a pidfd */
+	__s32 target_tid; /* tkill, tgkill: the thread; 0 otherwise */
+	__u32 sig;
+	__u32 syscall; /* enum rg_syscall */
+	__s32 pidfd; /* pidfd_send_signal: the fd; -1 otherwise */
+	__u32 _pad;
+};
+
 /* file_open, file_write, file_rename, file_unlink */
 struct rg_file {
 	struct rg_header hdr;
@@ -195,6 +214,7 @@ _Static_assert(sizeof(struct rg_exec) == 128, "rg_exec");
 _Static_assert(sizeof(struct rg_fork) == 80, "rg_fork");
 _Static_assert(sizeof(struct rg_exit) == 88, "rg_exit");
 _Static_assert(sizeof(struct rg_ptrace) == 96, "rg_ptrace");
+_Static_assert(sizeof(struct rg_signal) == 96, "rg_signal");
 _Static_assert(sizeof(struct rg_file) == 128, "rg_file");
 _Static_assert(sizeof(struct rg_net) == 144, "rg_net");
 #endif

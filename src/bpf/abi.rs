@@ -13,7 +13,9 @@ use plain::Plain;
 use crate::catalog::{EventType, FileKind, Layout, NetKind};
 use thiserror::Error;
 
-pub use super::skel::types::{rg_exec, rg_exit, rg_file, rg_fork, rg_header, rg_net, rg_ptrace, rg_str, rg_task};
+pub use super::skel::types::{
+    rg_exec, rg_exit, rg_file, rg_fork, rg_header, rg_net, rg_ptrace, rg_signal, rg_str, rg_task,
+};
 
 pub const ABI_VERSION: u16 = 1;
 
@@ -29,6 +31,9 @@ const _: () = assert!(size_of::<rg_exec>() == 128);
 const _: () = assert!(size_of::<rg_fork>() == 80);
 const _: () = assert!(size_of::<rg_exit>() == 88);
 const _: () = assert!(size_of::<rg_ptrace>() == 96);
+const _: () = assert!(size_of::<rg_signal>() == 96);
+const _: () = assert!(offset_of!(rg_signal, target_pid) == 72);
+const _: () = assert!(offset_of!(rg_signal, pidfd) == 88);
 const _: () = assert!(size_of::<rg_file>() == 128);
 const _: () = assert!(size_of::<rg_net>() == 144);
 const _: () = assert!(offset_of!(rg_header, size) == 4);
@@ -51,6 +56,7 @@ unsafe impl Plain for rg_exec {}
 unsafe impl Plain for rg_fork {}
 unsafe impl Plain for rg_exit {}
 unsafe impl Plain for rg_ptrace {}
+unsafe impl Plain for rg_signal {}
 unsafe impl Plain for rg_file {}
 unsafe impl Plain for rg_net {}
 
@@ -85,6 +91,7 @@ pub enum RawEvent<'a> {
     Fork(rg_fork),
     Exit(rg_exit),
     Ptrace(rg_ptrace),
+    Signal(rg_signal),
     File { op: FileKind, e: rg_file, path: Text<'a>, new_path: Text<'a> },
     Net { kind: NetKind, e: rg_net, unix_path: Text<'a> },
 }
@@ -96,6 +103,7 @@ impl RawEvent<'_> {
             RawEvent::Fork(e) => &e.hdr,
             RawEvent::Exit(e) => &e.hdr,
             RawEvent::Ptrace(e) => &e.hdr,
+            RawEvent::Signal(e) => &e.hdr,
             RawEvent::File { e, .. } => &e.hdr,
             RawEvent::Net { e, .. } => &e.hdr,
         }
@@ -153,6 +161,7 @@ pub fn decode(buf: &[u8]) -> Result<RawEvent<'_>, DecodeError> {
         Layout::Fork => RawEvent::Fork(fixed(buf, kind)?),
         Layout::Exit => RawEvent::Exit(fixed(buf, kind)?),
         Layout::Ptrace => RawEvent::Ptrace(fixed(buf, kind)?),
+        Layout::Signal => RawEvent::Signal(fixed(buf, kind)?),
         Layout::File(op) => {
             let e: rg_file = fixed(buf, kind)?;
             let n = size_of::<rg_file>();
@@ -311,6 +320,20 @@ pub mod build {
             task,
             exit_code: status,
             start_ns,
+            ..Default::default()
+        };
+        RecordBuilder::new(&e).finish()
+    }
+
+    /// A process_signal record: `sig` to `target_pid` through `syscall`.
+    pub fn signal(task: rg_task, ktime: u64, syscall: u32, sig: u32, target_pid: i32) -> Vec<u8> {
+        let e = rg_signal {
+            hdr: header(EventType::ProcessSignal.kind(), ktime),
+            task,
+            target_pid,
+            sig,
+            syscall,
+            pidfd: -1,
             ..Default::default()
         };
         RecordBuilder::new(&e).finish()

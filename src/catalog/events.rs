@@ -111,6 +111,12 @@ events! {
         hooks: [Process(ProcessHook::Ptrace)],
         fields: [Request, RequestCode, TargetPid, Result],
     }
+    ProcessSignal = "process_signal" {
+        category: Process, kind: RG_KIND_SIGNAL, layout: Layout::Signal,
+        hooks: [Process(ProcessHook::Kill), Process(ProcessHook::Tkill), Process(ProcessHook::Tgkill),
+                Process(ProcessHook::PidfdSendSignal)],
+        fields: [Signal, SignalName, TargetPid, TargetTid, TargetComm, TargetExe, Syscall],
+    }
     FileOpen = "file_open" {
         category: File, kind: RG_KIND_FILE_OPEN, layout: Layout::File(F::Open),
         hooks: [File(FileHook::Open), File(FileHook::Creat), File(FileHook::Openat), File(FileHook::Openat2)],

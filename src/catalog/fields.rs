@@ -74,6 +74,10 @@ fields! {
     Request = "request": Str;
     RequestCode = "request_code": Int;
     TargetPid = "target_pid": Int;
+    SignalName = "signal_name": Str;
+    TargetTid = "target_tid": Int;
+    TargetComm = "target_comm": Str;
+    TargetExe = "target_exe": Str;
     Result = "result": Int;
     Path = "path": Str;
     PathName = "path_name": Str;

@@ -87,6 +87,11 @@ hook_enum! {
         Fork => "fork", abi: RG_SYS_NONE, progs: [FORK];
         Exit => "exit", abi: RG_SYS_NONE, progs: [EXIT];
         Ptrace => "ptrace", abi: RG_SYS_PTRACE, progs: [exit_prog!(ptrace)];
+        Kill => "kill", abi: RG_SYS_KILL, progs: [exit_prog!(kill)];
+        Tkill => "tkill", abi: RG_SYS_TKILL, progs: [exit_prog!(tkill)];
+        Tgkill => "tgkill", abi: RG_SYS_TGKILL, progs: [exit_prog!(tgkill)];
+        PidfdSendSignal => "pidfd_send_signal", abi: RG_SYS_PIDFD_SEND_SIGNAL,
+            progs: [exit_prog!(pidfd_send_signal)];
     }
 }
 

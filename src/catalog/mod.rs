@@ -144,6 +144,8 @@ pub enum Layout {
     Exit,
     /// `struct rg_ptrace`
     Ptrace,
+    /// `struct rg_signal`
+    Signal,
     /// `struct rg_file`
     File(FileKind),
     /// `struct rg_net`

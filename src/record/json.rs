@@ -290,6 +290,30 @@ pub fn write_body(w: &mut ObjectWriter<'_>, body: &Body) {
             w.u64("target_pid", p.target_pid.into());
             w.i64("result", p.result);
         }
+        Body::Signal(g) => {
+            w.i64("signal", g.signal.into());
+            match g.signal_name {
+                Some(name) => w.lit("signal_name", name),
+                None => w.null("signal_name"),
+            }
+            match g.target_pid {
+                Some(p) => w.i64("target_pid", p.into()),
+                None => w.null("target_pid"),
+            }
+            match g.target_tid {
+                Some(t) => w.i64("target_tid", t.into()),
+                None => w.null("target_tid"),
+            }
+            match &g.target_comm {
+                Some(c) => w.str("target_comm", c),
+                None => w.null("target_comm"),
+            }
+            match &g.target_exe {
+                Some(e) => w.str("target_exe", e),
+                None => w.null("target_exe"),
+            }
+            w.lit("syscall", g.syscall);
+        }
         Body::File(f) => {
             w.str("path", &f.path);
             w.bool("path_truncated", f.path_truncated);

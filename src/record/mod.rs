@@ -4,6 +4,7 @@
 
 pub mod json;
 mod severity;
+mod signal;
 pub mod time;
 
 use std::sync::Arc;
@@ -13,6 +14,7 @@ pub type SharedStr = Arc<str>;
 
 pub use crate::catalog::{EventType, NetKind};
 pub use severity::Severity;
+pub use signal::{signal_name, signal_number, Signal};
 
 /// One telemetry record: the common fields of every record, then the
 /// fields of its type in `body`.
@@ -45,6 +47,7 @@ impl Record {
             Body::Fork(_) => EventType::ProcessFork,
             Body::Exit(_) => EventType::ProcessExit,
             Body::Ptrace(_) => EventType::ProcessPtrace,
+            Body::Signal(_) => EventType::ProcessSignal,
             Body::File(f) => match f.op {
                 FileOp::Open { .. } => EventType::FileOpen,
                 FileOp::Write { .. } => EventType::FileWrite,
@@ -67,6 +70,7 @@ pub enum Body {
     Fork(Fork),
     Exit(Exit),
     Ptrace(Ptrace),
+    Signal(Signal),
     File(File),
     Net(Net),
 }
@@ -129,12 +133,22 @@ pub const PTRACE_REQUESTS: [(i64, &str); 9] = [
 
 /// The name of ptrace request `code`, if records name it.
 pub fn ptrace_request_name(code: i64) -> Option<&'static str> {
-    PTRACE_REQUESTS.iter().find(|(c, _)| *c == code).map(|(_, n)| *n)
+    name_of(&PTRACE_REQUESTS, code)
 }
 
 /// The code of the ptrace request called `name` (the inverse).
 pub fn ptrace_request_code(name: &str) -> Option<i64> {
-    PTRACE_REQUESTS.iter().find(|(_, n)| *n == name).map(|(c, _)| *c)
+    code_of(&PTRACE_REQUESTS, name)
+}
+
+/// The name `code` has in a (code, name) table.
+fn name_of<T: PartialEq + Copy>(table: &[(T, &'static str)], code: T) -> Option<&'static str> {
+    table.iter().find(|(c, _)| *c == code).map(|(_, n)| *n)
+}
+
+/// The code `name` has in a (code, name) table.
+fn code_of<T: Copy>(table: &[(T, &'static str)], name: &str) -> Option<T> {
+    table.iter().find(|(_, n)| *n == name).map(|(c, _)| *c)
 }
 
 #[derive(Clone, Debug, PartialEq)]

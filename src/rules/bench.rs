@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::record::{Body, Exec, Exit, File, FileOp, Fork, Net, NetKind, Record};
+use crate::record::{signal_name, Body, Exec, Exit, File, FileOp, Fork, Net, NetKind, Record, Signal};
 
 /// A record with common fields filled in; `exe` also names `comm`'s image.
 pub fn record(ts_ns: u64, pid: u32, ppid: u32, comm: &str, exe: &str, parent: &str, body: Body) -> Record {
@@ -23,6 +23,21 @@ pub fn record(ts_ns: u64, pid: u32, ppid: u32, comm: &str, exe: &str, parent: &s
         body,
         detection: None,
     }
+}
+
+/// A `process_signal` from `exe` (pid 10) to pid 20, whose image is `target_exe`.
+pub fn signal(ts_ns: u64, exe: &str, sig: i32, target_exe: &str) -> Record {
+    let comm = exe.rsplit('/').next().unwrap_or(exe);
+    let body = Body::Signal(Signal {
+        signal: sig,
+        signal_name: signal_name(sig),
+        target_pid: Some(20),
+        target_tid: None,
+        target_comm: Some(target_exe.rsplit('/').next().unwrap_or(target_exe).to_string()),
+        target_exe: Some(Arc::from(target_exe)),
+        syscall: "kill",
+    });
+    record(ts_ns, 10, 1, comm, exe, "bash", body)
 }
 
 pub fn exec_body(filename: &str, args: &[&str], stdio: [&'static str; 3]) -> Body {

@@ -119,6 +119,16 @@ fn body_field(field: Field, body: &Body) -> Val<'_> {
             Result => Val::Int(p.result),
             _ => Val::Missing,
         },
+        Body::Signal(g) => match field {
+            Signal => Val::Int(g.signal.into()),
+            SignalName => opt(g.signal_name),
+            TargetPid => g.target_pid.map_or(Val::Missing, |p| Val::Int(p.into())),
+            TargetTid => g.target_tid.map_or(Val::Missing, |t| Val::Int(t.into())),
+            TargetComm => opt(g.target_comm.as_deref()),
+            TargetExe => opt(g.target_exe.as_deref()),
+            Syscall => Val::Str(g.syscall),
+            _ => Val::Missing,
+        },
         Body::File(f) => match (field, &f.op) {
             (Path, _) => Val::Str(&f.path),
             (PathName, _) => Val::Str(basename(&f.path)),
@@ -169,7 +179,7 @@ mod tests {
 
     /// One record of each type with every optional field present.
     fn full_records() -> Vec<Record> {
-        use crate::record::{Exit, Fork, Ptrace};
+        use crate::record::{Exit, Fork, Ptrace, Signal};
         use crate::rules::bench::*;
         let mut v = vec![exec(1, 2, 1, "bash", "/bin/ls", &["ls"], ["tty", "tty", "tty"])];
         v.push(record(1, 2, 1, "a", "/a", "b", Body::Fork(Fork { parent_tid: 1 })));
@@ -177,6 +187,16 @@ mod tests {
         v.push(record(1, 2, 1, "a", "/a", "b", Body::Exit(exit)));
         let pt = Ptrace { request: 16, request_name: Some("PTRACE_ATTACH"), target_pid: 3, result: 0 };
         v.push(record(1, 2, 1, "a", "/a", "b", Body::Ptrace(pt)));
+        let sig = Signal {
+            signal: 9,
+            signal_name: Some("SIGKILL"),
+            target_pid: Some(3),
+            target_tid: Some(3),
+            target_comm: Some("t".into()),
+            target_exe: Some("/t".into()),
+            syscall: "tgkill",
+        };
+        v.push(record(1, 2, 1, "a", "/a", "b", Body::Signal(sig)));
         v.push(open(1, 2, "a", "/x/y", O_RDWR | O_CREAT));
         v.push(write(1, 2, "a", "/x/y"));
         v.push(rename(1, 2, "a", "/x/y", "/x/z"));

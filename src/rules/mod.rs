@@ -117,8 +117,8 @@ pub struct Engine {
     set: RuleSet,
     /// Per event type: the enabled single rules that can match it, in
     /// order, each with its condition specialized to that type.
-    singles_by_type: [Vec<(usize, Cond)>; 12],
-    seqs_by_type: [Vec<usize>; 12],
+    singles_by_type: [Vec<(usize, Cond)>; EventType::COUNT],
+    seqs_by_type: [Vec<usize>; EventType::COUNT],
     seq: SeqState,
     /// Some sequence rule is keyed by lineage: keep the pid → ppid map.
     track_lineage: bool,
@@ -126,8 +126,8 @@ pub struct Engine {
 
 impl Engine {
     pub fn new(set: RuleSet) -> Engine {
-        let mut singles_by_type: [Vec<(usize, Cond)>; 12] = Default::default();
-        let mut seqs_by_type: [Vec<usize>; 12] = Default::default();
+        let mut singles_by_type: [Vec<(usize, Cond)>; EventType::COUNT] = Default::default();
+        let mut seqs_by_type: [Vec<usize>; EventType::COUNT] = Default::default();
         for (i, r) in set.singles.iter().enumerate() {
             if !set.is_enabled(&r.meta) {
                 continue;
@@ -218,7 +218,7 @@ pub fn print_list(set: &RuleSet, out: &mut dyn std::io::Write) -> std::io::Resul
     Ok(())
 }
 
-fn add(by_type: &mut [Vec<usize>; 12], mask: TypeMask, i: usize) {
+fn add(by_type: &mut [Vec<usize>; EventType::COUNT], mask: TypeMask, i: usize) {
     for t in mask.types() {
         by_type[index(t)].push(i);
     }

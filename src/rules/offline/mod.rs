@@ -10,8 +10,8 @@ use serde_json::{Map, Value};
 
 use super::{Alert, Engine, RuleError, RuleSet};
 use crate::record::{
-    ptrace_request_code, ptrace_request_name, Body, EventType, Exec, Exit, File, FileOp, Fork, Net, NetKind, Ptrace,
-    Record, OPEN_FLAG_NAMES,
+    ptrace_request_code, ptrace_request_name, signal_name, signal_number, Body, EventType, Exec, Exit, File, FileOp,
+    Fork, Net, NetKind, Ptrace, Record, Signal, OPEN_FLAG_NAMES,
 };
 
 /// What is wrong with one NDJSON line; the caller adds the file and line.
@@ -98,6 +98,7 @@ fn body_from_json(o: &Map<String, Value>, et: EventType, ppid: u32) -> Result<Bo
             lifetime_ns: opt_int(o, "lifetime_ns")?.map(|n| n as u64),
         }),
         EventType::ProcessPtrace => Body::Ptrace(ptrace_from_json(o)?),
+        EventType::ProcessSignal => Body::Signal(signal_from_json(o)?),
         EventType::FileOpen => {
             let op =
                 FileOp::Open { flags: flags_from_names(o)?, mode: opt_u32(o, "mode")?.unwrap_or(0), fd: opt_fd(o)? };
@@ -165,6 +166,30 @@ fn ptrace_from_json(o: &Map<String, Value>) -> Result<Ptrace, RecordParseError> 
         request_name: name.map(intern).or_else(|| ptrace_request_name(request)),
         target_pid: opt_u32(o, "target_pid")?.unwrap_or(0),
         result: opt_int(o, "result")?.unwrap_or(0),
+    })
+}
+
+/// `signal` or `signal_name` gives the other, like ptrace's request.
+fn signal_from_json(o: &Map<String, Value>) -> Result<Signal, RecordParseError> {
+    let name = opt_str(o, "signal_name")?;
+    let signal = match (opt_int(o, "signal")?, name) {
+        (Some(n), _) => i32::try_from(n).map_err(|_| perr("signal", format!("{n} is not a signal number")))?,
+        (None, Some(n)) => signal_number(n).ok_or_else(|| {
+            perr("signal", format!("missing, and `signal_name` `{n}` is not a signal rand-guard names"))
+        })?,
+        (None, None) => return Err(perr("signal", "missing (give it or `signal_name`)")),
+    };
+    let int32 = |k: &str| -> Result<Option<i32>, RecordParseError> {
+        opt_int(o, k)?.map(|v| i32::try_from(v).map_err(|_| perr(k, format!("{v} is out of range")))).transpose()
+    };
+    Ok(Signal {
+        signal,
+        signal_name: name.map(intern).or_else(|| signal_name(signal)),
+        target_pid: int32("target_pid")?,
+        target_tid: int32("target_tid")?,
+        target_comm: opt_str(o, "target_comm")?.map(str::to_string),
+        target_exe: opt_str(o, "target_exe")?.map(Arc::from),
+        syscall: opt_str(o, "syscall")?.map_or("kill", intern),
     })
 }
 
@@ -284,6 +309,10 @@ fn intern(s: &str) -> &'static str {
         "unlink",
         "unlinkat",
         "rmdir",
+        "kill",
+        "tkill",
+        "tgkill",
+        "pidfd_send_signal",
         "file",
         "pipe",
         "socket",

@@ -160,6 +160,13 @@
         return r.signal !== null && r.signal !== undefined
           ? `exit ${r.exit_code} (signal ${r.signal})`
           : `exit ${r.exit_code}`;
+      case "process_ptrace":
+        return `${r.request || "request " + r.request_code} → pid ${r.target_pid}`;
+      case "process_signal": {
+        const who = r.target_exe || r.target_comm;
+        const sig = r.signal_name || `signal ${r.signal}`;
+        return `${sig} → ${r.target_pid === null ? "?" : "pid " + r.target_pid}${who ? " (" + who + ")" : ""}`;
+      }
       case "file_open":
         return `${r.path || ""}${r.access ? "  [" + r.access + "]" : ""}`;
       case "file_write":

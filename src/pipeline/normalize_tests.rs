@@ -1,0 +1,178 @@
+//! Unit tests of normalize.rs, built from synthetic kernel records (`bpf::abi::build`).
+
+use super::*;
+use crate::bpf::abi::build;
+use crate::record::EventType;
+use std::sync::Arc;
+
+fn normalizer() -> Normalizer {
+    let select = Selection {
+        execve: true,
+        execveat: true,
+        paths: PathFilter::new(&["/etc".into(), "/tmp".into()], &[], &["/tmp/skip".into()]).expect("filter"),
+    };
+    // an empty fake /proc: no fallback lookups succeed
+    let root = std::env::temp_dir().join(format!("rg-norm-{}", std::process::id()));
+    Normalizer::new(ProcessTable::new(64), BootClock::with_offset(0), Arc::from("h"), select).with_proc_root(root)
+}
+
+fn rec(n: &mut Normalizer, raw: &[u8]) -> Record {
+    match n.normalize(raw) {
+        Outcome::Record(r) => r,
+        other => panic!("expected a record, got {other:?}"),
+    }
+}
+
+#[test]
+fn exec_then_file_event_is_enriched_from_the_exec() {
+    let mut n = normalizer();
+    let parent = build::task(50, 50, 1, 0, "bash", "init");
+    rec(&mut n, &build::exec(parent, 1, "/bin/bash", &["bash"], "/usr/bin/bash", "/"));
+    let child = build::task(100, 100, 50, 1000, "cat", "bash");
+    let r = rec(&mut n, &build::exec(child, 2, "cat", &["cat", "a b", "c"], "/usr/bin/cat", "/home/u"));
+    assert_eq!(r.cmdline.as_deref(), Some("cat a b c"));
+    assert_eq!(r.exe.as_deref(), Some("/usr/bin/cat"));
+    assert_eq!(r.parent_exe.as_deref(), Some("/usr/bin/bash"));
+    assert_eq!(r.parent_comm.as_deref(), Some("bash"));
+    match &r.body {
+        Body::Exec(e) => {
+            assert_eq!(e.args, ["cat", "a b", "c"]);
+            assert!(!e.args_truncated);
+            assert_eq!(e.cwd.as_deref(), Some("/home/u"));
+            assert_eq!(e.stdio, ["char", "pipe", "socket"]);
+        }
+        other => panic!("{other:?}"),
+    }
+    let w = rec(&mut n, &build::file(EventType::FileWrite, child, 3, 20, "/etc/./x//y/../z", None));
+    assert_eq!(w.exe.as_deref(), Some("/usr/bin/cat"));
+    match &w.body {
+        Body::File(f) => assert_eq!(f.path, "/etc/x/z"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn exited_processes_still_enrich_later_records() {
+    let mut n = normalizer();
+    let p = build::task(60, 60, 1, 0, "sh", "init");
+    rec(&mut n, &build::exec(p, 1, "/bin/sh", &["sh", "-c", "x"], "/usr/bin/dash", "/"));
+    rec(&mut n, &build::exit(p, 5, 0, 1));
+    // a child record arriving after its parent's exit
+    let c = build::task(61, 61, 60, 0, "sleep", "sh");
+    let r = rec(&mut n, &build::fork(c, 6, 60));
+    assert_eq!(r.parent_exe.as_deref(), Some("/usr/bin/dash"));
+    assert_eq!(r.exe.as_deref(), Some("/usr/bin/dash"), "fork inherits the image");
+}
+
+#[test]
+fn unwatched_and_excluded_paths_are_filtered() {
+    let mut n = normalizer();
+    let t = build::task(70, 70, 1, 0, "x", "init");
+    assert!(matches!(n.normalize(&build::file(EventType::FileOpen, t, 1, 11, "/var/x", None)), Outcome::Filtered));
+    assert!(matches!(n.normalize(&build::file(EventType::FileOpen, t, 1, 11, "/tmp/skip/a", None)), Outcome::Filtered));
+    // a rename into a watched directory is reported
+    let r = rec(&mut n, &build::file(EventType::FileRename, t, 1, 30, "/var/a", Some("/etc/b")));
+    match &r.body {
+        Body::File(f) => assert_eq!(f.new_path(), Some("/etc/b")),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn truncated_paths_are_reported_not_filtered() {
+    let mut n = normalizer();
+    let t = build::task(71, 71, 1, 0, "x", "init");
+    let mut raw = build::file(EventType::FileOpen, t, 1, 11, "/dddd/leaf", None);
+    let off = std::mem::offset_of!(abi::rg_file, path) + 4; // rg_str.truncated
+    raw[off] = 1;
+    let r = rec(&mut n, &raw);
+    match &r.body {
+        Body::File(f) => assert!(f.path_truncated && f.path == "/dddd/leaf"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn pid_reuse_attributes_records_to_the_new_process() {
+    let mut n = normalizer();
+    let old = build::task(500, 500, 1, 0, "old", "init");
+    rec(&mut n, &build::exec(old, 1, "/bin/old", &["old"], "/usr/bin/old", "/"));
+    rec(&mut n, &build::exit(old, 2, 0, 1));
+    let parent = build::task(600, 600, 1, 0, "new-parent", "init");
+    rec(&mut n, &build::exec(parent, 3, "/bin/np", &["np"], "/usr/bin/np", "/"));
+    // pid 500 comes back as a fork of 600
+    let reused = build::task(500, 500, 600, 0, "new-parent", "new-parent");
+    let f = rec(&mut n, &build::fork(reused, 4, 600));
+    assert_eq!(f.exe.as_deref(), Some("/usr/bin/np"));
+    assert_eq!(f.cmdline.as_deref(), Some("np"));
+    let w = rec(&mut n, &build::file(EventType::FileOpen, reused, 5, 11, "/etc/x", None));
+    assert_eq!(w.exe.as_deref(), Some("/usr/bin/np"), "not the dead process's image");
+    assert_eq!(w.parent_exe.as_deref(), Some("/usr/bin/np"));
+}
+
+#[test]
+fn signals_name_the_signal_and_the_target_from_the_table() {
+    let mut n = normalizer();
+    let victim = build::task(90, 90, 1, 0, "auditd", "init");
+    rec(&mut n, &build::exec(victim, 1, "/sbin/auditd", &["auditd"], "/usr/sbin/auditd", "/"));
+    let killer = build::task(91, 91, 1, 0, "kill", "bash");
+    let r = rec(&mut n, &build::signal(killer, 2, 4, 19, 90));
+    assert_eq!(
+        r.body,
+        Body::Signal(Signal {
+            signal: 19,
+            signal_name: Some("SIGSTOP"),
+            target_pid: Some(90),
+            target_tid: None,
+            target_comm: Some("auditd".into()),
+            target_exe: Some("/usr/sbin/auditd".into()),
+            syscall: "kill",
+        })
+    );
+    // a process group (kill(0, ...), kill(-pgid, ...)) names no one target
+    let r = rec(&mut n, &build::signal(killer, 3, 4, 15, -90));
+    match r.body {
+        Body::Signal(s) => assert_eq!((s.target_pid, s.target_comm, s.signal_name), (Some(-90), None, Some("SIGTERM"))),
+        other => panic!("{other:?}"),
+    }
+    // a pidfd_send_signal fd that was not a pidfd: no target, not pid 0
+    let r = rec(&mut n, &build::signal(killer, 4, 7, 40, 0));
+    match r.body {
+        Body::Signal(s) => {
+            assert_eq!((s.target_pid, s.signal_name, s.syscall), (None, None, "pidfd_send_signal"));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn exit_status_and_signals() {
+    let mut n = normalizer();
+    let t = build::task(80, 80, 1, 0, "x", "init");
+    let r = rec(&mut n, &build::exit(t, 10, 3 << 8, 4));
+    assert_eq!(r.body, Body::Exit(Exit { exit_code: 3, signal: None, core_dumped: false, lifetime_ns: Some(6) }));
+    let r = rec(&mut n, &build::exit(t, 10, 9, 0));
+    assert_eq!(r.body, Body::Exit(Exit { exit_code: 137, signal: Some(9), core_dumped: false, lifetime_ns: None }));
+}
+
+#[test]
+fn corrupted_input_is_invalid_not_a_panic() {
+    let mut n = normalizer();
+    assert!(matches!(n.normalize(&[1, 2, 3]), Outcome::Invalid(_)));
+}
+
+#[test]
+fn helpers() {
+    assert_eq!(normalize_path("/"), "/");
+    assert_eq!(normalize_path("/a/../.."), "/");
+    assert_eq!(normalize_path("/a/b/"), "/a/b");
+    assert_eq!(strip_dev_fd("/dev/fd/3/run.sh", 3), "run.sh");
+    assert_eq!(strip_dev_fd("/dev/fd/3", 3), "");
+    assert_eq!(strip_dev_fd("/bin/true", 3), "/bin/true");
+    assert_eq!(unix_name(b"\0abs\0\0"), "@abs");
+    assert_eq!(unix_name(b"/run/x.sock\0"), "/run/x.sock");
+    let t = Text { bytes: b"a\0b\0c", truncated: true, present: true };
+    assert_eq!(split_args(&t, 5), (vec!["a".into(), "b".into(), "c".into()], true));
+    let t = Text { bytes: b"a\0\0", truncated: false, present: true };
+    assert_eq!(split_args(&t, 2), (vec!["a".into(), "".into()], false));
+}
