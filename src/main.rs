@@ -88,9 +88,12 @@ fn real_main() -> Result<(), ExitCode> {
             let cfg = load_config(Some(&path), &policy)?;
             let rules = load_rules(&cfg, &[], &policy)?;
             for o in &cfg.outputs {
+                let bad = |e: &dyn std::fmt::Display| fail(format!("{}: output {}: {e}", path.display(), o.name), 2);
                 if let Some(spool) = &o.spool {
-                    rand_guard::output::spool::check_dir(&spool.dir)
-                        .map_err(|e| fail(format!("{}: output {}: {e}", path.display(), o.name), 2))?;
+                    rand_guard::output::spool::check_dir(&spool.dir).map_err(|e| bad(&e))?;
+                }
+                if let rand_guard::config::SinkSpec::File(f) = &o.sink {
+                    rand_guard::output::file::check_dir(&f.path, &policy).map_err(|e| bad(&e))?;
                 }
             }
             println!("{}: ok ({} rules)", path.display(), rules.rules().count());

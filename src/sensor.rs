@@ -69,7 +69,7 @@ pub fn run(cfg: &Config, rules: RuleSet, source: reload::Source) -> Result<(), R
     // Outputs, the metrics and dashboard sockets first: a bad path or a
     // busy port is reported before anything is loaded into the kernel.
     let reopen = Reopen::default();
-    let mut outputs = Fanout::open(&cfg.outputs, &cfg.agent.id, &reopen)?;
+    let mut outputs = Fanout::open(&cfg.outputs, &cfg.agent.id, &reopen, &source.policy)?;
     let metrics_listener = cfg.metrics.map(metrics::bind).transpose()?;
     let dashboard = Ui::bind(&cfg.ui, &cfg.agent.id)?;
     if let Some(d) = &dashboard {

@@ -152,6 +152,36 @@ fn strict_modes_refuse_writable_config_and_rules_unless_overridden() {
     }
 }
 
+/// A file output's directory is checked like the config's: one that others
+/// can write (sticky or not) would let them plant a symlink or a forged
+/// file at the output's name. `check-config` and `run` (before it loads
+/// anything) both refuse it, naming the output, its path and the directory.
+#[test]
+fn a_file_output_in_a_directory_others_can_write_is_refused() {
+    let dir = TempDir::new("outdir");
+    let out = dir.path("logs");
+    fs::create_dir_all(&out).expect("mkdir");
+    let cfg = dir.path("rand-guard.toml");
+    let events = out.join("events.ndjson");
+    fs::write(&cfg, format!("[[outputs]]\nname = \"local\"\ntype = \"file\"\npath = \"{}\"\n", events.display()))
+        .expect("write");
+    fs::set_permissions(&cfg, fs::Permissions::from_mode(0o644)).expect("chmod");
+    for mode in [0o755, 0o700] {
+        fs::set_permissions(&out, fs::Permissions::from_mode(mode)).expect("chmod");
+        assert!(check(&[], &cfg).status.success(), "{mode:o}: {}", String::from_utf8_lossy(&check(&[], &cfg).stderr));
+    }
+    for (mode, who) in [(0o777, "group and others"), (0o1777, "group and others"), (0o775, "group")] {
+        fs::set_permissions(&out, fs::Permissions::from_mode(mode)).expect("chmod");
+        let why = format!("{}: insecure output directory: it is writable by {who}", out.display());
+        assert_one_error(&format!("{mode:o}"), &check(&[], &cfg), &[format!("output local: {why}")]);
+        let run = Command::new(BIN).args(["run", "--config"]).arg(&cfg).output().expect("run");
+        let named = format!("output local: cannot open {}: {why}", events.display());
+        assert_one_error(&format!("run {mode:o}"), &run, &[named]);
+        assert!(check(&["--allow-insecure-config"], &cfg).status.success(), "the escape hatch covers it");
+    }
+    assert!(!events.exists(), "nothing was created");
+}
+
 /// `agent.log_level` decides which of the sensor's own messages reach
 /// stderr: a config note is a warning, shown at "warn" and below it, hidden
 /// at "error". The `ok` line on stdout is the command's output, not a log.

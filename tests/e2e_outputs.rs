@@ -1,16 +1,17 @@
 //! Privileged end-to-end tests of the outputs: the real sensor delivering to
 //! real receivers on loopback (an HTTP server in this test, a real rsyslogd,
-//! files, a FIFO nobody reads), checking that what arrives is exactly the
-//! records stdout got, and that the final health record accounts for every
-//! record each output was handed.
+//! files, a FIFO whose reader never reads), checking that what arrives is
+//! exactly the records stdout got, and that the final health record
+//! accounts for every record each output was handed; and that a file
+//! output writes nothing through what another user plants at its path.
 
 mod common;
 
 use std::fs;
 use std::io::{Read, Write};
 use std::net::{TcpStream, UdpSocket};
-use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
+use std::os::unix::fs::{chown, symlink, MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -306,15 +307,31 @@ fn file_output_rotates_by_size_and_reopens_on_sighup() {
     assert_eq!(n(o, "failed") + n(o, "dropped") + n(o, "queued"), 0, "{health}");
 }
 
+fn mkfifo(p: &Path) {
+    let c = std::ffi::CString::new(p.to_str().expect("utf-8")).expect("cstr");
+    // SAFETY: mkfifo with a valid path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0, "mkfifo {}", p.display());
+}
+
+/// Opens a FIFO for reading without waiting for a writer; the reader may
+/// then never read.
+fn fifo_reader(p: &Path) -> fs::File {
+    fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(p).expect("open the FIFO for reading")
+}
+
 #[test]
 fn an_output_blocked_forever_that_may_drop_does_not_stall_stdout() {
     require_root();
     let dir = TempDir::new("fifo");
     let fifo = dir.path("fifo");
-    let c = std::ffi::CString::new(fifo.to_str().expect("utf-8")).expect("cstr");
-    // SAFETY: mkfifo with a valid path.
-    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
-    // Nobody ever opens the FIFO for reading: the output's open() blocks forever.
+    mkfifo(&fifo);
+    // A reader that never reads, and a pipe already full: the output's
+    // first write blocks forever. (With no reader at all, opening the FIFO
+    // fails at once and its records count as failed.)
+    let _reader = fifo_reader(&fifo);
+    let mut filler = fs::OpenOptions::new().write(true).custom_flags(libc::O_NONBLOCK).open(&fifo).expect("writer");
+    while filler.write(&[b'\n'; 4096]).is_ok() {}
+    drop(filler);
     let cfg = format!(
         "{E2E_CONFIG}\n[[outputs]]\ntype = \"stdout\"\n[[outputs]]\nname = \"stuck\"\ntype = \"file\"\n\
          path = \"{}\"\nqueue_size = 50\nwhen_full = \"drop\"\n",
@@ -374,4 +391,196 @@ fn metrics_endpoint_serves_the_health_counters() {
     assert!(get("GET /other HTTP/1.1\r\n\r\n").starts_with("HTTP/1.1 404"));
     let (status, _, _) = sensor.stop_with(libc::SIGTERM);
     assert_eq!(status.code(), Some(0));
+}
+
+/// What a file holds and when it was last written (not its ctime: adding
+/// and removing a hard link changes that).
+fn fingerprint(p: &Path) -> (Vec<u8>, u64, i64, i64) {
+    let md = fs::metadata(p).expect("stat");
+    (fs::read(p).expect("read"), md.len(), md.mtime(), md.mtime_nsec())
+}
+
+/// Runs the sensor on `cfg` expecting a refusal at start, before anything
+/// is loaded: the exit code and stderr. A sensor that hangs on what it
+/// found (a FIFO) or that accepted it (and runs on) fails the test.
+fn refused_at_start(cfg: &str) -> (Option<i32>, String) {
+    let dir = TempDir::new("refused-cfg");
+    let path = dir.path("rand-guard.toml");
+    fs::write(&path, cfg).expect("write config");
+    let mut child = Command::new(BIN)
+        .args(["run", "--config"])
+        .arg(&path)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start rand-guard");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        if let Some(st) = child.try_wait().expect("wait") {
+            break st;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("rand-guard neither refused nor exited within 15 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut err = String::new();
+    child.stderr.take().expect("stderr").read_to_string(&mut err).expect("read stderr");
+    (status.code(), err)
+}
+
+/// A file a local user would like root to append to (`victim`), beside a
+/// file output's directory `out` (root's, 0755), and a config with stdout
+/// and a file output named `name` at `out/events.ndjson`.
+struct Scene {
+    tmp: TempDir,
+    victim: PathBuf,
+    before: (Vec<u8>, u64, i64, i64),
+    out: PathBuf,
+    path: PathBuf,
+    cfg: String,
+}
+
+impl Scene {
+    fn new(name: &str) -> Scene {
+        let tmp = TempDir::new(name);
+        let victim = tmp.path("victim");
+        fs::write(&victim, "# root runs this\n").expect("write");
+        let before = fingerprint(&victim);
+        let out = tmp.path("out");
+        fs::create_dir(&out).expect("mkdir");
+        fs::set_permissions(&out, fs::Permissions::from_mode(0o755)).expect("chmod");
+        let path = out.join("events.ndjson");
+        let cfg = format!(
+            "{E2E_CONFIG}\n[[outputs]]\ntype = \"stdout\"\n[[outputs]]\nname = \"{name}\"\ntype = \"file\"\n\
+             path = \"{}\"\n",
+            path.display()
+        );
+        Scene { tmp, victim, before, out, path, cfg }
+    }
+}
+
+/// The attack of issue 18: a local user who can put something at a file
+/// output's path (or write its directory) gets the root sensor to append
+/// telemetry to a file of their choosing. Each plant is refused at start
+/// with exit 2 and a message naming the output, the path and the reason,
+/// and the target is left exactly as it was.
+#[test]
+fn a_file_output_refuses_what_others_planted_and_writes_nothing_there() {
+    require_root();
+    let Scene { tmp, victim, before, out, path, cfg } = Scene::new("planted");
+    let not_yet = tmp.path("not-yet");
+    let plants: [(&str, &dyn Fn(), &str); 5] = [
+        ("symlink", &|| symlink(&victim, &path).expect("symlink"), "refused: it is a symbolic link"),
+        ("dangling symlink", &|| symlink(&not_yet, &path).expect("symlink"), "refused: it is a symbolic link"),
+        ("hard link", &|| fs::hard_link(&victim, &path).expect("link"), "refused: it has 2 links"),
+        (
+            "another user's FIFO",
+            &|| {
+                mkfifo(&path);
+                chown(&path, Some(65534), Some(65534)).expect("chown");
+            },
+            "refused: it is a FIFO owned by uid 65534, not by the sensor's uid 0",
+        ),
+        (
+            "another user's file",
+            &|| {
+                fs::write(&path, "").expect("write");
+                chown(&path, Some(65534), Some(65534)).expect("chown");
+            },
+            "refused: it is a regular file owned by uid 65534",
+        ),
+    ];
+    for (what, plant, why) in plants {
+        plant();
+        let (code, err) = refused_at_start(&cfg);
+        assert_eq!(code, Some(2), "{what}: stderr:\n{err}");
+        let named = format!("output planted: cannot open {}: {why}", path.display());
+        assert!(err.contains(&named), "{what}: {named:?} missing from:\n{err}");
+        assert_eq!(fingerprint(&victim), before, "{what}: the victim is untouched");
+        assert!(!not_yet.exists(), "{what}: nothing was created through a dangling link");
+        fs::remove_file(&path).expect("remove the plant");
+    }
+    // A FIFO with a reader: the open succeeds, the descriptor is judged.
+    mkfifo(&path);
+    chown(&path, Some(65534), Some(65534)).expect("chown");
+    let reader = fifo_reader(&path);
+    let (code, err) = refused_at_start(&cfg);
+    assert_eq!(code, Some(2), "FIFO with a reader: {err}");
+    assert!(err.contains("refused: it is a FIFO owned by uid 65534"), "{err}");
+    drop(reader);
+    fs::remove_file(&path).expect("rm");
+
+    // A directory others can write, sticky or not: they could plant any of the above.
+    for mode in [0o777, 0o1777, 0o757] {
+        fs::set_permissions(&out, fs::Permissions::from_mode(mode)).expect("chmod");
+        let (code, err) = refused_at_start(&cfg);
+        assert_eq!(code, Some(2), "{mode:o}: {err}");
+        let named = format!(
+            "output planted: cannot open {}: {}: insecure output directory: it is writable by",
+            path.display(),
+            out.display()
+        );
+        assert!(err.contains(&named), "{mode:o}: {named:?} missing from:\n{err}");
+        assert!(!path.exists(), "{mode:o}: nothing created");
+    }
+}
+
+/// After start, the file is only ever reopened (SIGHUP) and rotated in the
+/// directory held open since then: a symlink swapped in at the name is
+/// refused (its records count as failed, once, with one logged error) and
+/// the output recovers when it is gone; a directory swapped for a symlink
+/// redirects nothing.
+#[test]
+fn a_running_file_output_is_not_redirected_by_a_swap() {
+    require_root();
+    let Scene { tmp, victim, before, out, path, cfg } = Scene::new("f");
+    let elsewhere = tmp.path("elsewhere");
+    fs::create_dir(&elsewhere).expect("mkdir");
+    let sensor = Sensor::start(&cfg);
+    let marker = |m: &str| {
+        Command::new("/bin/true").arg(m).status().expect("true");
+        sensor.wait_for(m, |v| is(v, "process_exec") && v["args"][1] == m);
+    };
+    let file_has = |p: &Path, m: &str| {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !fs::read_to_string(p).unwrap_or_default().contains(m) {
+            assert!(Instant::now() < deadline, "{m} never reached {}", p.display());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    marker("swap-first");
+    file_has(&path, "swap-first");
+
+    fs::rename(&path, tmp.path("moved")).expect("mv");
+    symlink(&victim, &path).expect("symlink");
+    sensor.signal(libc::SIGHUP);
+    let err = sensor.wait_stderr("refused: it is a symbolic link", 1, Duration::from_secs(10));
+    assert!(err.contains(&format!("output f: {}: refused", path.display())), "{err}");
+    marker("swap-refused");
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(fingerprint(&victim), before, "nothing reached the symlink's target");
+
+    fs::remove_file(&path).expect("rm the symlink");
+    sensor.signal(libc::SIGHUP);
+    sensor.wait_stderr("output f: recovered", 1, Duration::from_secs(10));
+
+    // The directory itself: moved away, a symlink to another in its place.
+    let held = tmp.path("held");
+    fs::rename(&out, &held).expect("mv dir");
+    symlink(&elsewhere, &out).expect("symlink dir");
+    sensor.signal(libc::SIGHUP);
+    marker("swap-dir");
+    file_has(&held.join("events.ndjson"), "swap-dir");
+    let (_, records, stderr) = sensor.stop_with(libc::SIGTERM);
+    assert_eq!(fs::read_dir(&elsewhere).expect("ls").count(), 0, "nothing written where the symlink points");
+    assert_eq!(stderr.matches("refused").count(), 1, "one error per streak:\n{stderr}");
+    let health = final_health(&records);
+    let o = output(&health, "f");
+    assert!(n(o, "failed") > 0, "the refused records are counted: {health}");
+    assert_eq!(n(o, "dropped") + n(o, "queued"), 0, "{health}");
+    assert_eq!(n(o, "sent") + n(o, "failed"), n(output(&health, "stdout"), "sent"), "{health}");
 }

@@ -8,6 +8,7 @@
 //!
 //! Accounting per output: see `stats`.
 
+pub mod dir;
 pub mod file;
 pub mod filter;
 pub mod http;
@@ -27,6 +28,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{unbounded, Receiver, RecvTimeoutError, Sender};
 use thiserror::Error;
 
+use crate::config::permissions::Policy;
 use crate::config::{OutputSpec, RecordFilter, SinkSpec, WhenFull};
 use crate::record::Severity;
 pub use stats::{OutputSnapshot, OutputStats};
@@ -45,7 +47,7 @@ const STOP_WAIT: Duration = Duration::from_secs(10);
 #[derive(Debug, Error)]
 pub enum OutputError {
     #[error("output {name}: cannot open {path}: {err}")]
-    Open { name: String, path: String, err: io::Error },
+    Open { name: String, path: String, err: dir::OpenError },
     #[error("output {name}: cannot start its thread: {err}")]
     Thread { name: String, err: io::Error },
     #[error("output {name}: {err}")]
@@ -247,8 +249,14 @@ impl OpenedOutputs {
 }
 
 impl Fanout {
-    /// Opens every output (files and spools now, so a bad path fails at start).
-    pub fn open(specs: &[OutputSpec], host: &str, reopen: &Reopen) -> Result<OpenedOutputs, OutputError> {
+    /// Opens every output (files and spools now, so a bad path fails at
+    /// start); `policy` is StrictModes for the file outputs' directories.
+    pub fn open(
+        specs: &[OutputSpec],
+        host: &str,
+        reopen: &Reopen,
+        policy: &Policy,
+    ) -> Result<OpenedOutputs, OutputError> {
         let mut sinks = Vec::new();
         for spec in specs {
             let stats = Arc::new(OutputStats::new(&spec.name, spec.sink.type_name()));
@@ -261,7 +269,7 @@ impl Fanout {
             };
             let sink: Box<dyn Sink> = match &spec.sink {
                 SinkSpec::Stdout => Box::new(stdout::StdoutSink::new()),
-                SinkSpec::File(f) => Box::new(file::FileSink::open(&spec.name, f, reopen.clone())?),
+                SinkSpec::File(f) => Box::new(file::FileSink::open(&spec.name, f, reopen.clone(), policy)?),
                 SinkSpec::Syslog(s) => Box::new(net::NetSink::new(
                     &spec.name,
                     Box::new(syslog::SyslogTransport::new(s, host)),
@@ -289,8 +297,8 @@ impl Fanout {
     }
 
     /// Opens every output and starts its thread.
-    pub fn start(specs: &[OutputSpec], host: &str, reopen: &Reopen) -> Result<Fanout, OutputError> {
-        Fanout::open(specs, host, reopen)?.start(Arc::default())
+    pub fn start(specs: &[OutputSpec], host: &str, reopen: &Reopen, policy: &Policy) -> Result<Fanout, OutputError> {
+        Fanout::open(specs, host, reopen, policy)?.start(Arc::default())
     }
 
     fn spawn(sinks: Vec<Opened>, stopping: Arc<AtomicBool>) -> Result<Fanout, OutputError> {
@@ -300,8 +308,9 @@ impl Fanout {
             let room = Arc::new(Room::default());
             let (tx, rx) = unbounded();
             let (s, f, r, filter, sink) = (o.stats.clone(), fatal.clone(), room.clone(), o.filter, o.sink);
-            // Detached, not scoped: a sink stuck forever (a FIFO nobody
-            // reads, a hung peer) must not keep the sensor from exiting.
+            // Detached, not scoped: a sink stuck forever (a FIFO whose
+            // reader stopped reading, a hung peer) must not keep the
+            // sensor from exiting.
             thread::Builder::new()
                 .name(format!("rg-out-{}", o.stats.name.chars().take(8).collect::<String>()))
                 .spawn(move || run_sink(sink, rx, &s, &filter, &f, &r))

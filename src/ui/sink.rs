@@ -33,6 +33,7 @@ impl Sink for UiSink {
 mod tests {
     use super::super::hub::Limits;
     use super::*;
+    use crate::config::permissions::Policy;
     use crate::output::{Batch, Fanout, Reopen};
     use std::time::Duration;
 
@@ -40,7 +41,7 @@ mod tests {
     fn the_dashboard_is_an_output_with_its_own_accounting() {
         let hub = Arc::new(Hub::new(Limits { history: 100, max_clients: 2, client_buffer: 16 }));
         let viewer = hub.subscribe().expect("viewer");
-        let mut opened = Fanout::open(&[], "h", &Reopen::default()).expect("no outputs");
+        let mut opened = Fanout::open(&[], "h", &Reopen::default(), &Policy::off()).expect("no outputs");
         opened.add("ui", "ui", 8, Box::new(UiSink::new(hub.clone())));
         let fanout = opened.start(Default::default()).expect("start");
         let stats = fanout.stats();
