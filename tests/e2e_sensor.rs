@@ -543,3 +543,45 @@ fn sighup_watching_a_new_directory_reaches_the_kernel_filter() {
     let opens = records.iter().filter(|v| is(v, "file_open") && v["path"] == t.as_str()).count();
     assert_eq!(opens, 20, "every open after the reload is reported, none before: {stderr}");
 }
+
+/// perl's `$0 = ...` rewrites the process's argv area, so /proc/<pid>/cmdline
+/// then shows whatever it chose; waits until it does.
+fn spawn_disguised(script: &str, out: &str) -> std::process::Child {
+    let mut child = Command::new("perl").args(["-e", script, out]).spawn().expect("perl");
+    let proc_cmdline = format!("/proc/{}/cmdline", child.id());
+    for _ in 0..200 {
+        if fs::read(&proc_cmdline).is_ok_and(|c| c.starts_with(b"[kworker/0:1]")) {
+            return child;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("perl never rewrote its argv");
+}
+
+#[test]
+fn a_rewritten_argv_is_marked_by_where_the_cmdline_came_from() {
+    // A process older than the sensor is known from /proc, where it can
+    // pose as a kernel thread (issue 18, seeded command lines); one the
+    // sensor saw exec keeps the argv it was started with.
+    let script = r#"$0 = "[kworker/0:1]"; $SIG{USR1} = sub { open(my $f, ">", $ARGV[0]) or die; close $f; exit 0 }; sleep 1 while 1;"#;
+    let dir = TempDir::new("cmdline-source");
+    let (old_out, new_out) =
+        (dir.path("old").to_string_lossy().into_owned(), dir.path("new").to_string_lossy().into_owned());
+    let mut old = spawn_disguised(script, &old_out);
+    let sensor = Sensor::start(E2E_CONFIG);
+    let mut new = spawn_disguised(script, &new_out);
+    for child in [&mut old, &mut new] {
+        unsafe { libc::kill(child.id() as i32, libc::SIGUSR1) };
+        assert!(child.wait().expect("perl").success());
+    }
+    let r = sensor.wait_for("the old process's open", |v| is(v, "file_open") && v["path"] == old_out.as_str());
+    assert_eq!(r["cmdline"], "[kworker/0:1]");
+    assert_eq!(r["cmdline_source"], "procfs");
+    let r = sensor.wait_for("the new process's open", |v| is(v, "file_open") && v["path"] == new_out.as_str());
+    assert_eq!(r["cmdline"], format!("perl -e {script} {new_out}").as_str());
+    assert_eq!(r["cmdline_source"], "exec");
+    let exec = sensor.wait_for("its exec", |v| is(v, "process_exec") && v["pid"] == new.id());
+    assert_eq!(exec["cmdline_source"], "exec");
+}

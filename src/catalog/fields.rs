@@ -53,6 +53,7 @@ fields! {
     Exe = "exe": Str;
     ExeName = "exe_name": Str;
     Cmdline = "cmdline": Str;
+    CmdlineSourceF = "cmdline_source": Str;
     ParentComm = "parent_comm": Str;
     ParentExe = "parent_exe": Str;
     ParentExeName = "parent_exe_name": Str;
@@ -118,6 +119,7 @@ pub const COMMON: &[Field] = &[
     Field::Exe,
     Field::ExeName,
     Field::Cmdline,
+    Field::CmdlineSourceF,
     Field::ParentComm,
     Field::ParentExe,
     Field::ParentExeName,

@@ -13,8 +13,8 @@ use crate::config::PathFilter;
 use crate::process::{procfs, ProcessInfo, ProcessTable};
 use crate::record::time::BootClock;
 use crate::record::{
-    ptrace_request_name, signal_name, Body, Exec, Exit, File, FileOp, Fork, Net, NetKind, Ptrace, Record, SharedStr,
-    Signal,
+    ptrace_request_name, signal_name, Body, CmdlineSource, Exec, Exit, File, FileOp, Fork, Net, NetKind, Ptrace,
+    Record, SharedStr, Signal,
 };
 
 /// What normalization decided about one raw event.
@@ -99,6 +99,7 @@ impl Normalizer {
                 });
                 let mut r = self.record(&e.task, ktime, body);
                 r.exe = exe_path;
+                r.cmdline_source = cmdline.as_ref().map(|_| CmdlineSource::Exec);
                 r.cmdline = cmdline;
                 Outcome::Record(r)
             }
@@ -207,9 +208,9 @@ impl Normalizer {
     }
 
     fn record(&mut self, t: &rg_task, ktime: u64, body: Body) -> Record {
-        let (exe, cmdline) = match self.lookup(t.pid) {
-            Some(p) => (p.exe.clone(), p.cmdline.clone()),
-            None => (None, None),
+        let (exe, cmdline, cmdline_source) = match self.lookup(t.pid) {
+            Some(p) => (p.exe.clone(), p.cmdline.clone(), p.cmdline.as_ref().map(|_| p.cmdline_source)),
+            None => (None, None, None),
         };
         let parent_exe = self.lookup(t.ppid).and_then(|p| p.exe.clone());
         let parent_comm = comm(&t.parent_comm);
@@ -225,6 +226,7 @@ impl Normalizer {
             comm: comm(&t.comm),
             exe,
             cmdline,
+            cmdline_source,
             parent_comm: (!parent_comm.is_empty()).then_some(parent_comm),
             parent_exe,
             body,
@@ -248,6 +250,7 @@ impl Normalizer {
                 comm: String::new(),
                 exe: None,
                 cmdline: None,
+                cmdline_source: CmdlineSource::Procfs,
                 start_ns: None,
                 exited: false,
             });

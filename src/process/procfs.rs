@@ -14,6 +14,7 @@ use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 use crate::process::table::{ProcessInfo, ProcessTable, SharedStr};
+use crate::record::CmdlineSource;
 
 /// At most this many bytes of `/proc/<pid>/cmdline` are read: the same cap
 /// the kernel side puts on argv (`RG_ARGS_MAX` in include/events.h, NUL
@@ -62,6 +63,7 @@ pub fn read_process(proc_root: &Path, pid: u32) -> Option<ProcessInfo> {
         comm: stat.comm,
         exe,
         cmdline,
+        cmdline_source: CmdlineSource::Procfs,
         start_ns: stat.start_ticks.and_then(ticks_to_ns),
         exited: false,
     })

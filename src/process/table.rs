@@ -27,6 +27,8 @@ use std::collections::VecDeque;
 use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
 
+use crate::record::CmdlineSource;
+
 /// Immutable shared text: the same exe/cmdline is shared by a parent and
 /// all its forked children, and cloned into records without copying.
 pub type SharedStr = Arc<str>;
@@ -45,6 +47,8 @@ pub struct ProcessInfo {
     pub exe: Option<SharedStr>,
     /// argv joined with single spaces, if known (`None` for kernel threads).
     pub cmdline: Option<SharedStr>,
+    /// Where `cmdline` came from (meaningful only when it is `Some`).
+    pub cmdline_source: CmdlineSource,
     /// CLOCK_BOOTTIME ns when it started, if known.
     pub start_ns: Option<u64>,
     /// The process has exited; the entry is kept for its children's records.
@@ -201,20 +205,31 @@ impl ProcessTable {
             Some(e) if !e.info.exited => e.info.start_ns,
             _ => None,
         };
-        self.put(ProcessInfo { pid, ppid, uid, comm: comm.to_owned(), exe, cmdline, start_ns, exited: false });
+        self.put(ProcessInfo {
+            pid,
+            ppid,
+            uid,
+            comm: comm.to_owned(),
+            exe,
+            cmdline,
+            cmdline_source: CmdlineSource::Exec,
+            start_ns,
+            exited: false,
+        });
     }
 
     /// A new process `child` forked by `parent`: same image as the parent
     /// until it execs, so it inherits the parent's exe and cmdline (and its
     /// comm if `comm` is empty). Replaces whatever was held under `child`.
     pub fn on_fork(&mut self, child: u32, parent: u32, uid: u32, comm: &str, ktime_ns: u64) {
-        let (exe, cmdline, comm) = match self.entries.get(&parent) {
+        let (exe, cmdline, cmdline_source, comm) = match self.entries.get(&parent) {
             Some(p) => (
                 p.info.exe.clone(),
                 p.info.cmdline.clone(),
+                p.info.cmdline_source,
                 if comm.is_empty() { p.info.comm.clone() } else { comm.to_owned() },
             ),
-            None => (None, None, comm.to_owned()),
+            None => (None, None, CmdlineSource::Procfs, comm.to_owned()),
         };
         self.put(ProcessInfo {
             pid: child,
@@ -223,6 +238,7 @@ impl ProcessTable {
             comm,
             exe,
             cmdline,
+            cmdline_source,
             start_ns: Some(ktime_ns),
             exited: false,
         });

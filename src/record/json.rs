@@ -6,7 +6,7 @@
 //! kernel was made valid UTF-8 at normalization), and this is the hot path.
 
 use super::time::write_rfc3339;
-use super::{open_access, open_flag_names, Body, FileOp, Record};
+use super::{open_access, open_flag_names, Body, CmdlineSource, FileOp, Record};
 
 /// Writes one JSON object; keys are trusted literals, values are escaped.
 pub struct ObjectWriter<'a> {
@@ -243,6 +243,7 @@ fn write_process_context(w: &mut ObjectWriter<'_>, r: &Record) {
     w.str("comm", &r.comm);
     w.opt_str("exe", r.exe.as_deref());
     w.opt_str("cmdline", r.cmdline.as_deref());
+    w.opt_str("cmdline_source", r.cmdline_source.map(CmdlineSource::as_str));
     w.opt_str("parent_comm", r.parent_comm.as_deref());
     w.opt_str("parent_exe", r.parent_exe.as_deref());
 }
@@ -430,6 +431,7 @@ mod tests {
             comm: "bash".into(),
             exe: Some(Arc::from("/usr/bin/bash")),
             cmdline: None,
+            cmdline_source: None,
             parent_comm: Some("init".into()),
             parent_exe: None,
             body,

@@ -16,6 +16,33 @@ pub use crate::catalog::{EventType, NetKind};
 pub use severity::Severity;
 pub use signal::{signal_name, signal_number, Signal};
 
+/// Where a record's `cmdline` came from. A process can rewrite its own argv
+/// area after exec (`$0 = "[kworker/0:1]"`), so `/proc/<pid>/cmdline` read
+/// later says what the process wants it to say; the argv the sensor read at
+/// exec is what it was started with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CmdlineSource {
+    /// Read by the sensor from the new image at exec (or inherited through
+    /// fork from a process whose exec it saw).
+    Exec,
+    /// Read from `/proc/<pid>/cmdline`: a process older than the sensor, or
+    /// one it missed; spoofable.
+    Procfs,
+}
+
+impl CmdlineSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CmdlineSource::Exec => "exec",
+            CmdlineSource::Procfs => "procfs",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<CmdlineSource> {
+        [CmdlineSource::Exec, CmdlineSource::Procfs].into_iter().find(|s| s.as_str() == name)
+    }
+}
+
 /// One telemetry record: the common fields of every record, then the
 /// fields of its type in `body`.
 #[derive(Clone, Debug, PartialEq)]
@@ -32,6 +59,8 @@ pub struct Record {
     pub comm: String,
     pub exe: Option<SharedStr>,
     pub cmdline: Option<SharedStr>,
+    /// Set exactly when `cmdline` is.
+    pub cmdline_source: Option<CmdlineSource>,
     pub parent_comm: Option<String>,
     pub parent_exe: Option<SharedStr>,
     pub body: Body,

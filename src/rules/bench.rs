@@ -18,6 +18,7 @@ pub fn record(ts_ns: u64, pid: u32, ppid: u32, comm: &str, exe: &str, parent: &s
         comm: comm.to_string(),
         exe: (!exe.is_empty()).then(|| Arc::from(exe)),
         cmdline: None,
+        cmdline_source: None,
         parent_comm: (!parent.is_empty()).then(|| parent.to_string()),
         parent_exe: None,
         body,

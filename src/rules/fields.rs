@@ -78,6 +78,7 @@ pub fn get(field: Field, r: &Record) -> Val<'_> {
         Exe => opt(r.exe.as_deref()),
         ExeName => opt(r.exe.as_deref().map(basename)),
         Cmdline => opt(r.cmdline.as_deref()),
+        CmdlineSourceF => opt(r.cmdline_source.map(|s| s.as_str())),
         ParentComm => opt(r.parent_comm.as_deref()),
         ParentExe => opt(r.parent_exe.as_deref()),
         ParentExeName => opt(r.parent_exe.as_deref().map(basename)),
@@ -211,6 +212,7 @@ mod tests {
         }
         for r in &mut v {
             r.cmdline = Some("a b".into());
+            r.cmdline_source = Some(crate::record::CmdlineSource::Exec);
             r.parent_exe = Some("/p".into());
         }
         v

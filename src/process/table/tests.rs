@@ -8,7 +8,17 @@ fn s(v: &str) -> Option<SharedStr> {
 }
 
 fn info(pid: u32, ppid: u32, exe: &str) -> ProcessInfo {
-    ProcessInfo { pid, ppid, uid: 0, comm: "x".to_owned(), exe: s(exe), cmdline: s(exe), start_ns: None, exited: false }
+    ProcessInfo {
+        pid,
+        ppid,
+        uid: 0,
+        comm: "x".to_owned(),
+        exe: s(exe),
+        cmdline: s(exe),
+        cmdline_source: CmdlineSource::Exec,
+        start_ns: None,
+        exited: false,
+    }
 }
 
 /// Checks the internal invariants that keep eviction O(1) and correct.
@@ -65,6 +75,23 @@ fn fork_inherits_exec_replaces_exit_keeps() {
     assert_eq!(t.get(101).unwrap().exe.as_deref(), Some("/usr/bin/curl"));
     assert_eq!(t.len(), 2);
     assert_eq!(t.exited_len(), 2);
+    check(&t);
+}
+
+#[test]
+fn a_cmdline_keeps_its_source_through_fork_until_exec() {
+    let mut t = ProcessTable::new(8);
+    let mut seeded = info(200, 1, "/usr/sbin/old");
+    seeded.cmdline_source = CmdlineSource::Procfs;
+    t.insert(seeded);
+    t.on_fork(201, 200, 0, "old", 1);
+    assert_eq!(t.get(201).unwrap().cmdline_source, CmdlineSource::Procfs, "a fork copies /proc's text");
+    t.on_exec(201, 200, 0, "new", s("/usr/bin/new"), s("new -x"), 2);
+    assert_eq!(t.get(201).unwrap().cmdline_source, CmdlineSource::Exec);
+    t.on_fork(202, 201, 0, "new", 3);
+    assert_eq!(t.get(202).unwrap().cmdline_source, CmdlineSource::Exec);
+    t.on_fork(203, 999, 0, "orphan", 4);
+    assert!(t.get(203).unwrap().cmdline.is_none());
     check(&t);
 }
 

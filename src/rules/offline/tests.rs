@@ -41,6 +41,23 @@ fn a_contract_exec_needs_no_sensor_only_field() {
 }
 
 #[test]
+fn cmdline_source_is_optional_and_checked() {
+    let exec = json!({"filename": "/bin/x", "args": ["x"]});
+    assert_eq!(parse("process_exec", exec.clone()).expect("without it").cmdline_source, None);
+    let with = |extra: Value| {
+        let mut e = exec.clone();
+        e.as_object_mut().expect("object").extend(extra.as_object().expect("object").clone());
+        parse("process_exec", e)
+    };
+    let r = with(json!({"cmdline": "x", "cmdline_source": "procfs"})).expect("procfs");
+    assert_eq!(r.cmdline_source, Some(CmdlineSource::Procfs));
+    let e = with(json!({"cmdline": "x", "cmdline_source": "argv"})).expect_err("unknown source");
+    assert_eq!(e.to_string(), "field `cmdline_source`: unknown source `argv` (expected exec or procfs)");
+    let e = with(json!({"cmdline_source": "exec"})).expect_err("a source without a cmdline");
+    assert_eq!(e.field.as_deref(), Some("cmdline_source"));
+}
+
+#[test]
 fn file_records_default_to_the_syscall_named_after_them() {
     let syscall = |et: &str, extra: Value| match parse(et, extra) {
         Ok(Record { body: Body::File(f), .. }) => (f.syscall, f.op),
