@@ -132,7 +132,8 @@ events! {
         category: File, kind: RG_KIND_FILE_RENAME, layout: Layout::File(F::Rename),
         hooks: [File(FileHook::Rename), File(FileHook::Renameat), File(FileHook::Renameat2)],
         fields: [Path, PathName, PathDir, PathTruncated, Syscall,
-                 NewPath, NewPathName, NewPathDir, NewPathTruncated],
+                 NewPath, NewPathName, NewPathDir, NewPathTruncated,
+                 Exchange, DestPath],
     }
     FileUnlink = "file_unlink" {
         category: File, kind: RG_KIND_FILE_UNLINK, layout: Layout::File(F::Unlink),

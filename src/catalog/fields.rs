@@ -93,6 +93,8 @@ fields! {
     NewPathName = "new_path_name": Str;
     NewPathDir = "new_path_dir": Str;
     NewPathTruncated = "new_path_truncated": Bool;
+    Exchange = "exchange": Bool;
+    DestPath = "dest_path": StrList;
     IsDir = "is_dir": Bool;
     Family = "family": Str;
     Protocol = "protocol": Str;

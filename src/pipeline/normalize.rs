@@ -14,7 +14,7 @@ use crate::process::{procfs, ProcessInfo, ProcessTable};
 use crate::record::time::BootClock;
 use crate::record::{
     ptrace_request_name, signal_name, Body, CmdlineSource, Exec, Exit, File, FileOp, Fork, Net, NetKind, Ptrace,
-    Record, SharedStr, Signal,
+    Record, SharedStr, Signal, RENAME_EXCHANGE,
 };
 
 /// What normalization decided about one raw event.
@@ -149,9 +149,11 @@ impl Normalizer {
                 let op = match op {
                     FileKind::Open => FileOp::Open { flags: e.flags, mode: e.mode, fd: e.fd },
                     FileKind::Write => FileOp::Write { bytes: e.bytes, fd: e.fd },
-                    FileKind::Rename => {
-                        FileOp::Rename { new_path: np.unwrap_or_default(), new_path_truncated: new_path.truncated }
-                    }
+                    FileKind::Rename => FileOp::Rename {
+                        new_path: np.unwrap_or_default(),
+                        new_path_truncated: new_path.truncated,
+                        exchange: e.syscall == rg_syscall::RG_SYS_RENAMEAT2.0 && e.flags & RENAME_EXCHANGE != 0,
+                    },
                     FileKind::Unlink => FileOp::Unlink { is_dir: e.is_dir != 0 },
                 };
                 let body = Body::File(File {

@@ -176,3 +176,23 @@ fn helpers() {
     let t = Text { bytes: b"a\0\0", truncated: false, present: true };
     assert_eq!(split_args(&t, 2), (vec!["a".into(), "".into()], false));
 }
+
+#[test]
+fn renameat2_exchange_is_marked_and_only_renameat2_can_be_one() {
+    let mut n = normalizer();
+    let t = build::task(72, 72, 1, 0, "mv", "sh");
+    let rename = |syscall: rg_syscall, flags: u32| {
+        let mut raw = build::file(EventType::FileRename, t, 1, syscall.0, "/etc/cron.d/x", Some("/tmp/x"));
+        let off = std::mem::offset_of!(abi::rg_file, flags);
+        raw[off..off + 4].copy_from_slice(&flags.to_ne_bytes());
+        raw
+    };
+    let exchange = |n: &mut Normalizer, raw: &[u8]| match rec(n, raw).body {
+        Body::File(File { op: FileOp::Rename { exchange, .. }, .. }) => exchange,
+        other => panic!("{other:?}"),
+    };
+    assert!(exchange(&mut n, &rename(rg_syscall::RG_SYS_RENAMEAT2, 2)), "RENAME_EXCHANGE");
+    assert!(!exchange(&mut n, &rename(rg_syscall::RG_SYS_RENAMEAT2, 1)), "RENAME_NOREPLACE");
+    // rename and renameat have no flags; whatever the field holds is not one
+    assert!(!exchange(&mut n, &rename(rg_syscall::RG_SYS_RENAMEAT, 2)));
+}

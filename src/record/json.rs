@@ -329,9 +329,10 @@ pub fn write_body(w: &mut ObjectWriter<'_>, body: &Body) {
                     w.u64("bytes", *bytes);
                     w.i64("fd", (*fd).into());
                 }
-                FileOp::Rename { new_path, new_path_truncated } => {
+                FileOp::Rename { new_path, new_path_truncated, exchange } => {
                     w.str("new_path", new_path);
                     w.bool("new_path_truncated", *new_path_truncated);
+                    w.bool("exchange", *exchange);
                 }
                 FileOp::Unlink { is_dir } => w.bool("is_dir", *is_dir),
             }

@@ -191,10 +191,25 @@ pub struct File {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum FileOp {
-    Open { flags: u32, mode: u32, fd: i32 },
-    Write { bytes: u64, fd: i32 },
-    Rename { new_path: String, new_path_truncated: bool },
-    Unlink { is_dir: bool },
+    Open {
+        flags: u32,
+        mode: u32,
+        fd: i32,
+    },
+    Write {
+        bytes: u64,
+        fd: i32,
+    },
+    /// `exchange`: renameat2 with RENAME_EXCHANGE swapped the two files, so
+    /// each path now names what was at the other.
+    Rename {
+        new_path: String,
+        new_path_truncated: bool,
+        exchange: bool,
+    },
+    Unlink {
+        is_dir: bool,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -223,6 +238,9 @@ impl File {
         }
     }
 }
+
+/// renameat2's RENAME_EXCHANGE (include/uapi/linux/fs.h).
+pub const RENAME_EXCHANGE: u32 = 1 << 1;
 
 /// O_* flag names in the order the contract lists them.
 pub const OPEN_FLAG_NAMES: [(u32, &str); 15] = [

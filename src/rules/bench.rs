@@ -95,8 +95,17 @@ pub fn write(ts_ns: u64, pid: u32, comm: &str, path: &str) -> Record {
 
 pub fn rename(ts_ns: u64, pid: u32, comm: &str, from: &str, to: &str) -> Record {
     let exe = format!("/usr/bin/{comm}");
-    let op = FileOp::Rename { new_path: to.to_string(), new_path_truncated: false };
+    let op = FileOp::Rename { new_path: to.to_string(), new_path_truncated: false, exchange: false };
     record(ts_ns, pid, 1, comm, &exe, "bash", file_body(from, op, "renameat2"))
+}
+
+/// renameat2(RENAME_EXCHANGE): `a` and `b` swap places.
+pub fn exchange(ts_ns: u64, pid: u32, comm: &str, a: &str, b: &str) -> Record {
+    let mut r = rename(ts_ns, pid, comm, a, b);
+    if let Body::File(File { op: FileOp::Rename { exchange, .. }, .. }) = &mut r.body {
+        *exchange = true;
+    }
+    r
 }
 
 pub fn unlink(ts_ns: u64, pid: u32, comm: &str, path: &str) -> Record {

@@ -18,6 +18,9 @@ pub enum Val<'a> {
     Int(i64),
     Bool(bool),
     Args(&'a [String]),
+    /// Where a rename put files: its `new_path`, and its `path` too when
+    /// it was an exchange.
+    Paths(&'a str, Option<&'a str>),
     /// Open flags, listed by name without allocating.
     Flags(u32),
 }
@@ -26,6 +29,7 @@ pub enum Val<'a> {
 pub fn any_elem(v: Val<'_>, mut f: impl FnMut(&str) -> bool) -> bool {
     match v {
         Val::Args(a) => a.iter().any(|s| f(s)),
+        Val::Paths(a, b) => f(a) || b.is_some_and(f),
         Val::Flags(bits) => {
             let acc = match bits & 3 {
                 0 => "O_RDONLY",
@@ -145,6 +149,10 @@ fn body_field(field: Field, body: &Body) -> Val<'_> {
             (NewPathName, FileOp::Rename { new_path, .. }) => Val::Str(basename(new_path)),
             (NewPathDir, FileOp::Rename { new_path, .. }) => Val::Str(dirname(new_path)),
             (NewPathTruncated, FileOp::Rename { new_path_truncated, .. }) => Val::Bool(*new_path_truncated),
+            (Exchange, FileOp::Rename { exchange, .. }) => Val::Bool(*exchange),
+            (DestPath, FileOp::Rename { new_path, exchange, .. }) => {
+                Val::Paths(new_path, exchange.then_some(f.path.as_str()))
+            }
             (IsDir, FileOp::Unlink { is_dir }) => Val::Bool(*is_dir),
             _ => Val::Missing,
         },

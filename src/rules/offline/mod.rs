@@ -113,6 +113,7 @@ fn body_from_json(o: &Map<String, Value>, et: EventType, ppid: u32) -> Result<Bo
             let op = FileOp::Rename {
                 new_path: req_str(o, "new_path")?.to_string(),
                 new_path_truncated: opt_bool(o, "new_path_truncated")?,
+                exchange: opt_bool(o, "exchange")?,
             };
             file_from_json(o, op, "rename")?
         }

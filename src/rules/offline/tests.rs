@@ -70,7 +70,10 @@ fn file_records_default_to_the_syscall_named_after_them() {
         ("write", FileOp::Write { bytes: 5, fd: -1 })
     );
     let rename = syscall("file_rename", json!({"path": "/a", "new_path": "/b"}));
-    assert_eq!(rename, ("rename", FileOp::Rename { new_path: "/b".into(), new_path_truncated: false }));
+    assert_eq!(
+        rename,
+        ("rename", FileOp::Rename { new_path: "/b".into(), new_path_truncated: false, exchange: false })
+    );
     assert_eq!(
         syscall("file_unlink", json!({"path": "/a", "is_dir": false})),
         ("unlink", FileOp::Unlink { is_dir: false })

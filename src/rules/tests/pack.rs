@@ -38,10 +38,15 @@ fn pack_cases() -> Vec<(&'static str, Vec<Record>, Vec<Record>)> {
                 open(t(0), 10, "bash", "/etc/cron.d/backdoor", w),
                 write(t(1), 10, "bash", "/etc/crontab"),
                 rename(t(2), 11, "crontab", "/var/spool/cron/crontabs/tmp.X", "/var/spool/cron/crontabs/root"),
+                // an exchange puts the other file at `path`: both are destinations
+                exchange(t(3), 12, "mv", "/etc/cron.d/e2scrub_all", "/tmp/job"),
+                exchange(t(4), 12, "mv", "/tmp/job", "/etc/cron.hourly/x"),
             ],
             vec![
                 open(t(0), 10, "cron", "/etc/crontab", O_RDONLY),
                 open(t(1), 10, "cron", "/etc/cron.d/e2scrub_all", O_RDONLY),
+                // moving a cron file away is not planting one
+                rename(t(2), 12, "mv", "/etc/cron.d/old", "/tmp/old"),
             ],
         ),
         (
@@ -50,10 +55,13 @@ fn pack_cases() -> Vec<(&'static str, Vec<Record>, Vec<Record>)> {
                 open(t(0), 10, "bash", "/etc/systemd/system/evil.service", w),
                 write(t(1), 10, "tee", "/home/u/.config/systemd/user/evil.timer"),
                 rename(t(2), 10, "mv", "/tmp/x", "/lib/systemd/system/evil.service"),
+                exchange(t(3), 10, "mv", "/etc/systemd/system/ssh.service", "/tmp/x"),
             ],
             vec![
                 open(t(0), 10, "systemctl", "/etc/systemd/system/ssh.service", O_RDONLY | O_CLOEXEC),
                 open(t(1), 10, "bash", "/etc/systemd/system/x.service.d/override.conf", w),
+                rename(t(2), 10, "mv", "/etc/systemd/system/old.service", "/tmp/old.service"),
+                exchange(t(3), 10, "mv", "/etc/systemd/system/x.service.d", "/tmp/y.service.d"),
             ],
         ),
         (
@@ -62,8 +70,12 @@ fn pack_cases() -> Vec<(&'static str, Vec<Record>, Vec<Record>)> {
                 open(t(0), 10, "bash", "/root/.ssh/authorized_keys", O_WRONLY | O_APPEND | O_CREAT),
                 write(t(1), 10, "bash", "/home/u/.ssh/authorized_keys2"),
                 rename(t(2), 10, "mv", "/tmp/k", "/home/u/.ssh/authorized_keys"),
+                exchange(t(3), 10, "mv", "/root/.ssh/authorized_keys", "/tmp/k"),
             ],
-            vec![open(t(0), 10, "sshd", "/home/u/.ssh/authorized_keys", O_RDONLY)],
+            vec![
+                open(t(0), 10, "sshd", "/home/u/.ssh/authorized_keys", O_RDONLY),
+                rename(t(1), 10, "mv", "/root/.ssh/authorized_keys", "/root/keys.bak"),
+            ],
         ),
         (
             "RG-PERSIST-SHELL-RC",
@@ -82,6 +94,7 @@ fn pack_cases() -> Vec<(&'static str, Vec<Record>, Vec<Record>)> {
             vec![
                 open(t(0), 10, "bash", "/etc/ld.so.preload", w),
                 rename(t(1), 10, "mv", "/tmp/p", "/etc/ld.so.preload"),
+                exchange(t(2), 10, "mv", "/etc/ld.so.preload", "/tmp/p"),
             ],
             vec![open(t(0), 10, "ls", "/etc/ld.so.preload", O_RDONLY | O_CLOEXEC)],
         ),
@@ -90,6 +103,7 @@ fn pack_cases() -> Vec<(&'static str, Vec<Record>, Vec<Record>)> {
             vec![
                 rename(t(0), 10, "useradd", "/etc/passwd+", "/etc/passwd"),
                 open(t(1), 10, "bash", "/etc/shadow", O_WRONLY | O_APPEND),
+                exchange(t(2), 10, "mv", "/etc/shadow", "/var/tmp/s"),
             ],
             vec![
                 open(t(0), 10, "id", "/etc/passwd", O_RDONLY | O_CLOEXEC),
@@ -101,6 +115,7 @@ fn pack_cases() -> Vec<(&'static str, Vec<Record>, Vec<Record>)> {
             vec![
                 open(t(0), 10, "bash", "/etc/sudoers.d/90-evil", w),
                 rename(t(1), 10, "visudo", "/etc/sudoers.tmp", "/etc/sudoers"),
+                exchange(t(2), 10, "mv", "/etc/sudoers.d/README", "/tmp/s"),
             ],
             vec![
                 open(t(0), 10, "sudo", "/etc/sudoers", O_RDONLY),

@@ -172,7 +172,7 @@
       case "file_write":
         return `${r.path || ""}${r.bytes !== undefined ? "  (" + r.bytes + " bytes)" : ""}`;
       case "file_rename":
-        return `${r.path || ""} → ${r.new_path || ""}`;
+        return `${r.path || ""} ${r.exchange ? "⇄" : "→"} ${r.new_path || ""}`;
       case "file_unlink":
         return `${r.path || ""}${r.is_dir ? "  (dir)" : ""}`;
       case "network_connect":
