@@ -5,6 +5,7 @@
 
 /* Deeper paths keep their last RG_PATH_DEPTH components and are flagged. */
 #define RG_PATH_DEPTH 64
+
 #define RG_NAME_MAX 255
 #define RG_AT_FDCWD -100
 
@@ -19,9 +20,37 @@ struct path_walk {
 	struct rg_pathbuf *pb;
 	__u64 dentry; /* struct dentry * */
 	__u64 mnt; /* struct mount * */
+	__u64 ns_root; /* struct mount *: the mount namespace's root */
+	__u64 fs_root; /* struct mount *: the task's root directory's mount */
 	__u32 off;
 	__u16 truncated;
 };
+
+/*
+ * The walk reached a mount that is its own parent. That is the namespace's
+ * root, or a detached mount: open_tree(OPEN_TREE_CLONE) or fsmount() give
+ * one that no path leads to, and stopping there would turn a clone of /etc
+ * opened at "shadow" into a plausible, wrong and unwatched "/shadow". A
+ * clone of the filesystem the task's root is on shares its dentries, so
+ * the walk goes on up them under that root's mount and finds the real path
+ * (returns RG_STR_CUT, meaning "not done", after switching w->mnt). Any
+ * other detached mount is reported as RG_STR_DETACHED: the path within it,
+ * flagged, and never filtered out.
+ */
+static __always_inline __u16 path__end_at(struct path_walk *w, struct mount *mnt)
+{
+	struct mount *root = bpf_core_cast((void *)w->fs_root, struct mount);
+
+	if ((__u64)mnt == w->ns_root || !w->ns_root)
+		return 0;
+	if (w->fs_root && w->fs_root != (__u64)mnt && root->mnt.mnt_sb == mnt->mnt.mnt_sb &&
+	    root->mnt.mnt_root == root->mnt.mnt_sb->s_root) {
+		w->mnt = w->fs_root;
+		w->fs_root = 0; /* once */
+		return RG_STR_CUT;
+	}
+	return RG_STR_DETACHED;
+}
 
 /*
  * One component of path__walk(); returns 1 to stop.
@@ -56,8 +85,8 @@ static long path__walk_step(__u32 i, void *arg)
 			w->truncated = 0;
 			last = 1;
 		} else if (mnt_parent == mnt || !mnt_parent) {
-			w->truncated = 0; /* reached the root */
-			return 1;
+			w->truncated = path__end_at(w, mnt);
+			return w->truncated == RG_STR_CUT ? 0 : 1;
 		} else {
 			/* root of a mounted fs: continue from its mount point */
 			w->dentry = (__u64)mnt->mnt_mountpoint;
@@ -90,12 +119,15 @@ static long path__walk_step(__u32 i, void *arg)
 static __always_inline __u32 path__walk(struct rg_pathbuf *pb, struct dentry *dentry,
 					struct vfsmount *vfsmnt, __u16 *truncated, __u32 *leaf)
 {
+	struct task_struct *task = bpf_core_cast((void *)bpf_get_current_task(), struct task_struct);
 	struct path_walk w = {
 		.pb = pb,
 		.dentry = (__u64)dentry,
 		.mnt = (__u64)container_of(vfsmnt, struct mount, mnt),
+		.ns_root = (__u64)task->nsproxy->mnt_ns->root,
+		.fs_root = (__u64)container_of(task->fs->root.mnt, struct mount, mnt),
 		.off = RG_PATH_HALF,
-		.truncated = 1,
+		.truncated = RG_STR_CUT,
 	};
 
 	/*

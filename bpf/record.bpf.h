@@ -54,7 +54,7 @@ static __always_inline void rec__bytes(struct rg_scratch *sc, __u32 *off, struct
 	}
 	if (len > cap - 1) {
 		len = cap - 1;
-		truncated = 1;
+		truncated |= RG_STR_CUT; /* a walked path's other flags stay */
 	}
 	/* keep the mask: clang may drop it, and the verifier needs the bound */
 	asm volatile("" : "+r"(len));
@@ -173,10 +173,11 @@ __noinline int rec__user_path_at(__u32 *off, struct rg_str *s, long dirfd, unsig
 	start &= 2 * RG_PATH_HALF - 1;
 	if (start > RG_PATH_HALF)
 		return 1;
-	keep = filter__keep(pb, start, RG_PATH_HALF - start + n);
+	/* a partial or detached directory says nothing about the filter: kept */
+	keep = dir_truncated || filter__keep(pb, start, RG_PATH_HALF - start + n);
 	if (keep || always)
 		rec__bytes(sc, off, s, &pb->buf[start], RG_PATH_HALF - start + n,
-			   dir_truncated || n == RG_PATH_HALF - 1, RG_PATH_MAX, 0);
+			   dir_truncated | (n == RG_PATH_HALF - 1), RG_PATH_MAX, 0);
 	return keep;
 }
 

@@ -617,3 +617,4 @@ struct rg_net _rg_net = {};
 enum rg_kind _rg_kind = RG_KIND_EXEC;
 enum rg_syscall _rg_syscall = RG_SYS_NONE;
 enum rg_counter _rg_counter = RG_CNT_RINGBUF_DROPS;
+enum rg_str_flag _rg_str_flag = RG_STR_CUT;

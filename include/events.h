@@ -110,11 +110,17 @@ struct rg_task {
 	char parent_comm[RG_COMM_LEN];
 };
 
+/* Bits of rg_str.truncated. */
+enum rg_str_flag {
+	RG_STR_CUT = 1, /* the source was longer than the capacity (a path: deeper than the walk) */
+	RG_STR_DETACHED = 2, /* a path whose walk ended at a detached mount (open_tree, fsmount) */
+};
+
 /* A string packed after the fixed part of its record. */
 struct rg_str {
 	__u16 off; /* from the start of the record; 0 = absent */
 	__u16 len; /* bytes, no NUL */
-	__u16 truncated; /* 1 = the source was longer than the capacity */
+	__u16 truncated; /* enum rg_str_flag bits */
 	__u16 _pad;
 };
 

@@ -7,10 +7,12 @@ mod common;
 
 use std::ffi::CString;
 use std::fs;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
 use common::rule_pack::*;
 use common::tools::*;
 use common::*;
+use serde_json::json;
 
 fn renameat2(from: &str, to: &str, flags: u32) {
     let (a, b) = (CString::new(from).expect("no NUL"), CString::new(to).expect("no NUL"));
@@ -48,4 +50,69 @@ fn an_exchange_puts_a_file_at_both_paths_and_rules_see_both() {
     let r = sensor.wait_for("the rename away", |v| is(v, "file_rename") && v["path"] == moved.str());
     assert_eq!((&r["new_path"], &r["exchange"]), (&serde_json::json!(away), &serde_json::json!(false)));
     expect_no_alert(&sensor, "RG-PERSIST-CRON", "a cron file renamed away", |v| is_rename_of(v, moved.str()));
+}
+
+/// open_tree(AT_FDCWD, dir, OPEN_TREE_CLONE): a detached copy of the mount
+/// at `dir`, which no path in the namespace leads to.
+fn clone_tree(dir: &str) -> OwnedFd {
+    let d = CString::new(dir).expect("no NUL");
+    let fd = unsafe { libc::syscall(libc::SYS_open_tree, libc::AT_FDCWD, d.as_ptr(), libc::OPEN_TREE_CLONE) };
+    assert!(fd >= 0, "open_tree({dir}): {}", std::io::Error::last_os_error());
+    unsafe { OwnedFd::from_raw_fd(fd as i32) }
+}
+
+fn open_at(dir: &OwnedFd, name: &str, flags: i32) -> OwnedFd {
+    let n = CString::new(name).expect("no NUL");
+    let fd = unsafe { libc::openat(dir.as_raw_fd(), n.as_ptr(), flags | libc::O_CLOEXEC, 0o644) };
+    assert!(fd >= 0, "openat({name}): {}", std::io::Error::last_os_error());
+    unsafe { OwnedFd::from_raw_fd(fd) }
+}
+
+#[test]
+fn a_detached_clone_of_etc_is_seen_at_the_real_path() {
+    // The walk used to stop at the clone's root and say "/shadow", which
+    // the filter dropped as unwatched: no record, no alert.
+    let job = Restore::new(format!("/etc/cron.d/rg-e2e-detached-{}", my_pid()));
+    let sensor = Sensor::start(&rules_config());
+    let etc = clone_tree("/etc");
+    drop(open_at(&etc, "shadow", libc::O_RDONLY));
+    let name = job.path.strip_prefix("/etc").expect("under /etc").to_string_lossy().trim_start_matches('/').to_string();
+    drop(open_at(&etc, &name, libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC));
+
+    let me = my_pid();
+    let (_, read) = expect_alert(&sensor, "RG-CRED-SENSITIVE-READ", "shadow through a clone", |v| {
+        v["pid"] == me && v["path"] == "/etc/shadow"
+    });
+    assert_eq!((&read["path_detached"], &read["path_truncated"]), (&json!(false), &json!(false)));
+    let (_, planted) = expect_alert(&sensor, "RG-PERSIST-CRON", "a cron file through a clone", |v| {
+        v["pid"] == me && v["path"] == job.str()
+    });
+    assert_eq!(planted["access"], "write");
+    assert_eq!(planted["path_detached"], false);
+}
+
+#[test]
+fn a_detached_mount_of_another_filesystem_is_flagged_not_filtered() {
+    // A tmpfs mounted at an unwatched place, cloned, then unmounted: only
+    // the clone reaches it, and its files have no path in the namespace.
+    let at = format!("/var/lib/rg-e2e-detached-{}", my_pid());
+    fs::create_dir_all(&at).expect("mkdir");
+    let (src, target) = (CString::new("tmpfs").expect("no NUL"), CString::new(at.as_str()).expect("no NUL"));
+    let rc = unsafe { libc::mount(src.as_ptr(), target.as_ptr(), src.as_ptr(), 0, std::ptr::null()) };
+    assert_eq!(rc, 0, "mount tmpfs: {}", std::io::Error::last_os_error());
+    let clone = clone_tree(&at);
+    unsafe { libc::umount2(target.as_ptr(), libc::MNT_DETACH) };
+    fs::remove_dir(&at).expect("rmdir");
+
+    let sensor = Sensor::start(E2E_CONFIG);
+    let name = format!("rg-e2e-payload-{}", my_pid());
+    let f = open_at(&clone, &name, libc::O_WRONLY | libc::O_CREAT);
+    assert_eq!(unsafe { libc::write(f.as_raw_fd(), b"x".as_ptr().cast(), 1) }, 1);
+    let path = format!("/{name}");
+    let me = my_pid();
+    let open = sensor
+        .wait_for("the open in the clone", |v| is(v, "file_open") && v["pid"] == me && v["path"] == path.as_str());
+    assert_eq!((&open["path_detached"], &open["path_truncated"]), (&json!(true), &json!(false)));
+    let write = sensor.wait_for("the write", |v| is(v, "file_write") && v["pid"] == me && v["path"] == path.as_str());
+    assert_eq!((&write["path_detached"], &write["bytes"]), (&json!(true), &json!(1)));
 }

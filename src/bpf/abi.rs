@@ -14,7 +14,7 @@ use crate::catalog::{EventType, FileKind, Layout, NetKind};
 use thiserror::Error;
 
 pub use super::skel::types::{
-    rg_exec, rg_exit, rg_file, rg_fork, rg_header, rg_net, rg_ptrace, rg_signal, rg_str, rg_task,
+    rg_exec, rg_exit, rg_file, rg_fork, rg_header, rg_net, rg_ptrace, rg_signal, rg_str, rg_str_flag, rg_task,
 };
 
 pub const ABI_VERSION: u16 = 1;
@@ -81,6 +81,9 @@ pub enum DecodeError {
 pub struct Text<'a> {
     pub bytes: &'a [u8],
     pub truncated: bool,
+    /// A path whose walk ended at a detached mount (`RG_STR_DETACHED`): the
+    /// path within that mount, not one in the namespace's tree.
+    pub detached: bool,
     /// false when the kernel could not read it at all.
     pub present: bool,
 }
@@ -121,15 +124,17 @@ fn fixed<T: Plain + Default>(buf: &[u8], kind: u16) -> Result<T, DecodeError> {
 }
 
 fn text<'a>(buf: &'a [u8], fixed_len: usize, s: &rg_str, field: &'static str) -> Result<Text<'a>, DecodeError> {
+    let truncated = s.truncated & rg_str_flag::RG_STR_CUT.0 as u16 != 0;
+    let detached = s.truncated & rg_str_flag::RG_STR_DETACHED.0 as u16 != 0;
     if s.off == 0 && s.len == 0 {
-        return Ok(Text { bytes: &[], truncated: s.truncated != 0, present: false });
+        return Ok(Text { bytes: &[], truncated, detached, present: false });
     }
     let start = s.off as usize;
     let end = start + s.len as usize;
     if start < fixed_len || end > buf.len() {
         return Err(DecodeError::BadString { field, off: s.off, len: s.len, size: buf.len() });
     }
-    Ok(Text { bytes: &buf[start..end], truncated: s.truncated != 0, present: true })
+    Ok(Text { bytes: &buf[start..end], truncated, detached, present: true })
 }
 
 /// Decodes one record exactly as the ring buffer delivered it.

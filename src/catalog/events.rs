@@ -120,25 +120,25 @@ events! {
     FileOpen = "file_open" {
         category: File, kind: RG_KIND_FILE_OPEN, layout: Layout::File(F::Open),
         hooks: [File(FileHook::Open), File(FileHook::Creat), File(FileHook::Openat), File(FileHook::Openat2)],
-        fields: [Path, PathName, PathDir, PathTruncated, Syscall, Flags, Access, Mode, Fd],
+        fields: [Path, PathName, PathDir, PathTruncated, PathDetached, Syscall, Flags, Access, Mode, Fd],
     }
     FileWrite = "file_write" {
         category: File, kind: RG_KIND_FILE_WRITE, layout: Layout::File(F::Write),
         hooks: [File(FileHook::Write), File(FileHook::Pwrite64), File(FileHook::Writev),
                 File(FileHook::Pwritev), File(FileHook::Pwritev2)],
-        fields: [Path, PathName, PathDir, PathTruncated, Syscall, Fd, Bytes],
+        fields: [Path, PathName, PathDir, PathTruncated, PathDetached, Syscall, Fd, Bytes],
     }
     FileRename = "file_rename" {
         category: File, kind: RG_KIND_FILE_RENAME, layout: Layout::File(F::Rename),
         hooks: [File(FileHook::Rename), File(FileHook::Renameat), File(FileHook::Renameat2)],
-        fields: [Path, PathName, PathDir, PathTruncated, Syscall,
+        fields: [Path, PathName, PathDir, PathTruncated, PathDetached, Syscall,
                  NewPath, NewPathName, NewPathDir, NewPathTruncated,
                  Exchange, DestPath],
     }
     FileUnlink = "file_unlink" {
         category: File, kind: RG_KIND_FILE_UNLINK, layout: Layout::File(F::Unlink),
         hooks: [File(FileHook::Unlink), File(FileHook::Unlinkat), File(FileHook::Rmdir)],
-        fields: [Path, PathName, PathDir, PathTruncated, Syscall, IsDir],
+        fields: [Path, PathName, PathDir, PathTruncated, PathDetached, Syscall, IsDir],
     }
     NetworkConnect = "network_connect" {
         category: Network, kind: RG_KIND_NET_CONNECT, layout: Layout::Net(N::Connect),

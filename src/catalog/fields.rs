@@ -84,6 +84,7 @@ fields! {
     PathName = "path_name": Str;
     PathDir = "path_dir": Str;
     PathTruncated = "path_truncated": Bool;
+    PathDetached = "path_detached": Bool;
     Flags = "flags": StrList;
     Access = "access": Str;
     Mode = "mode": Int;

@@ -138,9 +138,12 @@ impl Normalizer {
                 let p = absolute(&path);
                 let np = (op == FileKind::Rename).then(|| absolute(&new_path));
                 // A truncated path lost its leading components (the kernel
-                // keeps the leaf side), so the watch list cannot be checked:
-                // report it rather than let deep nesting hide a file.
-                let cut = path.truncated || (np.is_some() && new_path.truncated);
+                // keeps the leaf side), and a detached one is not in the
+                // namespace's tree, so the watch list cannot be checked:
+                // report it rather than let deep nesting or a cloned mount
+                // hide a file.
+                let unknowable = |t: &Text<'_>| t.truncated || t.detached;
+                let cut = unknowable(&path) || (np.is_some() && unknowable(&new_path));
                 let watched =
                     cut || self.select.paths.matches(&p) || np.as_deref().is_some_and(|n| self.select.paths.matches(n));
                 if !watched {
@@ -152,6 +155,7 @@ impl Normalizer {
                     FileKind::Rename => FileOp::Rename {
                         new_path: np.unwrap_or_default(),
                         new_path_truncated: new_path.truncated,
+                        new_path_detached: new_path.detached,
                         exchange: e.syscall == rg_syscall::RG_SYS_RENAMEAT2.0 && e.flags & RENAME_EXCHANGE != 0,
                     },
                     FileKind::Unlink => FileOp::Unlink { is_dir: e.is_dir != 0 },
@@ -159,6 +163,7 @@ impl Normalizer {
                 let body = Body::File(File {
                     path: p,
                     path_truncated: path.truncated,
+                    path_detached: path.detached,
                     op,
                     syscall: catalog::syscall_name(e.syscall),
                 });

@@ -171,10 +171,24 @@ fn helpers() {
     assert_eq!(strip_dev_fd("/bin/true", 3), "/bin/true");
     assert_eq!(unix_name(b"\0abs\0\0"), "@abs");
     assert_eq!(unix_name(b"/run/x.sock\0"), "/run/x.sock");
-    let t = Text { bytes: b"a\0b\0c", truncated: true, present: true };
+    let t = Text { bytes: b"a\0b\0c", truncated: true, detached: false, present: true };
     assert_eq!(split_args(&t, 5), (vec!["a".into(), "b".into(), "c".into()], true));
-    let t = Text { bytes: b"a\0\0", truncated: false, present: true };
+    let t = Text { bytes: b"a\0\0", truncated: false, detached: false, present: true };
     assert_eq!(split_args(&t, 2), (vec!["a".into(), "".into()], false));
+}
+
+#[test]
+fn detached_paths_are_flagged_and_never_filtered() {
+    let mut n = normalizer();
+    let t = build::task(73, 73, 1, 0, "x", "init");
+    // "/payload" is unwatched, but it is the path within a detached mount
+    let mut raw = build::file(EventType::FileOpen, t, 1, 11, "/payload", None);
+    let off = std::mem::offset_of!(abi::rg_file, path) + 4; // rg_str.truncated
+    raw[off] = abi::rg_str_flag::RG_STR_DETACHED.0 as u8;
+    match rec(&mut n, &raw).body {
+        Body::File(f) => assert!(f.path_detached && !f.path_truncated && f.path == "/payload"),
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]

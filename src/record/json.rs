@@ -318,6 +318,7 @@ pub fn write_body(w: &mut ObjectWriter<'_>, body: &Body) {
         Body::File(f) => {
             w.str("path", &f.path);
             w.bool("path_truncated", f.path_truncated);
+            w.bool("path_detached", f.path_detached);
             match &f.op {
                 FileOp::Open { flags, mode, fd } => {
                     w.lit_array("flags", open_flag_names(*flags));
@@ -329,9 +330,10 @@ pub fn write_body(w: &mut ObjectWriter<'_>, body: &Body) {
                     w.u64("bytes", *bytes);
                     w.i64("fd", (*fd).into());
                 }
-                FileOp::Rename { new_path, new_path_truncated, exchange } => {
+                FileOp::Rename { new_path, new_path_truncated, new_path_detached, exchange } => {
                     w.str("new_path", new_path);
                     w.bool("new_path_truncated", *new_path_truncated);
+                    w.bool("new_path_detached", *new_path_detached);
                     w.bool("exchange", *exchange);
                 }
                 FileOp::Unlink { is_dir } => w.bool("is_dir", *is_dir),
@@ -477,6 +479,7 @@ mod tests {
         let r = base(Body::File(File {
             path: evil.into(),
             path_truncated: false,
+            path_detached: false,
             op: FileOp::Unlink { is_dir: false },
             syscall: "unlink",
         }));
@@ -514,6 +517,7 @@ mod tests {
         let r = base(Body::File(File {
             path: "/etc/x".into(),
             path_truncated: false,
+            path_detached: false,
             op: FileOp::Open { flags: 0o1101, mode: 0o644, fd: 3 },
             syscall: "openat",
         }));
@@ -543,6 +547,7 @@ mod tests {
         let mut r = base(Body::File(File {
             path: "/etc/cron.d/x".into(),
             path_truncated: false,
+            path_detached: false,
             op: FileOp::Write { bytes: 5, fd: 3 },
             syscall: "write",
         }));

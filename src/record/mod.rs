@@ -185,6 +185,9 @@ pub struct File {
     /// Absolute, normalized.
     pub path: String,
     pub path_truncated: bool,
+    /// The kernel's walk of `path` ended at a detached mount (open_tree,
+    /// fsmount): it is the path within that mount, not in the namespace.
+    pub path_detached: bool,
     pub op: FileOp,
     pub syscall: &'static str,
 }
@@ -205,6 +208,7 @@ pub enum FileOp {
     Rename {
         new_path: String,
         new_path_truncated: bool,
+        new_path_detached: bool,
         exchange: bool,
     },
     Unlink {

@@ -72,7 +72,7 @@ pub fn exec(
 }
 
 pub fn file_body(path: &str, op: FileOp, syscall: &'static str) -> Body {
-    Body::File(File { path: path.to_string(), path_truncated: false, op, syscall })
+    Body::File(File { path: path.to_string(), path_truncated: false, path_detached: false, op, syscall })
 }
 
 pub const O_RDONLY: u32 = 0;
@@ -95,7 +95,12 @@ pub fn write(ts_ns: u64, pid: u32, comm: &str, path: &str) -> Record {
 
 pub fn rename(ts_ns: u64, pid: u32, comm: &str, from: &str, to: &str) -> Record {
     let exe = format!("/usr/bin/{comm}");
-    let op = FileOp::Rename { new_path: to.to_string(), new_path_truncated: false, exchange: false };
+    let op = FileOp::Rename {
+        new_path: to.to_string(),
+        new_path_truncated: false,
+        new_path_detached: false,
+        exchange: false,
+    };
     record(ts_ns, pid, 1, comm, &exe, "bash", file_body(from, op, "renameat2"))
 }
 

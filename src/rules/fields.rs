@@ -139,6 +139,7 @@ fn body_field(field: Field, body: &Body) -> Val<'_> {
             (PathName, _) => Val::Str(basename(&f.path)),
             (PathDir, _) => Val::Str(dirname(&f.path)),
             (PathTruncated, _) => Val::Bool(f.path_truncated),
+            (PathDetached, _) => Val::Bool(f.path_detached),
             (Syscall, _) => Val::Str(f.syscall),
             (Flags, FileOp::Open { flags, .. }) => Val::Flags(*flags),
             (Access, FileOp::Open { flags, .. }) => Val::Str(open_access(*flags)),

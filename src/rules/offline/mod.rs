@@ -113,6 +113,7 @@ fn body_from_json(o: &Map<String, Value>, et: EventType, ppid: u32) -> Result<Bo
             let op = FileOp::Rename {
                 new_path: req_str(o, "new_path")?.to_string(),
                 new_path_truncated: opt_bool(o, "new_path_truncated")?,
+                new_path_detached: opt_bool(o, "new_path_detached")?,
                 exchange: opt_bool(o, "exchange")?,
             };
             file_from_json(o, op, "rename")?
@@ -199,6 +200,7 @@ fn file_from_json(o: &Map<String, Value>, op: FileOp, syscall: &'static str) -> 
     Ok(Body::File(File {
         path: req_str(o, "path")?.to_string(),
         path_truncated: opt_bool(o, "path_truncated")?,
+        path_detached: opt_bool(o, "path_detached")?,
         op,
         syscall: opt_str(o, "syscall")?.map_or(syscall, intern),
     }))

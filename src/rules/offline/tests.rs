@@ -72,7 +72,15 @@ fn file_records_default_to_the_syscall_named_after_them() {
     let rename = syscall("file_rename", json!({"path": "/a", "new_path": "/b"}));
     assert_eq!(
         rename,
-        ("rename", FileOp::Rename { new_path: "/b".into(), new_path_truncated: false, exchange: false })
+        (
+            "rename",
+            FileOp::Rename {
+                new_path: "/b".into(),
+                new_path_truncated: false,
+                new_path_detached: false,
+                exchange: false
+            }
+        )
     );
     assert_eq!(
         syscall("file_unlink", json!({"path": "/a", "is_dir": false})),
