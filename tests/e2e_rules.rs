@@ -30,16 +30,22 @@ fn cred_sensitive_read() {
     assert_eq!(s(&a, "access"), "read");
     assert_eq!(s(&a, "comm"), "cat");
 
-    // benign: a known credential reader reads the shadow file; cat reads /etc/passwd
+    // names are not identities: a copy of cat named unix_chkpwd, and a
+    // python that renames itself sshd (prctl PR_SET_NAME), still alert
     let tools = Tools::new();
     let chkpwd = tools.tool("unix_chkpwd", "/usr/bin/cat");
-    let p1 = run(Command::new(&chkpwd).arg("/etc/shadow"));
+    let fake = run(Command::new(&chkpwd).arg("/etc/shadow"));
+    expect_alert(&sensor, "RG-CRED-SENSITIVE-READ", "a copy of cat named unix_chkpwd", |v| v["pid"] == fake);
+    let renamed = python("import ctypes; ctypes.CDLL(None).prctl(15, b'sshd'); open('/etc/gshadow').read()", &[]);
+    let (a, _) = expect_alert(&sensor, "RG-CRED-SENSITIVE-READ", "python named sshd", |v| v["pid"] == renamed);
+    assert_eq!(s(&a, "comm"), "sshd");
+
+    // benign: the real passwd reads the shadow file; cat reads /etc/passwd
+    let p1 = run(Command::new("/usr/bin/passwd").args(["-S", "root"]).stdout(Stdio::null()));
     let p2 = run(Command::new("/usr/bin/cat").arg("/etc/passwd"));
-    open_of(&sensor, "unix_chkpwd reading /etc/shadow", p1, "/etc/shadow");
+    open_of(&sensor, "passwd -S reading /etc/shadow", p1, "/etc/shadow");
     open_of(&sensor, "cat reading /etc/passwd", p2, "/etc/passwd");
-    expect_no_alert(&sensor, "RG-CRED-SENSITIVE-READ", "unix_chkpwd /etc/shadow, cat /etc/passwd", |v| {
-        pid_in(v, &[p1, p2])
-    });
+    expect_no_alert(&sensor, "RG-CRED-SENSITIVE-READ", "passwd -S, cat /etc/passwd", |v| pid_in(v, &[p1, p2]));
 }
 
 // ------------------------------------------------------- defense evasion

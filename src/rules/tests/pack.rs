@@ -7,6 +7,12 @@ use super::*;
 use crate::record::json::write_record;
 use crate::record::{Fork, NetKind};
 
+/// `r` as run from the executable `exe` (whatever its comm says).
+fn at_exe(mut r: Record, exe: &str) -> Record {
+    r.exe = Some(Arc::from(exe));
+    r
+}
+
 /// (rule id, records that must fire it, look-alikes that must fire nothing)
 fn pack_cases() -> Vec<(&'static str, Vec<Record>, Vec<Record>)> {
     let t = |s: u64| T0 + s * S;
@@ -144,13 +150,19 @@ fn pack_cases() -> Vec<(&'static str, Vec<Record>, Vec<Record>)> {
                 open(t(0), 10, "cat", "/etc/shadow", O_RDONLY),
                 open(t(1), 10, "python3", "/etc/ssh/ssh_host_ed25519_key", O_RDONLY | O_CLOEXEC),
                 open(t(2), 10, "tar", "/root/.ssh/id_rsa", O_RDONLY),
+                // names are not identities: a copy of cat called sshd, cat
+                // renamed by prctl, a program that calls itself systemd
+                at_exe(open(t(3), 10, "sshd", "/etc/shadow", O_RDONLY), "/tmp/sshd"),
+                at_exe(open(t(4), 10, "unix_chkpwd", "/etc/shadow", O_RDONLY), "/usr/bin/cat"),
+                at_exe(open(t(5), 10, "systemd-journal", "/etc/gshadow", O_RDONLY), "/dev/shm/systemd-journald"),
+                at_exe(open(t(6), 10, "sshd", "/etc/shadow", O_RDONLY), "/usr/lib/systemd/evil/sshd"),
             ],
             vec![
-                open(t(0), 10, "unix_chkpwd", "/etc/shadow", O_RDONLY | O_CLOEXEC),
+                at_exe(open(t(0), 10, "unix_chkpwd", "/etc/shadow", O_RDONLY | O_CLOEXEC), "/usr/sbin/unix_chkpwd"),
                 open(t(1), 10, "passwd", "/etc/shadow", O_RDONLY | O_CLOEXEC),
-                open(t(2), 10, "sshd", "/etc/ssh/ssh_host_ed25519_key", O_RDONLY),
+                at_exe(open(t(2), 10, "sshd", "/etc/ssh/ssh_host_ed25519_key", O_RDONLY), "/usr/sbin/sshd"),
                 open(t(3), 10, "cat", "/root/.ssh/id_rsa.pub", O_RDONLY),
-                open(t(4), 10, "systemd-userdbd", "/etc/shadow", O_RDONLY),
+                at_exe(open(t(4), 10, "systemd-userdbd", "/etc/shadow", O_RDONLY), "/usr/lib/systemd/systemd-userdbd"),
             ],
         ),
         (
