@@ -93,6 +93,13 @@ fields! {
     NewPathDir = "new_path_dir": Str;
     NewPathTruncated = "new_path_truncated": Bool;
     IsDir = "is_dir": Bool;
+    Setuid = "setuid": Bool;
+    Setgid = "setgid": Bool;
+    Sticky = "sticky": Bool;
+    OwnerUid = "owner_uid": Int;
+    OwnerGid = "owner_gid": Int;
+    FollowSymlinks = "follow_symlinks": Bool;
+    Length = "length": Int;
     Family = "family": Str;
     Protocol = "protocol": Str;
     Direction = "direction": Str;

@@ -6,15 +6,15 @@ use std::borrow::Cow;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::PathBuf;
 
-use crate::bpf::abi::{self, rg_signal, rg_task, DecodeError, RawEvent, Text};
+use crate::bpf::abi::{self, rg_filemeta, rg_signal, rg_task, DecodeError, RawEvent, Text};
 use crate::bpf::skel::types::rg_syscall;
-use crate::catalog::{self, FileKind};
+use crate::catalog::{self, FileKind, MetaKind};
 use crate::config::PathFilter;
 use crate::process::{procfs, ProcessInfo, ProcessTable};
 use crate::record::time::BootClock;
 use crate::record::{
-    ptrace_request_name, signal_name, Body, Exec, Exit, File, FileOp, Fork, Net, NetKind, Ptrace, Record, SharedStr,
-    Signal,
+    ptrace_request_name, signal_name, Body, Chown, Exec, Exit, File, FileOp, Fork, Net, NetKind, Ptrace, Record,
+    SharedStr, Signal,
 };
 
 /// What normalization decided about one raw event.
@@ -157,6 +157,20 @@ impl Normalizer {
                     path: p,
                     path_truncated: path.truncated,
                     op,
+                    syscall: catalog::syscall_name(e.syscall),
+                });
+                Outcome::Record(self.record(&e.task, ktime, body))
+            }
+            RawEvent::FileMeta { op, e, path } => {
+                let p = absolute(&path);
+                // as for the other file events: a cut path is reported
+                if !path.truncated && !self.select.paths.matches(&p) {
+                    return Outcome::Filtered;
+                }
+                let body = Body::File(File {
+                    path: p,
+                    path_truncated: path.truncated,
+                    op: filemeta_op(&e, op),
                     syscall: catalog::syscall_name(e.syscall),
                 });
                 Outcome::Record(self.record(&e.task, ktime, body))
@@ -359,6 +373,23 @@ fn stdio_type(mode: u16, inet: bool) -> &'static str {
 const AF_UNIX: u16 = 1;
 const AF_INET: u16 = 2;
 const AF_INET6: u16 = 10;
+
+const AT_SYMLINK_NOFOLLOW: u32 = 0x100;
+const AT_EMPTY_PATH: u32 = 0x1000;
+
+/// The type's fields of a chmod, chown or truncate record.
+fn filemeta_op(e: &rg_filemeta, op: MetaKind) -> FileOp {
+    match op {
+        MetaKind::Chmod => FileOp::Chmod { mode: e.mode & 0o7777 },
+        MetaKind::Chown => {
+            // the kernel sets AT_EMPTY_PATH when the file was the fd's:
+            // then no path was looked up, so no link followed either
+            let follow = (e.flags & AT_EMPTY_PATH == 0).then_some(e.flags & AT_SYMLINK_NOFOLLOW == 0);
+            FileOp::Chown(Chown::from_raw(e.owner_uid, e.owner_gid, follow))
+        }
+        MetaKind::Truncate => FileOp::Truncate { length: e.length },
+    }
+}
 
 fn net_body(e: &abi::rg_net, kind: NetKind, unix_path: &Text<'_>) -> Net {
     let family = match e.family {
