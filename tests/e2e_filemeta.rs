@@ -1,7 +1,7 @@
 //! Privileged end-to-end tests of `file_chmod`, `file_chown` and
 //! `file_truncate`: every hooked syscall made for real on a watched
 //! directory, the exact fields of its record, nothing for failed calls,
-//! unwatched or excluded paths.
+//! unwatched or excluded paths, and the default rules that read them.
 
 mod common;
 
@@ -9,7 +9,10 @@ use std::ffi::CString;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
+use std::process::Command;
 
+use common::rule_pack::{expect_alert, expect_no_alert};
+use common::tools::{python, run};
 use common::*;
 use serde_json::Value;
 
@@ -221,3 +224,46 @@ fn failed_calls_and_unwatched_or_excluded_paths_stay_in_the_kernel() {
     let _ = fs::remove_dir_all(&excluded);
 }
 
+#[test]
+fn truncating_a_history_file_to_zero_alerts_and_to_a_length_does_not() {
+    let sensor = Sensor::start(&rules_config());
+    let dir = TempDir::new("history-trunc");
+    let hist = dir.path(".bash_history");
+    let hist_s = hist.to_str().expect("utf-8");
+    let fill = || fs::write(&hist, b"ls\nid\n").expect("write history");
+    // coreutils truncate: an open without O_TRUNC, then ftruncate
+    fill();
+    let pid = run(Command::new("/usr/bin/truncate").args(["-s0", hist_s]));
+    let (a, src) = expect_alert(&sensor, "RG-EVADE-HISTORY", "truncate -s0", |v| v["pid"] == pid);
+    assert_eq!((s(&a, "source_event_type"), s(&src, "syscall")), ("file_truncate", "ftruncate"), "{a}");
+    assert_eq!((s(&a, "path"), n(&src, "length")), (hist_s, 0), "{a}");
+    // python: the truncate syscall on the path
+    fill();
+    let pid = python("import os, sys; os.truncate(sys.argv[1], 0)", &[hist_s]);
+    let (_, src) = expect_alert(&sensor, "RG-EVADE-HISTORY", "os.truncate 0", |v| v["pid"] == pid);
+    assert_eq!((s(&src, "syscall"), s(&src, "path")), ("truncate", hist_s), "{src}");
+
+    // benign: cut to a length, and a file that is not a history
+    fill();
+    let other = dir.path("notes");
+    fs::write(&other, b"x").expect("write");
+    let p1 = run(Command::new("/usr/bin/truncate").args(["-s", "3", hist_s]));
+    let p2 = run(Command::new("/usr/bin/truncate").arg("-s0").arg(&other));
+    for p in [p1, p2] {
+        sensor.wait_for("benign truncate", |v| is(v, "file_truncate") && v["pid"] == p);
+    }
+    expect_no_alert(&sensor, "RG-EVADE-HISTORY", "truncate -s 3, truncate another file", |v| pid_in(v, &[p1, p2]));
+}
+
+#[test]
+fn a_copy_of_chmod_named_dpkg_is_not_exempt_from_the_setuid_rule() {
+    let sensor = Sensor::start(&rules_config());
+    let dir = TempDir::new("setuid-dpkg");
+    let f = dir.path("bin");
+    fs::write(&f, b"x").expect("write");
+    let tools = common::tools::Tools::new();
+    let dpkg = tools.tool("dpkg", "/usr/bin/chmod");
+    let pid = run(Command::new(&dpkg).arg("4755").arg(&f));
+    let (a, _) = expect_alert(&sensor, "RG-PRIV-SETUID", "a chmod called dpkg", |v| v["pid"] == pid);
+    assert_eq!((s(&a, "comm"), s(&a, "path")), ("dpkg", f.to_str().expect("utf-8")), "{a}");
+}
