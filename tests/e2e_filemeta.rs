@@ -16,6 +16,29 @@ use common::tools::{python, run};
 use common::*;
 use serde_json::Value;
 
+/// The e2e host settings with only the hooks these tests need: each
+/// loaded program is verified at every start, and these are the heavy ones.
+const CONFIG: &str = r#"
+[agent]
+id = "e2e-host"
+
+[output]
+health_interval_secs = 1
+
+[process]
+hooks = ["execve", "fork", "exit"]
+
+[file]
+hooks = ["chmod", "fchmod", "fchmodat", "fchmodat2", "chown", "fchown", "lchown", "fchownat", "truncate", "ftruncate"]
+watch_paths = ["/tmp", "/var/tmp", "/etc/rg-e2e"]
+exclude_paths = ["/tmp/rg-e2e-excluded"]
+"#;
+
+/// The same with the default rule pack.
+fn rules_config() -> String {
+    format!("{CONFIG}\n[detection]\nrule_dirs = [\"{RULES_DIR}\"]\n")
+}
+
 /// x86_64 and the generic table (arm64) agree: fchmodat2 is 452.
 const SYS_FCHMODAT2: libc::c_long = 452;
 
@@ -79,7 +102,7 @@ fn mode_of(r: &Value) -> (i64, bool, bool, bool) {
 
 #[test]
 fn chmod_fchmod_fchmodat_and_fchmodat2_report_the_mode_and_its_special_bits() {
-    let sensor = Sensor::start(E2E_CONFIG);
+    let sensor = Sensor::start(CONFIG);
     let t = Target::new("chmod", libc::O_RDONLY);
     let (f, dfd, fd) = (&t.f, t.dfd, t.fd);
     let name = CString::new("f").expect("no NUL");
@@ -119,7 +142,7 @@ fn chmod_fchmod_fchmodat_and_fchmodat2_report_the_mode_and_its_special_bits() {
 
 #[test]
 fn chown_fchown_lchown_and_fchownat_report_the_requested_owner() {
-    let sensor = Sensor::start(E2E_CONFIG);
+    let sensor = Sensor::start(CONFIG);
     let t = Target::new("chown", libc::O_RDONLY);
     let (f, dfd, fd) = (&t.f, t.dfd, t.fd);
     let link = t.dir.path("link");
@@ -157,7 +180,7 @@ fn chown_fchown_lchown_and_fchownat_report_the_requested_owner() {
 
 #[test]
 fn truncate_and_ftruncate_report_the_new_length() {
-    let sensor = Sensor::start(E2E_CONFIG);
+    let sensor = Sensor::start(CONFIG);
     let t = Target::new("truncate", libc::O_WRONLY);
     let (f, fd) = (&t.f, t.fd);
     // SAFETY: a valid C string and our fd.
@@ -174,7 +197,7 @@ fn truncate_and_ftruncate_report_the_new_length() {
 
 #[test]
 fn failed_calls_and_unwatched_or_excluded_paths_stay_in_the_kernel() {
-    let sensor = Sensor::start(E2E_CONFIG);
+    let sensor = Sensor::start(CONFIG);
     // /run is not watched by the e2e config; /tmp/rg-e2e-excluded is excluded.
     let unwatched = Path::new("/run").join(format!("rg-e2e-filemeta-{}", std::process::id()));
     fs::create_dir_all(&unwatched).expect("mkdir");
