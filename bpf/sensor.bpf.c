@@ -480,6 +480,10 @@ RG_EXIT_ARGS(unlink, RG_SYS_UNLINK, file__unlink_exit)
 RG_EXIT_ARGS(unlinkat, RG_SYS_UNLINKAT, file__unlink_exit)
 RG_EXIT_ARGS(rmdir, RG_SYS_RMDIR, file__unlink_exit)
 
+/* ---- file metadata (chmod, chown, truncate) --------------------------- */
+
+#include "filemeta.bpf.h"
+
 /* ---- exec via a dirfd, ptrace ---------------------------------------- */
 
 /* Only remembered so handle_exec can tell execveat from execve. */
@@ -611,6 +615,7 @@ struct rg_exit _rg_exit = {};
 struct rg_ptrace _rg_ptrace = {};
 struct rg_signal _rg_signal = {};
 struct rg_file _rg_file = {};
+struct rg_filemeta _rg_filemeta = {};
 struct rg_net _rg_net = {};
 /* ... and the ABI enums, so Rust reads the kinds, syscall numbers and counter
  * indexes from the skeleton (src/catalog) instead of copying them. */

@@ -45,6 +45,9 @@ enum rg_kind {
 	RG_KIND_FILE_WRITE = 17,
 	RG_KIND_FILE_RENAME = 18,
 	RG_KIND_FILE_UNLINK = 19,
+	RG_KIND_FILE_CHMOD = 20,
+	RG_KIND_FILE_CHOWN = 21,
+	RG_KIND_FILE_TRUNCATE = 22,
 	RG_KIND_NET_CONNECT = 32,
 	RG_KIND_NET_BIND = 33,
 	RG_KIND_NET_LISTEN = 34,
@@ -81,6 +84,16 @@ enum rg_syscall {
 	RG_SYS_LISTEN = 52,
 	RG_SYS_ACCEPT = 53,
 	RG_SYS_ACCEPT4 = 54,
+	RG_SYS_CHMOD = 60,
+	RG_SYS_FCHMOD = 61,
+	RG_SYS_FCHMODAT = 62,
+	RG_SYS_FCHMODAT2 = 63,
+	RG_SYS_CHOWN = 70,
+	RG_SYS_FCHOWN = 71,
+	RG_SYS_LCHOWN = 72,
+	RG_SYS_FCHOWNAT = 73,
+	RG_SYS_TRUNCATE = 80,
+	RG_SYS_FTRUNCATE = 81,
 };
 
 /* Indexes of the per-CPU `counters` map; userspace sums across CPUs. */
@@ -193,6 +206,26 @@ struct rg_file {
 	struct rg_str new_path; /* rename target, absolute, cap RG_PATH_MAX */
 };
 
+/* file_chmod, file_chown, file_truncate (successful calls only) */
+struct rg_filemeta {
+	struct rg_header hdr;
+	struct rg_task task;
+	__s64 length; /* truncate: the new length */
+	__u32 syscall; /* enum rg_syscall */
+	__u32 mode; /* chmod: the permission bits (07777); from the inode
+		       after the call when it was reachable (fchmod, an
+		       AT_EMPTY_PATH call), else the requested ones */
+	__u32 owner_uid; /* chown: requested owner, 0xffffffff = unchanged */
+	__u32 owner_gid; /* chown: requested group, 0xffffffff = unchanged */
+	__u32 flags; /* fchmodat2, fchownat: the AT_* flags; lchown:
+			AT_SYMLINK_NOFOLLOW; AT_EMPTY_PATH (0x1000) set iff
+			the path is the fd's file (fchmod, fchown, ftruncate,
+			an AT_EMPTY_PATH call with an empty name) */
+	__s32 fd; /* fchmod, fchown, ftruncate: the fd; *at: the dirfd;
+		     else -100 (AT_FDCWD) */
+	struct rg_str path; /* absolute, cap RG_PATH_MAX */
+};
+
 /* network_connect, network_bind, network_listen, network_accept */
 struct rg_net {
 	struct rg_header hdr;
@@ -222,6 +255,7 @@ _Static_assert(sizeof(struct rg_exit) == 88, "rg_exit");
 _Static_assert(sizeof(struct rg_ptrace) == 96, "rg_ptrace");
 _Static_assert(sizeof(struct rg_signal) == 96, "rg_signal");
 _Static_assert(sizeof(struct rg_file) == 128, "rg_file");
+_Static_assert(sizeof(struct rg_filemeta) == 112, "rg_filemeta");
 _Static_assert(sizeof(struct rg_net) == 144, "rg_net");
 #endif
 

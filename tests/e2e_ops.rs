@@ -36,6 +36,16 @@ fn doctor_as_root_reports_this_host_and_every_hook_ok() {
         "handle_exit_unlinkat",
         "handle_exit_rename",
         "handle_exit_renameat2",
+        "handle_exit_chmod",
+        "handle_exit_fchmod",
+        "handle_exit_fchmodat",
+        "handle_exit_fchmodat2",
+        "handle_exit_chown",
+        "handle_exit_fchown",
+        "handle_exit_lchown",
+        "handle_exit_fchownat",
+        "handle_exit_truncate",
+        "handle_exit_ftruncate",
     ] {
         assert!(text.contains(&format!("[ok  ] {prog} (")), "{prog} in\n{text}");
     }

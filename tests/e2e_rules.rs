@@ -474,20 +474,37 @@ fn priv_setuid() {
     let f = dir.path("bin");
     fs::copy("/usr/bin/true", &f).expect("copy");
     let f_s = f.to_str().expect("utf-8");
-    for mode in ["u+s", "4755", "g+s", "u+x,g+s"] {
+    // Judged by the mode the file was given: every spelling alerts, also
+    // those an argv pattern missed (=4755, install -m, os.chmod).
+    let reset = || fs::set_permissions(&f, fs::Permissions::from_mode(0o755)).expect("reset mode");
+    for (mode, suid, sgid) in
+        [("u+s", true, false), ("4755", true, false), ("=4755", true, false), ("g+s", false, true)]
+    {
         let pid = run(Command::new("/usr/bin/chmod").args([mode, f_s]));
-        let (a, _) = expect_alert(&sensor, "RG-PRIV-SETUID", &format!("chmod {mode}"), |v| v["pid"] == pid);
-        assert_eq!(s(&a, "source_event_type"), "process_exec");
-        assert!(has_str(&a, "args", mode), "args: {a}");
-        fs::set_permissions(&f, fs::Permissions::from_mode(0o755)).expect("reset mode");
+        let (a, src) = expect_alert(&sensor, "RG-PRIV-SETUID", &format!("chmod {mode}"), |v| v["pid"] == pid);
+        assert_eq!((s(&a, "source_event_type"), s(&a, "path")), ("file_chmod", f_s), "{a}");
+        assert_eq!((&src["setuid"], &src["setgid"]), (&Value::Bool(suid), &Value::Bool(sgid)), "{src}");
+        reset();
     }
+    let installed = dir.path("installed");
+    let pid = run(Command::new("/usr/bin/install").args(["-m", "4755", f_s]).arg(&installed));
+    let (a, _) = expect_alert(&sensor, "RG-PRIV-SETUID", "install -m 4755", |v| v["pid"] == pid);
+    assert_eq!(s(&a, "path"), installed.to_str().expect("utf-8"), "{a}");
+    let pid = python("import os, sys; os.chmod(sys.argv[1], 0o6755)", &[f_s]);
+    let (a, src) = expect_alert(&sensor, "RG-PRIV-SETUID", "python os.chmod 6755", |v| v["pid"] == pid);
+    assert_eq!(
+        (n(&src, "mode"), &src["setuid"], &src["setgid"]),
+        (0o6755, &Value::Bool(true), &Value::Bool(true)),
+        "{a}"
+    );
+    reset();
     assert_eq!(fs::metadata(&f).expect("stat").permissions().mode() & 0o7777, 0o755);
 
     // benign: ordinary modes, and removing the setuid/setgid bits
     let mut pids = Vec::new();
     for mode in ["755", "0755", "u+x", "u-s", "ug-s", "a-s"] {
         let p = run(Command::new("/usr/bin/chmod").args([mode, f_s]));
-        exec_of(&sensor, &format!("chmod {mode}"), p, "chmod");
+        sensor.wait_for(&format!("chmod {mode}"), |v| is(v, "file_chmod") && v["pid"] == p);
         pids.push(p);
     }
     expect_no_alert(&sensor, "RG-PRIV-SETUID", "chmod 755/u+x/u-s", |v| pid_in(v, &pids));

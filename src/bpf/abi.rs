@@ -10,11 +10,12 @@ use std::mem::{offset_of, size_of};
 
 use plain::Plain;
 
-use crate::catalog::{EventType, FileKind, Layout, NetKind};
+use crate::catalog::{EventType, FileKind, Layout, MetaKind, NetKind};
 use thiserror::Error;
 
 pub use super::skel::types::{
-    rg_exec, rg_exit, rg_file, rg_fork, rg_header, rg_net, rg_ptrace, rg_signal, rg_str, rg_str_flag, rg_task,
+    rg_exec, rg_exit, rg_file, rg_filemeta, rg_fork, rg_header, rg_net, rg_ptrace, rg_signal, rg_str, rg_str_flag,
+    rg_task,
 };
 
 pub const ABI_VERSION: u16 = 1;
@@ -35,6 +36,9 @@ const _: () = assert!(size_of::<rg_signal>() == 96);
 const _: () = assert!(offset_of!(rg_signal, target_pid) == 72);
 const _: () = assert!(offset_of!(rg_signal, pidfd) == 88);
 const _: () = assert!(size_of::<rg_file>() == 128);
+const _: () = assert!(size_of::<rg_filemeta>() == 112);
+const _: () = assert!(offset_of!(rg_filemeta, length) == 72);
+const _: () = assert!(offset_of!(rg_filemeta, path) == 104);
 const _: () = assert!(size_of::<rg_net>() == 144);
 const _: () = assert!(offset_of!(rg_header, size) == 4);
 const _: () = assert!(offset_of!(rg_header, ktime_ns) == 8);
@@ -58,6 +62,7 @@ unsafe impl Plain for rg_exit {}
 unsafe impl Plain for rg_ptrace {}
 unsafe impl Plain for rg_signal {}
 unsafe impl Plain for rg_file {}
+unsafe impl Plain for rg_filemeta {}
 unsafe impl Plain for rg_net {}
 
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -96,6 +101,7 @@ pub enum RawEvent<'a> {
     Ptrace(rg_ptrace),
     Signal(rg_signal),
     File { op: FileKind, e: rg_file, path: Text<'a>, new_path: Text<'a> },
+    FileMeta { op: MetaKind, e: rg_filemeta, path: Text<'a> },
     Net { kind: NetKind, e: rg_net, unix_path: Text<'a> },
 }
 
@@ -108,6 +114,7 @@ impl RawEvent<'_> {
             RawEvent::Ptrace(e) => &e.hdr,
             RawEvent::Signal(e) => &e.hdr,
             RawEvent::File { e, .. } => &e.hdr,
+            RawEvent::FileMeta { e, .. } => &e.hdr,
             RawEvent::Net { e, .. } => &e.hdr,
         }
     }
@@ -176,6 +183,10 @@ pub fn decode(buf: &[u8]) -> Result<RawEvent<'_>, DecodeError> {
                 new_path: text(buf, n, &e.new_path, "new_path")?,
                 e,
             }
+        }
+        Layout::FileMeta(op) => {
+            let e: rg_filemeta = fixed(buf, kind)?;
+            RawEvent::FileMeta { op, path: text(buf, size_of::<rg_filemeta>(), &e.path, "path")?, e }
         }
         Layout::Net(net) => {
             let e: rg_net = fixed(buf, kind)?;
@@ -278,6 +289,16 @@ pub mod build {
             let s = b.push(np.as_bytes(), false);
             b.set_str(offset_of!(rg_file, new_path), s);
         }
+        b.finish()
+    }
+
+    /// A file_chmod, file_chown or file_truncate record as the kernel sends
+    /// it; the caller sets the type's fields on `e`.
+    pub fn filemeta(task: rg_task, ktime: u64, path: &str, e: rg_filemeta) -> Vec<u8> {
+        let e = rg_filemeta { task, hdr: header(e.hdr.kind, ktime), ..e };
+        let mut b = RecordBuilder::new(&e);
+        let s = b.push(path.as_bytes(), false);
+        b.set_str(offset_of!(rg_filemeta, path), s);
         b.finish()
     }
 

@@ -4,7 +4,7 @@
 
 use super::fields::Field::{self, *};
 use super::hooks::{FileHook, NetHook, ProcessHook};
-use super::{kind_id, Category, FileKind, Layout, NetKind, Prog};
+use super::{kind_id, Category, FileKind, Layout, MetaKind, NetKind, Prog};
 use crate::bpf::skel::types::rg_kind;
 
 /// A hook of any category, as an event row names it.
@@ -88,6 +88,7 @@ macro_rules! events {
 }
 
 use FileKind as F;
+use MetaKind as M;
 use NetKind as N;
 
 events! {
@@ -139,6 +140,21 @@ events! {
         category: File, kind: RG_KIND_FILE_UNLINK, layout: Layout::File(F::Unlink),
         hooks: [File(FileHook::Unlink), File(FileHook::Unlinkat), File(FileHook::Rmdir)],
         fields: [Path, PathName, PathDir, PathTruncated, PathDetached, Syscall, IsDir],
+    }
+    FileChmod = "file_chmod" {
+        category: File, kind: RG_KIND_FILE_CHMOD, layout: Layout::FileMeta(M::Chmod),
+        hooks: [File(FileHook::Chmod), File(FileHook::Fchmod), File(FileHook::Fchmodat), File(FileHook::Fchmodat2)],
+        fields: [Path, PathName, PathDir, PathTruncated, PathDetached, Syscall, Mode, Setuid, Setgid, Sticky],
+    }
+    FileChown = "file_chown" {
+        category: File, kind: RG_KIND_FILE_CHOWN, layout: Layout::FileMeta(M::Chown),
+        hooks: [File(FileHook::Chown), File(FileHook::Fchown), File(FileHook::Lchown), File(FileHook::Fchownat)],
+        fields: [Path, PathName, PathDir, PathTruncated, PathDetached, Syscall, OwnerUid, OwnerGid, FollowSymlinks],
+    }
+    FileTruncate = "file_truncate" {
+        category: File, kind: RG_KIND_FILE_TRUNCATE, layout: Layout::FileMeta(M::Truncate),
+        hooks: [File(FileHook::Truncate), File(FileHook::Ftruncate)],
+        fields: [Path, PathName, PathDir, PathTruncated, PathDetached, Syscall, Length],
     }
     NetworkConnect = "network_connect" {
         category: Network, kind: RG_KIND_NET_CONNECT, layout: Layout::Net(N::Connect),

@@ -97,6 +97,13 @@ fields! {
     Exchange = "exchange": Bool;
     DestPath = "dest_path": StrList;
     IsDir = "is_dir": Bool;
+    Setuid = "setuid": Bool;
+    Setgid = "setgid": Bool;
+    Sticky = "sticky": Bool;
+    OwnerUid = "owner_uid": Int;
+    OwnerGid = "owner_gid": Int;
+    FollowSymlinks = "follow_symlinks": Bool;
+    Length = "length": Int;
     Family = "family": Str;
     Protocol = "protocol": Str;
     Direction = "direction": Str;

@@ -113,6 +113,16 @@ hook_enum! {
         Unlink => "unlink", abi: RG_SYS_UNLINK, progs: [exit_prog!(unlink)];
         Unlinkat => "unlinkat", abi: RG_SYS_UNLINKAT, progs: [exit_prog!(unlinkat)];
         Rmdir => "rmdir", abi: RG_SYS_RMDIR, progs: [exit_prog!(rmdir)];
+        Chmod => "chmod", abi: RG_SYS_CHMOD, progs: [exit_prog!(chmod)];
+        Fchmod => "fchmod", abi: RG_SYS_FCHMOD, progs: [exit_prog!(fchmod)];
+        Fchmodat => "fchmodat", abi: RG_SYS_FCHMODAT, progs: [exit_prog!(fchmodat)];
+        Fchmodat2 => "fchmodat2", abi: RG_SYS_FCHMODAT2, progs: [exit_prog!(fchmodat2)];
+        Chown => "chown", abi: RG_SYS_CHOWN, progs: [exit_prog!(chown)];
+        Fchown => "fchown", abi: RG_SYS_FCHOWN, progs: [exit_prog!(fchown)];
+        Lchown => "lchown", abi: RG_SYS_LCHOWN, progs: [exit_prog!(lchown)];
+        Fchownat => "fchownat", abi: RG_SYS_FCHOWNAT, progs: [exit_prog!(fchownat)];
+        Truncate => "truncate", abi: RG_SYS_TRUNCATE, progs: [exit_prog!(truncate)];
+        Ftruncate => "ftruncate", abi: RG_SYS_FTRUNCATE, progs: [exit_prog!(ftruncate)];
     }
 }
 

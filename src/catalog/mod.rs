@@ -9,7 +9,7 @@
 //! autoloads, the ABI decoder's dispatch, the rule field table and the
 //! dashboard's type list. The kinds and syscall numbers come from
 //! include/events.h through the skeleton's generated enums, never copied.
-//! Matches over `EventType`, `Layout`, `FileKind` and `NetKind` are exhaustive
+//! Matches over `EventType`, `Layout`, `FileKind`, `MetaKind` and `NetKind` are exhaustive
 //! everywhere, so a new row is a compile error at every place that needs code
 //! (docs/architecture.md, "Adding an event type").
 
@@ -112,6 +112,14 @@ pub enum FileKind {
     Unlink,
 }
 
+/// Which change a `struct rg_filemeta` record reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MetaKind {
+    Chmod,
+    Chown,
+    Truncate,
+}
+
 /// Which call a `struct rg_net` record reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum NetKind {
@@ -148,6 +156,8 @@ pub enum Layout {
     Signal,
     /// `struct rg_file`
     File(FileKind),
+    /// `struct rg_filemeta`
+    FileMeta(MetaKind),
     /// `struct rg_net`
     Net(NetKind),
 }

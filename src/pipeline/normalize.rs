@@ -6,14 +6,14 @@ use std::borrow::Cow;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::PathBuf;
 
-use crate::bpf::abi::{self, rg_signal, rg_task, DecodeError, RawEvent, Text};
+use crate::bpf::abi::{self, rg_filemeta, rg_signal, rg_task, DecodeError, RawEvent, Text};
 use crate::bpf::skel::types::rg_syscall;
-use crate::catalog::{self, FileKind};
+use crate::catalog::{self, FileKind, MetaKind};
 use crate::config::PathFilter;
 use crate::process::{procfs, ProcessInfo, ProcessTable};
 use crate::record::time::BootClock;
 use crate::record::{
-    ptrace_request_name, signal_name, Body, CmdlineSource, Exec, Exit, File, FileOp, Fork, Net, NetKind, Ptrace,
+    ptrace_request_name, signal_name, Body, Chown, CmdlineSource, Exec, Exit, File, FileOp, Fork, Net, NetKind, Ptrace,
     Record, SharedStr, Signal, RENAME_EXCHANGE,
 };
 
@@ -165,6 +165,21 @@ impl Normalizer {
                     path_truncated: path.truncated,
                     path_detached: path.detached,
                     op,
+                    syscall: catalog::syscall_name(e.syscall),
+                });
+                Outcome::Record(self.record(&e.task, ktime, body))
+            }
+            RawEvent::FileMeta { op, e, path } => {
+                let p = absolute(&path);
+                // as for the other file events: a cut or detached path is reported
+                if !path.truncated && !path.detached && !self.select.paths.matches(&p) {
+                    return Outcome::Filtered;
+                }
+                let body = Body::File(File {
+                    path: p,
+                    path_truncated: path.truncated,
+                    path_detached: path.detached,
+                    op: filemeta_op(&e, op),
                     syscall: catalog::syscall_name(e.syscall),
                 });
                 Outcome::Record(self.record(&e.task, ktime, body))
@@ -369,6 +384,23 @@ fn stdio_type(mode: u16, inet: bool) -> &'static str {
 const AF_UNIX: u16 = 1;
 const AF_INET: u16 = 2;
 const AF_INET6: u16 = 10;
+
+const AT_SYMLINK_NOFOLLOW: u32 = 0x100;
+const AT_EMPTY_PATH: u32 = 0x1000;
+
+/// The type's fields of a chmod, chown or truncate record.
+fn filemeta_op(e: &rg_filemeta, op: MetaKind) -> FileOp {
+    match op {
+        MetaKind::Chmod => FileOp::Chmod { mode: e.mode & 0o7777 },
+        MetaKind::Chown => {
+            // the kernel sets AT_EMPTY_PATH when the file was the fd's:
+            // then no path was looked up, so no link followed either
+            let follow = (e.flags & AT_EMPTY_PATH == 0).then_some(e.flags & AT_SYMLINK_NOFOLLOW == 0);
+            FileOp::Chown(Chown::from_raw(e.owner_uid, e.owner_gid, follow))
+        }
+        MetaKind::Truncate => FileOp::Truncate { length: e.length },
+    }
+}
 
 fn net_body(e: &abi::rg_net, kind: NetKind, unix_path: &Text<'_>) -> Net {
     let family = match e.family {

@@ -210,3 +210,40 @@ fn renameat2_exchange_is_marked_and_only_renameat2_can_be_one() {
     // rename and renameat have no flags; whatever the field holds is not one
     assert!(!exchange(&mut n, &rename(rg_syscall::RG_SYS_RENAMEAT, 2)));
 }
+
+#[test]
+fn chmod_chown_and_truncate_records_and_their_filter() {
+    use crate::bpf::abi::rg_filemeta;
+    use crate::bpf::skel::types::rg_syscall as sc;
+    let mut n = normalizer();
+    let t = build::task(90, 90, 1, 0, "x", "init");
+    let meta = |et: EventType, syscall: rg_syscall, f: fn(&mut rg_filemeta)| {
+        let mut e = rg_filemeta { syscall: syscall.0, owner_uid: u32::MAX, owner_gid: u32::MAX, ..Default::default() };
+        e.hdr.kind = et.kind();
+        f(&mut e);
+        e
+    };
+    let body = |n: &mut Normalizer, path: &str, e: rg_filemeta| match rec(n, &build::filemeta(t, 1, path, e)).body {
+        Body::File(f) => (f.path, f.syscall, f.op),
+        other => panic!("{other:?}"),
+    };
+    // the kernel sends the bits it read; normalize keeps only 07777
+    let e = meta(EventType::FileChmod, sc::RG_SYS_FCHMOD, |e| e.mode = 0o104755);
+    assert_eq!(body(&mut n, "/tmp/a/../x", e), ("/tmp/x".into(), "fchmod", FileOp::Chmod { mode: 0o4755 }));
+    let e = meta(EventType::FileChown, sc::RG_SYS_LCHOWN, |e| (e.owner_uid, e.flags) = (0, 0x100));
+    let c = Chown { owner_uid: Some(0), owner_gid: None, follow_symlinks: Some(false) };
+    assert_eq!(body(&mut n, "/tmp/l", e), ("/tmp/l".into(), "lchown", FileOp::Chown(c)));
+    // AT_EMPTY_PATH: the fd's file, so no link was followed or not
+    let e = meta(EventType::FileChown, sc::RG_SYS_FCHOWNAT, |e| (e.owner_gid, e.flags) = (5, 0x1000));
+    let c = Chown { owner_uid: None, owner_gid: Some(5), follow_symlinks: None };
+    assert_eq!(body(&mut n, "/tmp/f", e), ("/tmp/f".into(), "fchownat", FileOp::Chown(c)));
+    let e = meta(EventType::FileChown, sc::RG_SYS_CHOWN, |e| e.owner_uid = 7);
+    assert!(matches!(body(&mut n, "/etc/x", e).2, FileOp::Chown(Chown { follow_symlinks: Some(true), .. })));
+    let e = meta(EventType::FileTruncate, sc::RG_SYS_TRUNCATE, |e| e.length = 0);
+    assert_eq!(body(&mut n, "/etc/h", e), ("/etc/h".into(), "truncate", FileOp::Truncate { length: 0 }));
+    // the userspace path filter applies as to every file event
+    for p in ["/tmp/skip/x", "/var/x"] {
+        let e = meta(EventType::FileTruncate, sc::RG_SYS_FTRUNCATE, |e| e.length = 1);
+        assert!(matches!(n.normalize(&build::filemeta(t, 1, p, e)), Outcome::Filtered), "{p}");
+    }
+}

@@ -6,7 +6,7 @@
 //! kernel was made valid UTF-8 at normalization), and this is the hot path.
 
 use super::time::write_rfc3339;
-use super::{open_access, open_flag_names, Body, CmdlineSource, FileOp, Record};
+use super::{open_access, open_flag_names, setgid, setuid, sticky, Body, CmdlineSource, FileOp, Record};
 
 /// Writes one JSON object; keys are trusted literals, values are escaped.
 pub struct ObjectWriter<'a> {
@@ -337,6 +337,21 @@ pub fn write_body(w: &mut ObjectWriter<'_>, body: &Body) {
                     w.bool("exchange", *exchange);
                 }
                 FileOp::Unlink { is_dir } => w.bool("is_dir", *is_dir),
+                FileOp::Chmod { mode } => {
+                    w.u64("mode", (*mode).into());
+                    w.bool("setuid", setuid(*mode));
+                    w.bool("setgid", setgid(*mode));
+                    w.bool("sticky", sticky(*mode));
+                }
+                FileOp::Chown(c) => {
+                    w.opt_u64("owner_uid", c.owner_uid.map(u64::from));
+                    w.opt_u64("owner_gid", c.owner_gid.map(u64::from));
+                    match c.follow_symlinks {
+                        Some(f) => w.bool("follow_symlinks", f),
+                        None => w.null("follow_symlinks"),
+                    }
+                }
+                FileOp::Truncate { length } => w.i64("length", *length),
             }
             w.lit("syscall", f.syscall);
         }

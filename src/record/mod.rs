@@ -2,6 +2,7 @@
 //! the public contract. Normalization builds these from raw kernel events;
 //! detection reads them; output serializes them (see `json.rs`).
 
+mod filemeta;
 pub mod json;
 mod severity;
 mod signal;
@@ -13,6 +14,7 @@ use std::sync::Arc;
 pub type SharedStr = Arc<str>;
 
 pub use crate::catalog::{EventType, NetKind};
+pub use filemeta::{setgid, setuid, sticky, Chown};
 pub use severity::Severity;
 pub use signal::{signal_name, signal_number, Signal};
 
@@ -82,6 +84,9 @@ impl Record {
                 FileOp::Write { .. } => EventType::FileWrite,
                 FileOp::Rename { .. } => EventType::FileRename,
                 FileOp::Unlink { .. } => EventType::FileUnlink,
+                FileOp::Chmod { .. } => EventType::FileChmod,
+                FileOp::Chown(_) => EventType::FileChown,
+                FileOp::Truncate { .. } => EventType::FileTruncate,
             },
             Body::Net(n) => match n.kind {
                 NetKind::Connect => EventType::NetworkConnect,
@@ -213,6 +218,15 @@ pub enum FileOp {
     },
     Unlink {
         is_dir: bool,
+    },
+    /// The permission bits (07777) the file was given.
+    Chmod {
+        mode: u32,
+    },
+    Chown(Chown),
+    /// The file's new length in bytes.
+    Truncate {
+        length: i64,
     },
 }
 

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::record::{signal_name, Body, Exec, Exit, File, FileOp, Fork, Net, NetKind, Record, Signal};
+use crate::record::{signal_name, Body, Chown, Exec, Exit, File, FileOp, Fork, Net, NetKind, Record, Signal};
 
 /// A record with common fields filled in; `exe` also names `comm`'s image.
 pub fn record(ts_ns: u64, pid: u32, ppid: u32, comm: &str, exe: &str, parent: &str, body: Body) -> Record {
@@ -116,6 +116,21 @@ pub fn exchange(ts_ns: u64, pid: u32, comm: &str, a: &str, b: &str) -> Record {
 pub fn unlink(ts_ns: u64, pid: u32, comm: &str, path: &str) -> Record {
     let exe = format!("/usr/bin/{comm}");
     record(ts_ns, pid, 1, comm, &exe, "bash", file_body(path, FileOp::Unlink { is_dir: false }, "unlinkat"))
+}
+
+pub fn chmod(ts_ns: u64, pid: u32, comm: &str, path: &str, mode: u32) -> Record {
+    let exe = format!("/usr/bin/{comm}");
+    record(ts_ns, pid, 1, comm, &exe, "bash", file_body(path, FileOp::Chmod { mode }, "fchmodat"))
+}
+
+pub fn chown(ts_ns: u64, pid: u32, comm: &str, path: &str, c: Chown) -> Record {
+    let exe = format!("/usr/bin/{comm}");
+    record(ts_ns, pid, 1, comm, &exe, "bash", file_body(path, FileOp::Chown(c), "fchownat"))
+}
+
+pub fn truncate(ts_ns: u64, pid: u32, comm: &str, path: &str, length: i64) -> Record {
+    let exe = format!("/usr/bin/{comm}");
+    record(ts_ns, pid, 1, comm, &exe, "bash", file_body(path, FileOp::Truncate { length }, "truncate"))
 }
 
 pub fn net(ts_ns: u64, pid: u32, ppid: u32, comm: &str, kind: NetKind, addr: &str, port: u16) -> Record {

@@ -1,7 +1,7 @@
 //! The fields a condition can name: their types, the event types that
 //! carry them, and zero-allocation access to their values on a record.
 
-use crate::record::{open_access, Body, EventType, FileOp, NetKind, Record, OPEN_FLAG_NAMES};
+use crate::record::{open_access, setgid, setuid, sticky, Body, EventType, FileOp, NetKind, Record, OPEN_FLAG_NAMES};
 
 pub use crate::catalog::{edit_distance, Field, FieldType, TypeMask};
 
@@ -155,6 +155,14 @@ fn body_field(field: Field, body: &Body) -> Val<'_> {
                 Val::Paths(new_path, exchange.then_some(f.path.as_str()))
             }
             (IsDir, FileOp::Unlink { is_dir }) => Val::Bool(*is_dir),
+            (Mode, FileOp::Chmod { mode }) => Val::Int((*mode).into()),
+            (Setuid, FileOp::Chmod { mode }) => Val::Bool(setuid(*mode)),
+            (Setgid, FileOp::Chmod { mode }) => Val::Bool(setgid(*mode)),
+            (Sticky, FileOp::Chmod { mode }) => Val::Bool(sticky(*mode)),
+            (OwnerUid, FileOp::Chown(c)) => c.owner_uid.map_or(Val::Missing, |u| Val::Int(u.into())),
+            (OwnerGid, FileOp::Chown(c)) => c.owner_gid.map_or(Val::Missing, |g| Val::Int(g.into())),
+            (FollowSymlinks, FileOp::Chown(c)) => c.follow_symlinks.map_or(Val::Missing, Val::Bool),
+            (Length, FileOp::Truncate { length }) => Val::Int(*length),
             _ => Val::Missing,
         },
         Body::Net(n) => match field {
@@ -189,7 +197,7 @@ mod tests {
 
     /// One record of each type with every optional field present.
     fn full_records() -> Vec<Record> {
-        use crate::record::{Exit, Fork, Ptrace, Signal};
+        use crate::record::{Chown, Exit, Fork, Ptrace, Signal};
         use crate::rules::bench::*;
         let mut v = vec![exec(1, 2, 1, "bash", "/bin/ls", &["ls"], ["tty", "tty", "tty"])];
         v.push(record(1, 2, 1, "a", "/a", "b", Body::Fork(Fork { parent_tid: 1 })));
@@ -211,6 +219,9 @@ mod tests {
         v.push(write(1, 2, "a", "/x/y"));
         v.push(rename(1, 2, "a", "/x/y", "/x/z"));
         v.push(unlink(1, 2, "a", "/x/y"));
+        v.push(chmod(1, 2, "a", "/x/y", 0o4755));
+        v.push(chown(1, 2, "a", "/x/y", Chown::from_raw(0, 0, Some(true))));
+        v.push(truncate(1, 2, "a", "/x/y", 0));
         for kind in [NetKind::Connect, NetKind::Accept, NetKind::Bind, NetKind::Listen] {
             let mut r = net(1, 2, 1, "a", kind, "10.0.0.1", 80);
             if let Body::Net(n) = &mut r.body {

@@ -10,8 +10,8 @@ use serde_json::{Map, Value};
 
 use super::{Alert, Engine, RuleError, RuleSet};
 use crate::record::{
-    ptrace_request_code, ptrace_request_name, signal_name, signal_number, Body, CmdlineSource, EventType, Exec, Exit,
-    File, FileOp, Fork, Net, NetKind, Ptrace, Record, Signal, OPEN_FLAG_NAMES,
+    ptrace_request_code, ptrace_request_name, signal_name, signal_number, Body, Chown, CmdlineSource, EventType, Exec,
+    Exit, File, FileOp, Fork, Net, NetKind, Ptrace, Record, Signal, OPEN_FLAG_NAMES,
 };
 
 /// What is wrong with one NDJSON line; the caller adds the file and line.
@@ -122,6 +122,20 @@ fn body_from_json(o: &Map<String, Value>, et: EventType, ppid: u32) -> Result<Bo
             let is_dir = opt_bool(o, "is_dir")?;
             file_from_json(o, FileOp::Unlink { is_dir }, if is_dir { "rmdir" } else { "unlink" })?
         }
+        EventType::FileChmod => file_from_json(o, FileOp::Chmod { mode: chmod_mode(o)? }, "fchmodat")?,
+        EventType::FileChown => {
+            let follow = match o.get("follow_symlinks") {
+                None | Some(Value::Null) => None,
+                Some(_) => Some(opt_bool(o, "follow_symlinks")?),
+            };
+            let c = Chown {
+                owner_uid: opt_u32(o, "owner_uid")?,
+                owner_gid: opt_u32(o, "owner_gid")?,
+                follow_symlinks: follow,
+            };
+            file_from_json(o, FileOp::Chown(c), "fchownat")?
+        }
+        EventType::FileTruncate => file_from_json(o, FileOp::Truncate { length: req_int(o, "length")? }, "truncate")?,
         EventType::NetworkConnect => Body::Net(net_from_json(o, NetKind::Connect)?),
         EventType::NetworkAccept => Body::Net(net_from_json(o, NetKind::Accept)?),
         EventType::NetworkBind => Body::Net(net_from_json(o, NetKind::Bind)?),
@@ -204,6 +218,18 @@ fn file_from_json(o: &Map<String, Value>, op: FileOp, syscall: &'static str) -> 
         op,
         syscall: opt_str(o, "syscall")?.map_or(syscall, intern),
     }))
+}
+
+/// `mode`, with any of `setuid`, `setgid`, `sticky` that are true added
+/// (a hand-written record may give only those).
+fn chmod_mode(o: &Map<String, Value>) -> Result<u32, RecordParseError> {
+    let mut mode = opt_u32(o, "mode")?.unwrap_or(0) & 0o7777;
+    for (k, bit) in [("setuid", 0o4000), ("setgid", 0o2000), ("sticky", 0o1000)] {
+        if opt_bool(o, k)? {
+            mode |= bit;
+        }
+    }
+    Ok(mode)
 }
 
 fn net_from_json(o: &Map<String, Value>, kind: NetKind) -> Result<Net, RecordParseError> {

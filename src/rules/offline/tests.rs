@@ -92,6 +92,22 @@ fn file_records_default_to_the_syscall_named_after_them() {
     );
     // the sensor's own value wins over the default
     assert_eq!(syscall("file_unlink", json!({"path": "/a", "is_dir": true, "syscall": "unlinkat"})).0, "unlinkat");
+    // a hand-written chmod may give only the special bits
+    assert_eq!(
+        syscall("file_chmod", json!({"path": "/a", "setuid": true})),
+        ("fchmodat", FileOp::Chmod { mode: 0o4000 })
+    );
+    assert_eq!(
+        syscall("file_chmod", json!({"path": "/a", "mode": 0o2755, "setuid": false, "syscall": "chmod"})),
+        ("chmod", FileOp::Chmod { mode: 0o2755 })
+    );
+    let c = Chown { owner_uid: Some(0), owner_gid: None, follow_symlinks: None };
+    assert_eq!(syscall("file_chown", json!({"path": "/a", "owner_uid": 0})), ("fchownat", FileOp::Chown(c)));
+    assert_eq!(
+        syscall("file_truncate", json!({"path": "/a", "length": 0})),
+        ("truncate", FileOp::Truncate { length: 0 })
+    );
+    assert_eq!(missing("file_truncate", json!({"path": "/a"})).as_deref(), Some("length"));
     assert_eq!(missing("file_open", json!({"path": "/etc/x"})).as_deref(), Some("flags"));
     assert_eq!(missing("file_write", json!({"bytes": 1})).as_deref(), Some("path"));
     assert_eq!(missing("file_rename", json!({"path": "/a"})).as_deref(), Some("new_path"));

@@ -37,6 +37,9 @@ fn pack_cases() -> Vec<(&'static str, Vec<Record>, Vec<Record>)> {
     lsmod.exe = Some(Arc::from("/usr/bin/kmod"));
     let mut insmod = exec(t(0), 402, 1, "bash", "/usr/sbin/insmod", &["insmod", "rootkit.ko"], TTY);
     insmod.exe = Some(Arc::from("/usr/bin/kmod"));
+    // named dpkg, but not the package manager's executable
+    let mut fake_dpkg = chmod(t(4), 11, "dpkg", "/tmp/x", 0o4755);
+    fake_dpkg.exe = Some(Arc::from("/tmp/dpkg"));
     vec![
         (
             "RG-PERSIST-CRON",
@@ -131,17 +134,18 @@ fn pack_cases() -> Vec<(&'static str, Vec<Record>, Vec<Record>)> {
         (
             "RG-PRIV-SETUID",
             vec![
-                exec(t(0), 10, 1, "bash", "/usr/bin/chmod", &["chmod", "u+s", "/tmp/sh"], TTY),
-                exec(t(1), 10, 1, "bash", "/usr/bin/chmod", &["chmod", "4755", "/tmp/sh"], TTY),
-                exec(t(2), 10, 1, "bash", "/usr/bin/chmod", &["chmod", "g+s", "/srv/dir"], TTY),
-                exec(t(3), 10, 1, "bash", "/usr/bin/chmod", &["chmod", "+s", "/tmp/sh"], TTY),
-                exec(t(4), 10, 1, "bash", "/usr/bin/chmod", &["chmod", "6755", "/tmp/sh"], TTY),
+                // by the mode given, whatever the spelling: chmod u+s, 4755, =4755,
+                // install -m 4755, os.chmod, g+s on a directory
+                chmod(t(0), 10, "chmod", "/tmp/sh", 0o4755),
+                chmod(t(1), 10, "install", "/usr/local/bin/x", 0o4755),
+                chmod(t(2), 10, "python3", "/home/u/x", 0o6711),
+                chmod(t(3), 10, "chmod", "/srv/dir", 0o2775),
+                fake_dpkg,
             ],
             vec![
-                exec(t(0), 10, 1, "bash", "/usr/bin/chmod", &["chmod", "755", "/tmp/sh"], TTY),
-                exec(t(1), 10, 1, "bash", "/usr/bin/chmod", &["chmod", "0755", "/tmp/sh"], TTY),
-                exec(t(2), 10, 1, "bash", "/usr/bin/chmod", &["chmod", "u+x", "/tmp/sh"], TTY),
-                exec(t(3), 10, 1, "bash", "/usr/bin/chmod", &["chmod", "1777", "/tmp/d"], TTY),
+                chmod(t(0), 10, "chmod", "/tmp/sh", 0o755),
+                chmod(t(1), 10, "chmod", "/tmp/d", 0o1777),
+                chmod(t(2), 10, "dpkg", "/usr/bin/passwd", 0o4755),
             ],
         ),
         (
@@ -249,8 +253,14 @@ fn pack_cases() -> Vec<(&'static str, Vec<Record>, Vec<Record>)> {
                 unlink(t(0), 10, "rm", "/home/u/.bash_history"),
                 open(t(1), 10, "bash", "/root/.bash_history", O_WRONLY | O_TRUNC),
                 rename(t(2), 10, "mv", "/home/u/.zsh_history", "/tmp/h"),
+                truncate(t(3), 10, "truncate", "/root/.bash_history", 0),
+                truncate(t(4), 10, "python3", "/home/u/.zsh_history", 0),
             ],
-            vec![open(t(0), 10, "bash", "/home/u/.bash_history", O_WRONLY | O_APPEND | O_CREAT)],
+            vec![
+                open(t(0), 10, "bash", "/home/u/.bash_history", O_WRONLY | O_APPEND | O_CREAT),
+                truncate(t(1), 10, "truncate", "/home/u/.bash_history", 100),
+                truncate(t(2), 10, "truncate", "/home/u/notes", 0),
+            ],
         ),
         (
             "RG-EVADE-TIMESTOMP",

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::record::json::write_record;
-use crate::record::{Exit, Fork, NetKind, Ptrace};
+use crate::record::{Chown, Exit, Fork, NetKind, Ptrace};
 
 fn all_bodies() -> Vec<Record> {
     let mut v = vec![
@@ -39,6 +39,10 @@ fn all_bodies() -> Vec<Record> {
         write(T0, 3, "vi", "/etc/x"),
         rename(T0, 3, "mv", "/a", "/b"),
         unlink(T0, 3, "rm", "/a"),
+        chmod(T0, 3, "chmod", "/tmp/x", 0o6755),
+        chown(T0, 3, "chown", "/tmp/x", Chown::from_raw(1000, u32::MAX, Some(false))),
+        chown(T0, 3, "chown", "/tmp/x", Chown::from_raw(u32::MAX, 0, None)),
+        truncate(T0, 3, "truncate", "/tmp/x", 1 << 40),
         net(T0, 4, 1, "nc", NetKind::Connect, "::1", 4444),
         net(T0, 4, 1, "nc", NetKind::Accept, "10.0.0.1", 22),
         net(T0, 4, 1, "nc", NetKind::Bind, "0.0.0.0", 80),

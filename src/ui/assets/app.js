@@ -175,6 +175,17 @@
         return `${r.path || ""} ${r.exchange ? "⇄" : "→"} ${r.new_path || ""}`;
       case "file_unlink":
         return `${r.path || ""}${r.is_dir ? "  (dir)" : ""}`;
+      case "file_chmod": {
+        const bits = ["setuid", "setgid", "sticky"].filter((b) => r[b]);
+        const mode = typeof r.mode === "number" ? "0" + r.mode.toString(8) : "?";
+        return `${r.path || ""}  mode ${mode}${bits.length ? " (" + bits.join(", ") + ")" : ""}`;
+      }
+      case "file_chown": {
+        const id = (v) => (v === null || v === undefined ? "-" : v);
+        return `${r.path || ""}  owner ${id(r.owner_uid)}:${id(r.owner_gid)}${r.follow_symlinks === false ? " (link itself)" : ""}`;
+      }
+      case "file_truncate":
+        return `${r.path || ""}  → ${r.length} bytes`;
       case "network_connect":
         return `→ ${addr(r.remote_addr, r.remote_port)}${r.protocol ? " " + r.protocol : ""}`;
       case "network_accept":
