@@ -175,6 +175,17 @@ int BPF_PROG(handle_exit, struct task_struct *p)
  * arguments; reading past them makes perf_event_set_bpf_prog() refuse the
  * attach with EACCES (prog max_ctx_offset > the event's size).
  */
+/* This thread's stash, created if need be; NULL (and counted) without storage. */
+static __always_inline struct rg_stash *sys__stash_slot(void)
+{
+	struct rg_stash *s = bpf_task_storage_get(&stash, bpf_get_current_task_btf(), 0,
+						  BPF_LOCAL_STORAGE_GET_F_CREATE);
+
+	if (!s)
+		counter__inc(RG_CNT_STASH_DROPS);
+	return s;
+}
+
 static __always_inline int sys__stash(struct trace_event_raw_sys_enter *ctx, __u32 syscall,
 				      const int nargs)
 {
@@ -182,12 +193,9 @@ static __always_inline int sys__stash(struct trace_event_raw_sys_enter *ctx, __u
 
 	if (is_self())
 		return 0;
-	s = bpf_task_storage_get(&stash, bpf_get_current_task_btf(), 0,
-				 BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!s) {
-		counter__inc(RG_CNT_STASH_DROPS);
+	s = sys__stash_slot();
+	if (!s)
 		return 0;
-	}
 	s->syscall = syscall;
 	s->args[0] = ctx->args[0];
 	if (nargs > 1)
@@ -541,6 +549,10 @@ RG_EXIT_ARGS(ptrace, RG_SYS_PTRACE, proc__ptrace_exit)
 
 #include "signal.bpf.h"
 
+/* ---- credential changes (set*id, setgroups, capset) ------------------- */
+
+#include "cred.bpf.h"
+
 /* ---- network ---------------------------------------------------------- */
 
 static __always_inline int net__exit(struct trace_event_raw_sys_exit *ctx, const struct rg_args *st)
@@ -614,6 +626,7 @@ struct rg_fork _rg_fork = {};
 struct rg_exit _rg_exit = {};
 struct rg_ptrace _rg_ptrace = {};
 struct rg_signal _rg_signal = {};
+struct rg_cred _rg_cred = {};
 struct rg_file _rg_file = {};
 struct rg_filemeta _rg_filemeta = {};
 struct rg_net _rg_net = {};

@@ -41,6 +41,7 @@ enum rg_kind {
 	RG_KIND_EXIT = 3,
 	RG_KIND_PTRACE = 4,
 	RG_KIND_SIGNAL = 5,
+	RG_KIND_SETUID = 7,
 	RG_KIND_FILE_OPEN = 16,
 	RG_KIND_FILE_WRITE = 17,
 	RG_KIND_FILE_RENAME = 18,
@@ -94,12 +95,22 @@ enum rg_syscall {
 	RG_SYS_FCHOWNAT = 73,
 	RG_SYS_TRUNCATE = 80,
 	RG_SYS_FTRUNCATE = 81,
+	RG_SYS_SETUID = 90,
+	RG_SYS_SETGID = 91,
+	RG_SYS_SETREUID = 92,
+	RG_SYS_SETREGID = 93,
+	RG_SYS_SETRESUID = 94,
+	RG_SYS_SETRESGID = 95,
+	RG_SYS_SETFSUID = 96,
+	RG_SYS_SETFSGID = 97,
+	RG_SYS_SETGROUPS = 98,
+	RG_SYS_CAPSET = 99,
 };
 
 /* Indexes of the per-CPU `counters` map; userspace sums across CPUs. */
 enum rg_counter {
 	RG_CNT_RINGBUF_DROPS = 0, /* record built but the ring buffer was full */
-	RG_CNT_STASH_DROPS = 1, /* execveat args lost: no task storage for the thread */
+	RG_CNT_STASH_DROPS = 1, /* execveat args or a credential call's old ids lost: no task storage */
 	RG_CNT_KERNEL_FILTERED = 2, /* records the kernel chose not to send */
 	RG_CNT_MAX = 4,
 };
@@ -190,6 +201,38 @@ struct rg_signal {
 	__u32 _pad;
 };
 
+/* A task's user and group ids (real, effective, saved, filesystem). */
+struct rg_ids {
+	__u32 uid;
+	__u32 euid;
+	__u32 suid;
+	__u32 fsuid;
+	__u32 gid;
+	__u32 egid;
+	__u32 sgid;
+	__u32 fsgid;
+};
+
+#define RG_GROUPS_MAX 16 /* supplementary groups copied into a record */
+
+/*
+ * process_setuid: a successful set*id, setgroups or capset. old_ids are the
+ * caller's ids at sys_enter, new_ids and the capability sets its creds at
+ * sys_exit (never the arguments, which may be -1 for "unchanged").
+ */
+struct rg_cred {
+	struct rg_header hdr;
+	struct rg_task task;
+	__u32 syscall; /* enum rg_syscall */
+	__u32 ngroups; /* setgroups: supplementary groups now held */
+	struct rg_ids old_ids;
+	struct rg_ids new_ids;
+	__u64 cap_effective; /* capset: bit n = capability n */
+	__u64 cap_permitted;
+	__u64 cap_inheritable;
+	__u32 groups[RG_GROUPS_MAX]; /* setgroups: the first min(ngroups, 16) */
+};
+
 /* file_open, file_write, file_rename, file_unlink */
 struct rg_file {
 	struct rg_header hdr;
@@ -254,6 +297,7 @@ _Static_assert(sizeof(struct rg_fork) == 80, "rg_fork");
 _Static_assert(sizeof(struct rg_exit) == 88, "rg_exit");
 _Static_assert(sizeof(struct rg_ptrace) == 96, "rg_ptrace");
 _Static_assert(sizeof(struct rg_signal) == 96, "rg_signal");
+_Static_assert(sizeof(struct rg_cred) == 232, "rg_cred");
 _Static_assert(sizeof(struct rg_file) == 128, "rg_file");
 _Static_assert(sizeof(struct rg_filemeta) == 112, "rg_filemeta");
 _Static_assert(sizeof(struct rg_net) == 144, "rg_net");

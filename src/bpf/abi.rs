@@ -14,8 +14,8 @@ use crate::catalog::{EventType, FileKind, Layout, MetaKind, NetKind};
 use thiserror::Error;
 
 pub use super::skel::types::{
-    rg_exec, rg_exit, rg_file, rg_filemeta, rg_fork, rg_header, rg_net, rg_ptrace, rg_signal, rg_str, rg_str_flag,
-    rg_task,
+    rg_cred, rg_exec, rg_exit, rg_file, rg_filemeta, rg_fork, rg_header, rg_ids, rg_net, rg_ptrace, rg_signal, rg_str,
+    rg_str_flag, rg_task,
 };
 
 pub const ABI_VERSION: u16 = 1;
@@ -35,6 +35,11 @@ const _: () = assert!(size_of::<rg_ptrace>() == 96);
 const _: () = assert!(size_of::<rg_signal>() == 96);
 const _: () = assert!(offset_of!(rg_signal, target_pid) == 72);
 const _: () = assert!(offset_of!(rg_signal, pidfd) == 88);
+const _: () = assert!(size_of::<rg_ids>() == 32);
+const _: () = assert!(size_of::<rg_cred>() == 232);
+const _: () = assert!(offset_of!(rg_cred, old_ids) == 80);
+const _: () = assert!(offset_of!(rg_cred, cap_effective) == 144);
+const _: () = assert!(offset_of!(rg_cred, groups) == 168);
 const _: () = assert!(size_of::<rg_file>() == 128);
 const _: () = assert!(size_of::<rg_filemeta>() == 112);
 const _: () = assert!(offset_of!(rg_filemeta, length) == 72);
@@ -61,6 +66,7 @@ unsafe impl Plain for rg_fork {}
 unsafe impl Plain for rg_exit {}
 unsafe impl Plain for rg_ptrace {}
 unsafe impl Plain for rg_signal {}
+unsafe impl Plain for rg_cred {}
 unsafe impl Plain for rg_file {}
 unsafe impl Plain for rg_filemeta {}
 unsafe impl Plain for rg_net {}
@@ -100,6 +106,7 @@ pub enum RawEvent<'a> {
     Exit(rg_exit),
     Ptrace(rg_ptrace),
     Signal(rg_signal),
+    Cred(rg_cred),
     File { op: FileKind, e: rg_file, path: Text<'a>, new_path: Text<'a> },
     FileMeta { op: MetaKind, e: rg_filemeta, path: Text<'a> },
     Net { kind: NetKind, e: rg_net, unix_path: Text<'a> },
@@ -113,6 +120,7 @@ impl RawEvent<'_> {
             RawEvent::Exit(e) => &e.hdr,
             RawEvent::Ptrace(e) => &e.hdr,
             RawEvent::Signal(e) => &e.hdr,
+            RawEvent::Cred(e) => &e.hdr,
             RawEvent::File { e, .. } => &e.hdr,
             RawEvent::FileMeta { e, .. } => &e.hdr,
             RawEvent::Net { e, .. } => &e.hdr,
@@ -174,6 +182,7 @@ pub fn decode(buf: &[u8]) -> Result<RawEvent<'_>, DecodeError> {
         Layout::Exit => RawEvent::Exit(fixed(buf, kind)?),
         Layout::Ptrace => RawEvent::Ptrace(fixed(buf, kind)?),
         Layout::Signal => RawEvent::Signal(fixed(buf, kind)?),
+        Layout::Cred => RawEvent::Cred(fixed(buf, kind)?),
         Layout::File(op) => {
             let e: rg_file = fixed(buf, kind)?;
             let n = size_of::<rg_file>();
@@ -360,6 +369,19 @@ pub mod build {
             sig,
             syscall,
             pidfd: -1,
+            ..Default::default()
+        };
+        RecordBuilder::new(&e).finish()
+    }
+
+    /// A process_setuid record: `syscall` took the task from ids `old` to `new`.
+    pub fn cred(task: rg_task, ktime: u64, syscall: u32, old: rg_ids, new: rg_ids) -> Vec<u8> {
+        let e = rg_cred {
+            hdr: header(EventType::ProcessSetuid.kind(), ktime),
+            task,
+            syscall,
+            old_ids: old,
+            new_ids: new,
             ..Default::default()
         };
         RecordBuilder::new(&e).finish()

@@ -118,6 +118,16 @@ events! {
                 Process(ProcessHook::PidfdSendSignal)],
         fields: [Signal, SignalName, TargetPid, TargetTid, TargetComm, TargetExe, Syscall],
     }
+    ProcessSetuid = "process_setuid" {
+        category: Process, kind: RG_KIND_SETUID, layout: Layout::Cred,
+        hooks: [Process(ProcessHook::Setuid), Process(ProcessHook::Setgid), Process(ProcessHook::Setreuid),
+                Process(ProcessHook::Setregid), Process(ProcessHook::Setresuid), Process(ProcessHook::Setresgid),
+                Process(ProcessHook::Setfsuid), Process(ProcessHook::Setfsgid), Process(ProcessHook::Setgroups),
+                Process(ProcessHook::Capset)],
+        fields: [Syscall, OldUid, NewUid, OldEuid, NewEuid, OldSuid, NewSuid, OldFsuid, NewFsuid,
+                 OldGid, NewGid, OldEgid, NewEgid, OldSgid, NewSgid, OldFsgid, NewFsgid,
+                 GroupCount, CapEffective, CapPermitted, CapInheritable],
+    }
     FileOpen = "file_open" {
         category: File, kind: RG_KIND_FILE_OPEN, layout: Layout::File(F::Open),
         hooks: [File(FileHook::Open), File(FileHook::Creat), File(FileHook::Openat), File(FileHook::Openat2)],

@@ -92,6 +92,18 @@ hook_enum! {
         Tgkill => "tgkill", abi: RG_SYS_TGKILL, progs: [exit_prog!(tgkill)];
         PidfdSendSignal => "pidfd_send_signal", abi: RG_SYS_PIDFD_SEND_SIGNAL,
             progs: [exit_prog!(pidfd_send_signal)];
+        // Credential calls: the enter program saves the ids the exit one
+        // compares with what the call left.
+        Setuid => "setuid", abi: RG_SYS_SETUID, progs: [enter_prog!(setuid), exit_prog!(setuid)];
+        Setgid => "setgid", abi: RG_SYS_SETGID, progs: [enter_prog!(setgid), exit_prog!(setgid)];
+        Setreuid => "setreuid", abi: RG_SYS_SETREUID, progs: [enter_prog!(setreuid), exit_prog!(setreuid)];
+        Setregid => "setregid", abi: RG_SYS_SETREGID, progs: [enter_prog!(setregid), exit_prog!(setregid)];
+        Setresuid => "setresuid", abi: RG_SYS_SETRESUID, progs: [enter_prog!(setresuid), exit_prog!(setresuid)];
+        Setresgid => "setresgid", abi: RG_SYS_SETRESGID, progs: [enter_prog!(setresgid), exit_prog!(setresgid)];
+        Setfsuid => "setfsuid", abi: RG_SYS_SETFSUID, progs: [enter_prog!(setfsuid), exit_prog!(setfsuid)];
+        Setfsgid => "setfsgid", abi: RG_SYS_SETFSGID, progs: [enter_prog!(setfsgid), exit_prog!(setfsgid)];
+        Setgroups => "setgroups", abi: RG_SYS_SETGROUPS, progs: [enter_prog!(setgroups), exit_prog!(setgroups)];
+        Capset => "capset", abi: RG_SYS_CAPSET, progs: [enter_prog!(capset), exit_prog!(capset)];
     }
 }
 

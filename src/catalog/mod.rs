@@ -154,6 +154,8 @@ pub enum Layout {
     Ptrace,
     /// `struct rg_signal`
     Signal,
+    /// `struct rg_cred`
+    Cred,
     /// `struct rg_file`
     File(FileKind),
     /// `struct rg_filemeta`

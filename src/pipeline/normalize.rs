@@ -6,15 +6,15 @@ use std::borrow::Cow;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::PathBuf;
 
-use crate::bpf::abi::{self, rg_filemeta, rg_signal, rg_task, DecodeError, RawEvent, Text};
+use crate::bpf::abi::{self, rg_cred, rg_filemeta, rg_ids, rg_signal, rg_task, DecodeError, RawEvent, Text};
 use crate::bpf::skel::types::rg_syscall;
 use crate::catalog::{self, FileKind, MetaKind};
 use crate::config::PathFilter;
 use crate::process::{procfs, ProcessInfo, ProcessTable};
 use crate::record::time::BootClock;
 use crate::record::{
-    ptrace_request_name, signal_name, Body, Chown, CmdlineSource, Exec, Exit, File, FileOp, Fork, Net, NetKind, Ptrace,
-    Record, SharedStr, Signal, RENAME_EXCHANGE,
+    cred_call, ptrace_request_name, signal_name, Body, Caps, Chown, CmdlineSource, Cred, CredCall, Exec, Exit, File,
+    FileOp, Fork, IdChange, Ids, Net, NetKind, Ptrace, Record, SharedStr, Signal, RENAME_EXCHANGE,
 };
 
 /// What normalization decided about one raw event.
@@ -134,6 +134,7 @@ impl Normalizer {
                 let body = Body::Signal(self.signal(&e));
                 Outcome::Record(self.record(&e.task, ktime, body))
             }
+            RawEvent::Cred(e) => Outcome::Record(self.record(&e.task, ktime, Body::Cred(cred(&e)))),
             RawEvent::File { op, e, path, new_path } => {
                 let p = absolute(&path);
                 let np = (op == FileKind::Rename).then(|| absolute(&new_path));
@@ -482,6 +483,29 @@ fn unix_name(b: &[u8]) -> String {
             let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
             lossy(&b[..end]).into_owned()
         }
+    }
+}
+
+/// A credential record: each part filled only for the calls it applies to
+/// (a setuid record carries no group ids, which it did not change).
+fn cred(e: &rg_cred) -> Cred {
+    let syscall = catalog::syscall_name(e.syscall);
+    let call = cred_call(syscall);
+    let uids = |i: &rg_ids| Ids { real: i.uid, effective: i.euid, saved: i.suid, fs: i.fsuid };
+    let gids = |i: &rg_ids| Ids { real: i.gid, effective: i.egid, saved: i.sgid, fs: i.fsgid };
+    let groups = (call == Some(CredCall::Groups)).then_some(e.ngroups);
+    let listed = groups.map_or(0, |n| (n as usize).min(e.groups.len()));
+    Cred {
+        syscall,
+        uids: (call == Some(CredCall::Uids)).then(|| IdChange { old: uids(&e.old_ids), new: uids(&e.new_ids) }),
+        gids: (call == Some(CredCall::Gids)).then(|| IdChange { old: gids(&e.old_ids), new: gids(&e.new_ids) }),
+        group_count: groups,
+        groups: e.groups[..listed].to_vec(),
+        caps: (call == Some(CredCall::Caps)).then_some(Caps {
+            effective: e.cap_effective,
+            permitted: e.cap_permitted,
+            inheritable: e.cap_inheritable,
+        }),
     }
 }
 

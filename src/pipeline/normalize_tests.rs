@@ -146,6 +146,33 @@ fn signals_name_the_signal_and_the_target_from_the_table() {
 }
 
 #[test]
+fn credential_records_fill_only_the_family_the_call_changes() {
+    use crate::bpf::abi::rg_ids;
+    use crate::bpf::skel::types::rg_syscall;
+    use crate::record::{Cred, IdChange, Ids};
+    let mut n = normalizer();
+    let t = build::task(95, 95, 1, 0, "python3", "bash");
+    let old = rg_ids { uid: 1000, euid: 1001, suid: 0, fsuid: 1001, gid: 7, egid: 7, sgid: 7, fsgid: 7 };
+    let new = rg_ids { euid: 0, fsuid: 0, ..old };
+    let r = rec(&mut n, &build::cred(t, 1, rg_syscall::RG_SYS_SETREUID.0, old, new));
+    let uids = IdChange {
+        old: Ids { real: 1000, effective: 1001, saved: 0, fs: 1001 },
+        new: Ids { real: 1000, effective: 0, saved: 0, fs: 0 },
+    };
+    let want =
+        Cred { syscall: "setreuid", uids: Some(uids), gids: None, group_count: None, groups: vec![], caps: None };
+    assert_eq!(r.body, Body::Cred(want));
+    let r = rec(&mut n, &build::cred(t, 2, rg_syscall::RG_SYS_SETFSGID.0, old, rg_ids { fsgid: 9, ..old }));
+    match r.body {
+        Body::Cred(c) => {
+            assert_eq!((c.syscall, c.uids, c.caps), ("setfsgid", None, None));
+            assert_eq!(c.gids.map(|g| (g.old.fs, g.new.fs)), Some((7, 9)));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
 fn exit_status_and_signals() {
     let mut n = normalizer();
     let t = build::task(80, 80, 1, 0, "x", "init");

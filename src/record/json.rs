@@ -315,6 +315,7 @@ pub fn write_body(w: &mut ObjectWriter<'_>, body: &Body) {
             }
             w.lit("syscall", g.syscall);
         }
+        Body::Cred(c) => super::cred::write_json(w, c),
         Body::File(f) => {
             w.str("path", &f.path);
             w.bool("path_truncated", f.path_truncated);

@@ -2,6 +2,7 @@
 //! the public contract. Normalization builds these from raw kernel events;
 //! detection reads them; output serializes them (see `json.rs`).
 
+mod cred;
 mod filemeta;
 pub mod json;
 mod severity;
@@ -14,6 +15,7 @@ use std::sync::Arc;
 pub type SharedStr = Arc<str>;
 
 pub use crate::catalog::{EventType, NetKind};
+pub use cred::{cap_bit, cap_names, cred_call, Caps, Cred, CredCall, IdChange, Ids, CAPABILITIES, GID_KEYS, UID_KEYS};
 pub use filemeta::{setgid, setuid, sticky, Chown};
 pub use severity::Severity;
 pub use signal::{signal_name, signal_number, Signal};
@@ -79,6 +81,7 @@ impl Record {
             Body::Exit(_) => EventType::ProcessExit,
             Body::Ptrace(_) => EventType::ProcessPtrace,
             Body::Signal(_) => EventType::ProcessSignal,
+            Body::Cred(_) => EventType::ProcessSetuid,
             Body::File(f) => match f.op {
                 FileOp::Open { .. } => EventType::FileOpen,
                 FileOp::Write { .. } => EventType::FileWrite,
@@ -105,6 +108,7 @@ pub enum Body {
     Exit(Exit),
     Ptrace(Ptrace),
     Signal(Signal),
+    Cred(Cred),
     File(File),
     Net(Net),
 }

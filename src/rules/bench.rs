@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use crate::record::{signal_name, Body, Chown, Exec, Exit, File, FileOp, Fork, Net, NetKind, Record, Signal};
+use crate::record::{
+    signal_name, Body, Chown, Cred, Exec, Exit, File, FileOp, Fork, IdChange, Ids, Net, NetKind, Record, Signal,
+};
 
 /// A record with common fields filled in; `exe` also names `comm`'s image.
 pub fn record(ts_ns: u64, pid: u32, ppid: u32, comm: &str, exe: &str, parent: &str, body: Body) -> Record {
@@ -39,6 +41,23 @@ pub fn signal(ts_ns: u64, exe: &str, sig: i32, target_exe: &str) -> Record {
         syscall: "kill",
     });
     record(ts_ns, 10, 1, comm, exe, "bash", body)
+}
+
+/// A `process_setuid` of `exe` (pid 10): user-id call `syscall` took the
+/// task from uids `old` to `new` ([real, effective, saved, fs]).
+pub fn setuid(ts_ns: u64, exe: &str, syscall: &'static str, old: [u32; 4], new: [u32; 4]) -> Record {
+    let comm = exe.rsplit('/').next().unwrap_or(exe);
+    let body = Body::Cred(Cred {
+        syscall,
+        uids: Some(IdChange { old: Ids::from_array(old), new: Ids::from_array(new) }),
+        gids: None,
+        group_count: None,
+        groups: Vec::new(),
+        caps: None,
+    });
+    let mut r = record(ts_ns, 10, 1, comm, exe, "bash", body);
+    (r.uid, r.euid) = (new[0], new[1]);
+    r
 }
 
 pub fn exec_body(filename: &str, args: &[&str], stdio: [&'static str; 3]) -> Body {

@@ -1,7 +1,10 @@
 //! The fields a condition can name: their types, the event types that
 //! carry them, and zero-allocation access to their values on a record.
 
-use crate::record::{open_access, setgid, setuid, sticky, Body, EventType, FileOp, NetKind, Record, OPEN_FLAG_NAMES};
+use crate::record::{
+    cap_names, open_access, setgid, setuid, sticky, Body, Cred, EventType, FileOp, IdChange, NetKind, Record,
+    OPEN_FLAG_NAMES,
+};
 
 pub use crate::catalog::{edit_distance, Field, FieldType, TypeMask};
 
@@ -23,6 +26,8 @@ pub enum Val<'a> {
     Paths(&'a str, Option<&'a str>),
     /// Open flags, listed by name without allocating.
     Flags(u32),
+    /// Capability sets, listed by name (`CAP_SYS_ADMIN`...).
+    Caps(u64),
 }
 
 /// Calls `f` on each element of a list value until it returns true.
@@ -42,6 +47,7 @@ pub fn any_elem(v: Val<'_>, mut f: impl FnMut(&str) -> bool) -> bool {
                 || (bits & 0o4000000 != 0 && f("O_SYNC"))
                 || (bits & 0o20000000 != 0 && f("O_TMPFILE"))
         }
+        Val::Caps(bits) => cap_names(bits).any(f),
         _ => false,
     }
 }
@@ -134,6 +140,7 @@ fn body_field(field: Field, body: &Body) -> Val<'_> {
             Syscall => Val::Str(g.syscall),
             _ => Val::Missing,
         },
+        Body::Cred(c) => cred_field(field, c),
         Body::File(f) => match (field, &f.op) {
             (Path, _) => Val::Str(&f.path),
             (PathName, _) => Val::Str(basename(&f.path)),
@@ -181,6 +188,39 @@ fn body_field(field: Field, body: &Body) -> Val<'_> {
     }
 }
 
+/// A `process_setuid` field: the ids of the family the call changed, the
+/// groups of setgroups, the sets of capset; Missing otherwise.
+fn cred_field(field: Field, c: &Cred) -> Val<'_> {
+    use Field::*;
+    let id = |change: Option<IdChange>, new: bool, i: usize| {
+        change.map_or(Val::Missing, |ch| Val::Int(i64::from(if new { ch.new } else { ch.old }.as_array()[i])))
+    };
+    match field {
+        Syscall => Val::Str(c.syscall),
+        OldUid => id(c.uids, false, 0),
+        NewUid => id(c.uids, true, 0),
+        OldEuid => id(c.uids, false, 1),
+        NewEuid => id(c.uids, true, 1),
+        OldSuid => id(c.uids, false, 2),
+        NewSuid => id(c.uids, true, 2),
+        OldFsuid => id(c.uids, false, 3),
+        NewFsuid => id(c.uids, true, 3),
+        OldGid => id(c.gids, false, 0),
+        NewGid => id(c.gids, true, 0),
+        OldEgid => id(c.gids, false, 1),
+        NewEgid => id(c.gids, true, 1),
+        OldSgid => id(c.gids, false, 2),
+        NewSgid => id(c.gids, true, 2),
+        OldFsgid => id(c.gids, false, 3),
+        NewFsgid => id(c.gids, true, 3),
+        GroupCount => c.group_count.map_or(Val::Missing, |n| Val::Int(n.into())),
+        CapEffective => c.caps.map_or(Val::Missing, |k| Val::Caps(k.effective)),
+        CapPermitted => c.caps.map_or(Val::Missing, |k| Val::Caps(k.permitted)),
+        CapInheritable => c.caps.map_or(Val::Missing, |k| Val::Caps(k.inheritable)),
+        _ => Val::Missing,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,6 +255,17 @@ mod tests {
             syscall: "tgkill",
         };
         v.push(record(1, 2, 1, "a", "/a", "b", Body::Signal(sig)));
+        // every part at once, which no single call fills, to reach every field
+        let ids = crate::record::IdChange { old: Default::default(), new: Default::default() };
+        let cred = crate::record::Cred {
+            syscall: "setuid",
+            uids: Some(ids),
+            gids: Some(ids),
+            group_count: Some(1),
+            groups: vec![1],
+            caps: Some(Default::default()),
+        };
+        v.push(record(1, 2, 1, "a", "/a", "b", Body::Cred(cred)));
         v.push(open(1, 2, "a", "/x/y", O_RDWR | O_CREAT));
         v.push(write(1, 2, "a", "/x/y"));
         v.push(rename(1, 2, "a", "/x/y", "/x/z"));

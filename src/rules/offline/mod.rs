@@ -1,6 +1,8 @@
 //! Offline rule testing: NDJSON records back into `Record`s (the inverse
 //! of `record::json::write_record`) and a replay through the engine.
 
+mod cred;
+
 use std::collections::{BTreeMap, HashSet};
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
@@ -100,6 +102,7 @@ fn body_from_json(o: &Map<String, Value>, et: EventType, ppid: u32) -> Result<Bo
         }),
         EventType::ProcessPtrace => Body::Ptrace(ptrace_from_json(o)?),
         EventType::ProcessSignal => Body::Signal(signal_from_json(o)?),
+        EventType::ProcessSetuid => Body::Cred(cred::cred_from_json(o)?),
         EventType::FileOpen => {
             let op =
                 FileOp::Open { flags: flags_from_names(o)?, mode: opt_u32(o, "mode")?.unwrap_or(0), fd: opt_fd(o)? };

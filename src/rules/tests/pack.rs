@@ -288,6 +288,21 @@ fn pack_cases() -> Vec<(&'static str, Vec<Record>, Vec<Record>)> {
             ],
         ),
         (
+            "RG-PRIV-GAIN-ROOT",
+            vec![
+                setuid(t(0), "/usr/bin/python3.11", "setresuid", [1000, 1000, 0, 1000], [0, 0, 0, 0]),
+                setuid(t(1), "/tmp/sudo", "setreuid", [1000, 1001, 0, 1001], [1000, 0, 0, 0]),
+                setuid(t(2), "/dev/shm/x", "setuid", [65534, 65534, 0, 65534], [65534, 0, 0, 0]),
+            ],
+            vec![
+                setuid(t(0), "/usr/bin/sudo", "setresuid", [1000, 1000, 0, 1000], [0, 0, 0, 0]),
+                setuid(t(1), "/usr/sbin/runuser", "setuid", [0, 0, 0, 0], [65534, 65534, 65534, 65534]),
+                setuid(t(2), "/usr/bin/python3.11", "setresuid", [1000, 1000, 1000, 1000], [1001, 1001, 1001, 1001]),
+                setuid(t(3), "/usr/sbin/nginx", "setuid", [0, 0, 0, 0], [0, 0, 0, 0]),
+                setuid(t(4), "/usr/bin/python3.11", "setfsuid", [1000, 1000, 0, 1000], [1000, 1000, 0, 0]),
+            ],
+        ),
+        (
             "RG-NET-SUSPICIOUS-PORT",
             vec![net(t(0), 10, 1, "nc", NetKind::Connect, "198.51.100.7", 4444)],
             vec![

@@ -167,6 +167,17 @@
         const sig = r.signal_name || `signal ${r.signal}`;
         return `${sig} → ${r.target_pid === null ? "?" : "pid " + r.target_pid}${who ? " (" + who + ")" : ""}`;
       }
+      case "process_setuid": {
+        const ids = (names) => names
+          .filter((k) => r["old_" + k] !== null && r["old_" + k] !== undefined && r["old_" + k] !== r["new_" + k])
+          .map((k) => `${k} ${r["old_" + k]}→${r["new_" + k]}`);
+        const parts = ids(["uid", "euid", "suid", "fsuid", "gid", "egid", "sgid", "fsgid"]);
+        if (r.group_count !== null && r.group_count !== undefined)
+          parts.push(`${r.group_count} groups [${(r.groups || []).join(",")}]`);
+        if (Array.isArray(r.cap_effective))
+          parts.push(`effective [${r.cap_effective.join(" ")}]`);
+        return `${r.syscall}: ${parts.join(", ")}`;
+      }
       case "file_open":
         return `${r.path || ""}${r.access ? "  [" + r.access + "]" : ""}`;
       case "file_write":
