@@ -537,6 +537,10 @@ RG_EXIT_ARGS(ptrace, RG_SYS_PTRACE, proc__ptrace_exit)
 
 #include "signal.bpf.h"
 
+/* ---- memfd_create, process_vm_writev, bpf ------------------------------ */
+
+#include "inject.bpf.h"
+
 /* ---- network ---------------------------------------------------------- */
 
 static __always_inline int net__exit(struct trace_event_raw_sys_exit *ctx, const struct rg_args *st)
@@ -610,6 +614,9 @@ struct rg_fork _rg_fork = {};
 struct rg_exit _rg_exit = {};
 struct rg_ptrace _rg_ptrace = {};
 struct rg_signal _rg_signal = {};
+struct rg_memfd _rg_memfd = {};
+struct rg_inject _rg_inject = {};
+struct rg_bpf _rg_bpf = {};
 struct rg_file _rg_file = {};
 struct rg_net _rg_net = {};
 /* ... and the ABI enums, so Rust reads the kinds, syscall numbers and counter

@@ -92,6 +92,10 @@ hook_enum! {
         Tgkill => "tgkill", abi: RG_SYS_TGKILL, progs: [exit_prog!(tgkill)];
         PidfdSendSignal => "pidfd_send_signal", abi: RG_SYS_PIDFD_SEND_SIGNAL,
             progs: [exit_prog!(pidfd_send_signal)];
+        MemfdCreate => "memfd_create", abi: RG_SYS_MEMFD_CREATE, progs: [exit_prog!(memfd_create)];
+        ProcessVmWritev => "process_vm_writev", abi: RG_SYS_PROCESS_VM_WRITEV,
+            progs: [exit_prog!(process_vm_writev)];
+        Bpf => "bpf", abi: RG_SYS_BPF, progs: [exit_prog!(bpf)];
     }
 }
 

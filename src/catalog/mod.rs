@@ -146,6 +146,12 @@ pub enum Layout {
     Ptrace,
     /// `struct rg_signal`
     Signal,
+    /// `struct rg_memfd`
+    Memfd,
+    /// `struct rg_inject`
+    Inject,
+    /// `struct rg_bpf`
+    Bpf,
     /// `struct rg_file`
     File(FileKind),
     /// `struct rg_net`

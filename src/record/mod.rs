@@ -2,6 +2,7 @@
 //! the public contract. Normalization builds these from raw kernel events;
 //! detection reads them; output serializes them (see `json.rs`).
 
+mod inject;
 pub mod json;
 mod severity;
 mod signal;
@@ -13,6 +14,10 @@ use std::sync::Arc;
 pub type SharedStr = Arc<str>;
 
 pub use crate::catalog::{EventType, NetKind};
+pub use inject::{
+    bpf_attach_type_code, bpf_attach_type_name, bpf_cmd_code, bpf_cmd_name, bpf_prog_type_code, bpf_prog_type_name,
+    memfd_flag_names, same_exe, BpfLoad, Inject, Memfd, BPF_PROG_LOAD, MEMFD_FLAGS,
+};
 pub use severity::Severity;
 pub use signal::{signal_name, signal_number, Signal};
 
@@ -48,6 +53,9 @@ impl Record {
             Body::Exit(_) => EventType::ProcessExit,
             Body::Ptrace(_) => EventType::ProcessPtrace,
             Body::Signal(_) => EventType::ProcessSignal,
+            Body::Memfd(_) => EventType::ProcessMemfd,
+            Body::Inject(_) => EventType::ProcessInject,
+            Body::Bpf(_) => EventType::BpfLoad,
             Body::File(f) => match f.op {
                 FileOp::Open { .. } => EventType::FileOpen,
                 FileOp::Write { .. } => EventType::FileWrite,
@@ -71,6 +79,9 @@ pub enum Body {
     Exit(Exit),
     Ptrace(Ptrace),
     Signal(Signal),
+    Memfd(Memfd),
+    Inject(Inject),
+    Bpf(BpfLoad),
     File(File),
     Net(Net),
 }
