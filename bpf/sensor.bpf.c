@@ -552,6 +552,9 @@ RG_EXIT_ARGS(ptrace, RG_SYS_PTRACE, proc__ptrace_exit)
 /* ---- credential changes (set*id, setgroups, capset) ------------------- */
 
 #include "cred.bpf.h"
+/* ---- memfd_create, process_vm_writev, bpf ------------------------------ */
+
+#include "inject.bpf.h"
 
 /* ---- network ---------------------------------------------------------- */
 
@@ -627,6 +630,9 @@ struct rg_exit _rg_exit = {};
 struct rg_ptrace _rg_ptrace = {};
 struct rg_signal _rg_signal = {};
 struct rg_cred _rg_cred = {};
+struct rg_memfd _rg_memfd = {};
+struct rg_inject _rg_inject = {};
+struct rg_bpf _rg_bpf = {};
 struct rg_file _rg_file = {};
 struct rg_filemeta _rg_filemeta = {};
 struct rg_net _rg_net = {};

@@ -25,6 +25,8 @@
 #define RG_PATH_MAX 4096 /* one path, NUL included (PATH_MAX) */
 #define RG_ARGS_MAX 4096 /* argv, NUL-separated, NUL included */
 #define RG_UNIX_PATH_MAX 108 /* sizeof(sockaddr_un.sun_path) */
+#define RG_MEMFD_NAME_MAX 250 /* MFD_NAME_MAX_LEN (249) + NUL */
+#define RG_BPF_NAME_LEN 16 /* BPF_OBJ_NAME_LEN */
 
 /*
  * Records are assembled in a per-CPU scratch buffer. A string may only start
@@ -41,7 +43,10 @@ enum rg_kind {
 	RG_KIND_EXIT = 3,
 	RG_KIND_PTRACE = 4,
 	RG_KIND_SIGNAL = 5,
+	RG_KIND_MEMFD = 6,
 	RG_KIND_SETUID = 7,
+	RG_KIND_INJECT = 8,
+	RG_KIND_BPF = 9,
 	RG_KIND_FILE_OPEN = 16,
 	RG_KIND_FILE_WRITE = 17,
 	RG_KIND_FILE_RENAME = 18,
@@ -65,6 +70,9 @@ enum rg_syscall {
 	RG_SYS_TKILL = 5,
 	RG_SYS_TGKILL = 6,
 	RG_SYS_PIDFD_SEND_SIGNAL = 7,
+	RG_SYS_MEMFD_CREATE = 8,
+	RG_SYS_PROCESS_VM_WRITEV = 9,
+	RG_SYS_BPF = 100,
 	RG_SYS_OPEN = 10,
 	RG_SYS_OPENAT = 11,
 	RG_SYS_OPENAT2 = 12,
@@ -233,6 +241,41 @@ struct rg_cred {
 	__u32 groups[RG_GROUPS_MAX]; /* setgroups: the first min(ngroups, 16) */
 };
 
+/* process_memfd: memfd_create (successful calls only) */
+struct rg_memfd {
+	struct rg_header hdr;
+	struct rg_task task;
+	__s32 fd; /* the new fd (the return value) */
+	__u32 flags; /* MFD_* as passed */
+	struct rg_str name; /* as passed, without the kernel's "memfd:", cap RG_MEMFD_NAME_MAX */
+};
+
+/* process_inject: process_vm_writev into another process (bytes were written) */
+struct rg_inject {
+	struct rg_header hdr;
+	struct rg_task task;
+	__s64 ret; /* bytes written */
+	__s32 target_pid; /* the pid argument, as the caller named it */
+	__u32 local_iovcnt;
+	__u32 remote_iovcnt;
+	__u32 syscall; /* enum rg_syscall */
+};
+
+/* bpf_load: bpf(BPF_PROG_LOAD, BPF_LINK_CREATE, BPF_PROG_ATTACH) that succeeded */
+struct rg_bpf {
+	struct rg_header hdr;
+	struct rg_task task;
+	__s64 ret; /* LOAD: the new prog fd; LINK_CREATE: the link fd; ATTACH: 0 */
+	__u32 cmd; /* enum bpf_cmd */
+	__u32 prog_type; /* LOAD: enum bpf_prog_type */
+	__u32 attach_type; /* LINK_CREATE, PROG_ATTACH: enum bpf_attach_type;
+			      LOAD: expected_attach_type */
+	__s32 prog_fd; /* LINK_CREATE, PROG_ATTACH: the program's fd; LOAD: -1 */
+	__u32 insn_cnt; /* LOAD */
+	__u32 _pad;
+	char prog_name[RG_BPF_NAME_LEN]; /* LOAD: as passed, NUL-padded */
+};
+
 /* file_open, file_write, file_rename, file_unlink */
 struct rg_file {
 	struct rg_header hdr;
@@ -298,6 +341,9 @@ _Static_assert(sizeof(struct rg_exit) == 88, "rg_exit");
 _Static_assert(sizeof(struct rg_ptrace) == 96, "rg_ptrace");
 _Static_assert(sizeof(struct rg_signal) == 96, "rg_signal");
 _Static_assert(sizeof(struct rg_cred) == 232, "rg_cred");
+_Static_assert(sizeof(struct rg_memfd) == 88, "rg_memfd");
+_Static_assert(sizeof(struct rg_inject) == 96, "rg_inject");
+_Static_assert(sizeof(struct rg_bpf) == 120, "rg_bpf");
 _Static_assert(sizeof(struct rg_file) == 128, "rg_file");
 _Static_assert(sizeof(struct rg_filemeta) == 112, "rg_filemeta");
 _Static_assert(sizeof(struct rg_net) == 144, "rg_net");

@@ -14,8 +14,8 @@ use crate::catalog::{EventType, FileKind, Layout, MetaKind, NetKind};
 use thiserror::Error;
 
 pub use super::skel::types::{
-    rg_cred, rg_exec, rg_exit, rg_file, rg_filemeta, rg_fork, rg_header, rg_ids, rg_net, rg_ptrace, rg_signal, rg_str,
-    rg_str_flag, rg_task,
+    rg_bpf, rg_cred, rg_exec, rg_exit, rg_file, rg_filemeta, rg_fork, rg_header, rg_ids, rg_inject, rg_memfd, rg_net,
+    rg_ptrace, rg_signal, rg_str, rg_str_flag, rg_task,
 };
 
 pub const ABI_VERSION: u16 = 1;
@@ -40,6 +40,12 @@ const _: () = assert!(size_of::<rg_cred>() == 232);
 const _: () = assert!(offset_of!(rg_cred, old_ids) == 80);
 const _: () = assert!(offset_of!(rg_cred, cap_effective) == 144);
 const _: () = assert!(offset_of!(rg_cred, groups) == 168);
+const _: () = assert!(size_of::<rg_memfd>() == 88);
+const _: () = assert!(offset_of!(rg_memfd, name) == 80);
+const _: () = assert!(size_of::<rg_inject>() == 96);
+const _: () = assert!(offset_of!(rg_inject, target_pid) == 80);
+const _: () = assert!(size_of::<rg_bpf>() == 120);
+const _: () = assert!(offset_of!(rg_bpf, prog_name) == 104);
 const _: () = assert!(size_of::<rg_file>() == 128);
 const _: () = assert!(size_of::<rg_filemeta>() == 112);
 const _: () = assert!(offset_of!(rg_filemeta, length) == 72);
@@ -67,6 +73,9 @@ unsafe impl Plain for rg_exit {}
 unsafe impl Plain for rg_ptrace {}
 unsafe impl Plain for rg_signal {}
 unsafe impl Plain for rg_cred {}
+unsafe impl Plain for rg_memfd {}
+unsafe impl Plain for rg_inject {}
+unsafe impl Plain for rg_bpf {}
 unsafe impl Plain for rg_file {}
 unsafe impl Plain for rg_filemeta {}
 unsafe impl Plain for rg_net {}
@@ -107,6 +116,9 @@ pub enum RawEvent<'a> {
     Ptrace(rg_ptrace),
     Signal(rg_signal),
     Cred(rg_cred),
+    Memfd { e: rg_memfd, name: Text<'a> },
+    Inject(rg_inject),
+    Bpf(rg_bpf),
     File { op: FileKind, e: rg_file, path: Text<'a>, new_path: Text<'a> },
     FileMeta { op: MetaKind, e: rg_filemeta, path: Text<'a> },
     Net { kind: NetKind, e: rg_net, unix_path: Text<'a> },
@@ -121,6 +133,9 @@ impl RawEvent<'_> {
             RawEvent::Ptrace(e) => &e.hdr,
             RawEvent::Signal(e) => &e.hdr,
             RawEvent::Cred(e) => &e.hdr,
+            RawEvent::Memfd { e, .. } => &e.hdr,
+            RawEvent::Inject(e) => &e.hdr,
+            RawEvent::Bpf(e) => &e.hdr,
             RawEvent::File { e, .. } => &e.hdr,
             RawEvent::FileMeta { e, .. } => &e.hdr,
             RawEvent::Net { e, .. } => &e.hdr,
@@ -183,6 +198,12 @@ pub fn decode(buf: &[u8]) -> Result<RawEvent<'_>, DecodeError> {
         Layout::Ptrace => RawEvent::Ptrace(fixed(buf, kind)?),
         Layout::Signal => RawEvent::Signal(fixed(buf, kind)?),
         Layout::Cred => RawEvent::Cred(fixed(buf, kind)?),
+        Layout::Memfd => {
+            let e: rg_memfd = fixed(buf, kind)?;
+            RawEvent::Memfd { name: text(buf, size_of::<rg_memfd>(), &e.name, "memfd_name")?, e }
+        }
+        Layout::Inject => RawEvent::Inject(fixed(buf, kind)?),
+        Layout::Bpf => RawEvent::Bpf(fixed(buf, kind)?),
         Layout::File(op) => {
             let e: rg_file = fixed(buf, kind)?;
             let n = size_of::<rg_file>();
@@ -384,6 +405,47 @@ pub mod build {
             new_ids: new,
             ..Default::default()
         };
+        RecordBuilder::new(&e).finish()
+    }
+    /// A process_memfd record: memfd_create(`name`, `flags`) returned `fd`.
+    pub fn memfd(task: rg_task, ktime: u64, name: &str, flags: u32, fd: i32) -> Vec<u8> {
+        let e = rg_memfd { hdr: header(EventType::ProcessMemfd.kind(), ktime), task, fd, flags, ..Default::default() };
+        let mut b = RecordBuilder::new(&e);
+        let s = b.push(name.as_bytes(), false);
+        b.set_str(offset_of!(rg_memfd, name), s);
+        b.finish()
+    }
+
+    /// A process_inject record: `bytes` written into `target_pid`.
+    pub fn inject(task: rg_task, ktime: u64, target_pid: i32, bytes: i64) -> Vec<u8> {
+        let e = rg_inject {
+            hdr: header(EventType::ProcessInject.kind(), ktime),
+            task,
+            ret: bytes,
+            target_pid,
+            local_iovcnt: 1,
+            remote_iovcnt: 1,
+            syscall: crate::bpf::skel::types::rg_syscall::RG_SYS_PROCESS_VM_WRITEV.0,
+        };
+        RecordBuilder::new(&e).finish()
+    }
+
+    /// A bpf_load record: command `cmd`, program type, attach type, name.
+    pub fn bpf(task: rg_task, ktime: u64, cmd: u32, prog_type: u32, attach_type: u32, name: &str) -> Vec<u8> {
+        let mut e = rg_bpf {
+            hdr: header(EventType::BpfLoad.kind(), ktime),
+            task,
+            ret: 7,
+            cmd,
+            prog_type,
+            attach_type,
+            prog_fd: -1,
+            insn_cnt: 2,
+            ..Default::default()
+        };
+        for (d, s) in e.prog_name.iter_mut().zip(name.bytes().take(15)) {
+            *d = s as _;
+        }
         RecordBuilder::new(&e).finish()
     }
 }

@@ -128,6 +128,22 @@ events! {
                  OldGid, NewGid, OldEgid, NewEgid, OldSgid, NewSgid, OldFsgid, NewFsgid,
                  GroupCount, CapEffective, CapPermitted, CapInheritable],
     }
+    ProcessMemfd = "process_memfd" {
+        category: Process, kind: RG_KIND_MEMFD, layout: Layout::Memfd,
+        hooks: [Process(ProcessHook::MemfdCreate)],
+        fields: [MemfdName, Flags, Fd],
+    }
+    ProcessInject = "process_inject" {
+        category: Process, kind: RG_KIND_INJECT, layout: Layout::Inject,
+        hooks: [Process(ProcessHook::ProcessVmWritev)],
+        fields: [TargetPid, TargetComm, TargetExe, TargetCmdline, TargetSameExe, Bytes, LocalIovcnt, RemoteIovcnt,
+                 Syscall],
+    }
+    BpfLoad = "bpf_load" {
+        category: Process, kind: RG_KIND_BPF, layout: Layout::Bpf,
+        hooks: [Process(ProcessHook::Bpf)],
+        fields: [BpfCmd, ProgType, ProgName, AttachType, ProgFd, InsnCount, Result],
+    }
     FileOpen = "file_open" {
         category: File, kind: RG_KIND_FILE_OPEN, layout: Layout::File(F::Open),
         hooks: [File(FileHook::Open), File(FileHook::Creat), File(FileHook::Openat), File(FileHook::Openat2)],

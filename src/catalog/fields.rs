@@ -99,6 +99,17 @@ fields! {
     CapEffective = "cap_effective": StrList;
     CapPermitted = "cap_permitted": StrList;
     CapInheritable = "cap_inheritable": StrList;
+    TargetCmdline = "target_cmdline": Str;
+    TargetSameExe = "target_same_exe": Bool;
+    LocalIovcnt = "local_iovcnt": Int;
+    RemoteIovcnt = "remote_iovcnt": Int;
+    MemfdName = "memfd_name": Str;
+    BpfCmd = "bpf_cmd": Str;
+    ProgType = "prog_type": Str;
+    ProgName = "prog_name": Str;
+    AttachType = "attach_type": Str;
+    ProgFd = "prog_fd": Int;
+    InsnCount = "insn_count": Int;
     Result = "result": Int;
     Path = "path": Str;
     PathName = "path_name": Str;

@@ -104,6 +104,10 @@ hook_enum! {
         Setfsgid => "setfsgid", abi: RG_SYS_SETFSGID, progs: [enter_prog!(setfsgid), exit_prog!(setfsgid)];
         Setgroups => "setgroups", abi: RG_SYS_SETGROUPS, progs: [enter_prog!(setgroups), exit_prog!(setgroups)];
         Capset => "capset", abi: RG_SYS_CAPSET, progs: [enter_prog!(capset), exit_prog!(capset)];
+        MemfdCreate => "memfd_create", abi: RG_SYS_MEMFD_CREATE, progs: [exit_prog!(memfd_create)];
+        ProcessVmWritev => "process_vm_writev", abi: RG_SYS_PROCESS_VM_WRITEV,
+            progs: [exit_prog!(process_vm_writev)];
+        Bpf => "bpf", abi: RG_SYS_BPF, progs: [exit_prog!(bpf)];
     }
 }
 

@@ -156,6 +156,12 @@ pub enum Layout {
     Signal,
     /// `struct rg_cred`
     Cred,
+    /// `struct rg_memfd`
+    Memfd,
+    /// `struct rg_inject`
+    Inject,
+    /// `struct rg_bpf`
+    Bpf,
     /// `struct rg_file`
     File(FileKind),
     /// `struct rg_filemeta`

@@ -396,7 +396,7 @@ fn error_messages() {
         ),
         (
             "[process]\nhooks = [\"execve\", \"clone\"]\n",
-            "/etc/rand-guard.toml:2:20: process.hooks[1]: unknown process hook \"clone\" (expected one of: execve, execveat, fork, exit, ptrace, kill, tkill, tgkill, pidfd_send_signal, setuid, setgid, setreuid, setregid, setresuid, setresgid, setfsuid, setfsgid, setgroups, capset)",
+            "/etc/rand-guard.toml:2:20: process.hooks[1]: unknown process hook \"clone\" (expected one of: execve, execveat, fork, exit, ptrace, kill, tkill, tgkill, pidfd_send_signal, setuid, setgid, setreuid, setregid, setresuid, setresgid, setfsuid, setfsgid, setgroups, capset, memfd_create, process_vm_writev, bpf)",
         ),
         (
             "[network]\nhooks = []\n",

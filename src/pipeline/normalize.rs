@@ -6,15 +6,18 @@ use std::borrow::Cow;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::PathBuf;
 
-use crate::bpf::abi::{self, rg_cred, rg_filemeta, rg_ids, rg_signal, rg_task, DecodeError, RawEvent, Text};
+use crate::bpf::abi::{
+    self, rg_bpf, rg_cred, rg_filemeta, rg_ids, rg_inject, rg_signal, rg_task, DecodeError, RawEvent, Text,
+};
 use crate::bpf::skel::types::rg_syscall;
 use crate::catalog::{self, FileKind, MetaKind};
 use crate::config::PathFilter;
 use crate::process::{procfs, ProcessInfo, ProcessTable};
 use crate::record::time::BootClock;
 use crate::record::{
-    cred_call, ptrace_request_name, signal_name, Body, Caps, Chown, CmdlineSource, Cred, CredCall, Exec, Exit, File,
-    FileOp, Fork, IdChange, Ids, Net, NetKind, Ptrace, Record, SharedStr, Signal, RENAME_EXCHANGE,
+    cred_call, ptrace_request_name, same_exe, signal_name, Body, BpfLoad, Caps, Chown, CmdlineSource, Cred, CredCall,
+    Exec, Exit, File, FileOp, Fork, IdChange, Ids, Inject, Memfd, Net, NetKind, Ptrace, Record, SharedStr, Signal,
+    BPF_PROG_LOAD, RENAME_EXCHANGE,
 };
 
 /// What normalization decided about one raw event.
@@ -135,6 +138,24 @@ impl Normalizer {
                 Outcome::Record(self.record(&e.task, ktime, body))
             }
             RawEvent::Cred(e) => Outcome::Record(self.record(&e.task, ktime, Body::Cred(cred(&e)))),
+            RawEvent::Memfd { e, name } => {
+                let body = Body::Memfd(Memfd {
+                    name: lossy(name.bytes).into_owned(),
+                    name_truncated: name.truncated,
+                    flags: e.flags,
+                    fd: e.fd,
+                });
+                Outcome::Record(self.record(&e.task, ktime, body))
+            }
+            RawEvent::Inject(e) => {
+                let body = Body::Inject(self.inject(&e));
+                let mut r = self.record(&e.task, ktime, body);
+                if let Body::Inject(i) = &mut r.body {
+                    i.target_same_exe = same_exe(r.exe.as_deref(), i.target_exe.as_deref());
+                }
+                Outcome::Record(r)
+            }
+            RawEvent::Bpf(e) => Outcome::Record(self.record(&e.task, ktime, Body::Bpf(bpf_body(&e)))),
             RawEvent::File { op, e, path, new_path } => {
                 let p = absolute(&path);
                 let np = (op == FileKind::Rename).then(|| absolute(&new_path));
@@ -226,6 +247,23 @@ impl Normalizer {
             target_tid: tid_call.then_some(e.target_tid),
             target_comm: target.map(|p| p.comm.clone()),
             target_exe: target.and_then(|p| p.exe.clone()),
+            syscall: catalog::syscall_name(e.syscall),
+        }
+    }
+
+    /// A process_vm_writev record, with the target's comm, exe and command
+    /// line when the table (or /proc) knows the process.
+    fn inject(&mut self, e: &rg_inject) -> Inject {
+        let target = u32::try_from(e.target_pid).ok().and_then(|p| self.lookup(p));
+        Inject {
+            target_pid: e.target_pid,
+            target_comm: target.map(|p| p.comm.clone()).filter(|c| !c.is_empty()),
+            target_exe: target.and_then(|p| p.exe.clone()),
+            target_cmdline: target.and_then(|p| p.cmdline.clone()),
+            target_same_exe: None,
+            bytes: u64::try_from(e.ret).unwrap_or(0),
+            local_iovcnt: e.local_iovcnt,
+            remote_iovcnt: e.remote_iovcnt,
             syscall: catalog::syscall_name(e.syscall),
         }
     }
@@ -470,6 +508,23 @@ fn net_body(e: &abi::rg_net, kind: NetKind, unix_path: &Text<'_>) -> Net {
         }
     }
     n
+}
+
+/// A bpf() record: a load carries the program's type, name and size; an
+/// attach (link or cgroup) the attach type and the program's fd.
+fn bpf_body(e: &rg_bpf) -> BpfLoad {
+    let load = e.cmd == BPF_PROG_LOAD;
+    let name = e.prog_name.map(|c| c as u8);
+    let len = name.iter().position(|&b| b == 0).unwrap_or(name.len());
+    BpfLoad {
+        cmd: e.cmd,
+        prog_type: load.then_some(e.prog_type),
+        prog_name: load.then(|| lossy(&name[..len]).into_owned()),
+        attach_type: (!load).then_some(e.attach_type),
+        prog_fd: if load { i32::try_from(e.ret).unwrap_or(-1) } else { e.prog_fd },
+        insn_count: load.then_some(e.insn_cnt),
+        result: e.ret,
+    }
 }
 
 /// A sun_path: abstract names (leading NUL) are shown as "@name".

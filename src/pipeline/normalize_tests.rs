@@ -274,3 +274,70 @@ fn chmod_chown_and_truncate_records_and_their_filter() {
         assert!(matches!(n.normalize(&build::filemeta(t, 1, p, e)), Outcome::Filtered), "{p}");
     }
 }
+
+#[test]
+fn memfd_inject_and_bpf_records() {
+    let mut n = normalizer();
+    let target = build::task(90, 90, 1, 0, "sshd", "init");
+    rec(&mut n, &build::exec(target, 1, "/usr/sbin/sshd", &["sshd", "-D"], "/usr/sbin/sshd", "/"));
+    let actor = build::task(70, 71, 1, 0, "loader", "bash");
+    rec(&mut n, &build::exec(actor, 1, "/tmp/loader", &["loader"], "/tmp/loader", "/tmp"));
+
+    let r = rec(&mut n, &build::memfd(actor, 2, "payload", 0x11, 5));
+    assert_eq!(r.body, Body::Memfd(Memfd { name: "payload".into(), name_truncated: false, flags: 0x11, fd: 5 }));
+
+    let r = rec(&mut n, &build::inject(actor, 3, 90, 4096));
+    assert_eq!(
+        r.body,
+        Body::Inject(Inject {
+            target_pid: 90,
+            target_comm: Some("sshd".into()),
+            target_exe: Some("/usr/sbin/sshd".into()),
+            target_cmdline: Some("sshd -D".into()),
+            target_same_exe: Some(false),
+            bytes: 4096,
+            local_iovcnt: 1,
+            remote_iovcnt: 1,
+            syscall: "process_vm_writev",
+        })
+    );
+    // into a process of its own executable; into one nobody knows
+    let twin = build::task(72, 72, 70, 0, "loader", "loader");
+    rec(&mut n, &build::exec(twin, 4, "/tmp/loader", &["loader"], "/tmp/loader", "/tmp"));
+    let r = rec(&mut n, &build::inject(actor, 5, 72, 8));
+    assert!(matches!(r.body, Body::Inject(Inject { target_same_exe: Some(true), .. })), "{:?}", r.body);
+    let r = rec(&mut n, &build::inject(actor, 6, 4000, 8));
+    assert!(
+        matches!(&r.body, Body::Inject(i) if i.target_exe.is_none() && i.target_same_exe.is_none()),
+        "{:?}",
+        r.body
+    );
+
+    // a load names its program; an attach its attach type and program fd
+    let r = rec(&mut n, &build::bpf(actor, 7, 5, 1, 0, "hide"));
+    assert_eq!(
+        r.body,
+        Body::Bpf(BpfLoad {
+            cmd: 5,
+            prog_type: Some(1),
+            prog_name: Some("hide".into()),
+            attach_type: None,
+            prog_fd: 7,
+            insn_count: Some(2),
+            result: 7,
+        })
+    );
+    let r = rec(&mut n, &build::bpf(actor, 8, 28, 0, 46, ""));
+    assert_eq!(
+        r.body,
+        Body::Bpf(BpfLoad {
+            cmd: 28,
+            prog_type: None,
+            prog_name: None,
+            attach_type: Some(46),
+            prog_fd: -1,
+            insn_count: None,
+            result: 7,
+        })
+    );
+}

@@ -316,6 +316,9 @@ pub fn write_body(w: &mut ObjectWriter<'_>, body: &Body) {
             w.lit("syscall", g.syscall);
         }
         Body::Cred(c) => super::cred::write_json(w, c),
+        Body::Memfd(m) => super::inject::write_memfd(w, m),
+        Body::Inject(i) => super::inject::write_inject(w, i),
+        Body::Bpf(b) => super::inject::write_bpf(w, b),
         Body::File(f) => {
             w.str("path", &f.path);
             w.bool("path_truncated", f.path_truncated);

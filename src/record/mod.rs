@@ -4,6 +4,7 @@
 
 mod cred;
 mod filemeta;
+mod inject;
 pub mod json;
 mod severity;
 mod signal;
@@ -17,6 +18,10 @@ pub type SharedStr = Arc<str>;
 pub use crate::catalog::{EventType, NetKind};
 pub use cred::{cap_bit, cap_names, cred_call, Caps, Cred, CredCall, IdChange, Ids, CAPABILITIES, GID_KEYS, UID_KEYS};
 pub use filemeta::{setgid, setuid, sticky, Chown};
+pub use inject::{
+    bpf_attach_type_code, bpf_attach_type_name, bpf_cmd_code, bpf_cmd_name, bpf_prog_type_code, bpf_prog_type_name,
+    memfd_flag_names, same_exe, BpfLoad, Inject, Memfd, BPF_PROG_LOAD, MEMFD_FLAGS,
+};
 pub use severity::Severity;
 pub use signal::{signal_name, signal_number, Signal};
 
@@ -82,6 +87,9 @@ impl Record {
             Body::Ptrace(_) => EventType::ProcessPtrace,
             Body::Signal(_) => EventType::ProcessSignal,
             Body::Cred(_) => EventType::ProcessSetuid,
+            Body::Memfd(_) => EventType::ProcessMemfd,
+            Body::Inject(_) => EventType::ProcessInject,
+            Body::Bpf(_) => EventType::BpfLoad,
             Body::File(f) => match f.op {
                 FileOp::Open { .. } => EventType::FileOpen,
                 FileOp::Write { .. } => EventType::FileWrite,
@@ -109,6 +117,9 @@ pub enum Body {
     Ptrace(Ptrace),
     Signal(Signal),
     Cred(Cred),
+    Memfd(Memfd),
+    Inject(Inject),
+    Bpf(BpfLoad),
     File(File),
     Net(Net),
 }

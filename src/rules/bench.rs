@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use crate::record::{
-    signal_name, Body, Chown, Cred, Exec, Exit, File, FileOp, Fork, IdChange, Ids, Net, NetKind, Record, Signal,
+    same_exe, signal_name, Body, BpfLoad, Chown, Cred, Exec, Exit, File, FileOp, Fork, IdChange, Ids, Inject, Memfd,
+    Net, NetKind, Record, Signal, BPF_PROG_LOAD,
 };
 
 /// A record with common fields filled in; `exe` also names `comm`'s image.
@@ -58,6 +59,46 @@ pub fn setuid(ts_ns: u64, exe: &str, syscall: &'static str, old: [u32; 4], new: 
     let mut r = record(ts_ns, 10, 1, comm, exe, "bash", body);
     (r.uid, r.euid) = (new[0], new[1]);
     r
+}
+
+fn comm_of(exe: &str) -> &str {
+    exe.rsplit('/').next().unwrap_or(exe)
+}
+
+/// A `process_memfd` from `exe` (pid 10): memfd_create(`name`, `flags`).
+pub fn memfd(ts_ns: u64, exe: &str, name: &str, flags: u32) -> Record {
+    let body = Body::Memfd(Memfd { name: name.to_string(), name_truncated: false, flags, fd: 3 });
+    record(ts_ns, 10, 1, comm_of(exe), exe, "bash", body)
+}
+
+/// A `process_inject` from `exe` (pid 10) into pid 20, whose image is `target_exe`.
+pub fn inject(ts_ns: u64, exe: &str, target_exe: &str) -> Record {
+    let body = Body::Inject(Inject {
+        target_pid: 20,
+        target_comm: Some(comm_of(target_exe).to_string()),
+        target_exe: Some(Arc::from(target_exe)),
+        target_cmdline: Some(Arc::from(target_exe)),
+        target_same_exe: same_exe(Some(exe), Some(target_exe)),
+        bytes: 8,
+        local_iovcnt: 1,
+        remote_iovcnt: 1,
+        syscall: "process_vm_writev",
+    });
+    record(ts_ns, 10, 1, comm_of(exe), exe, "bash", body)
+}
+
+/// A `bpf_load` from `exe` (pid 10): a socket filter called `name` loaded.
+pub fn bpf_prog_load(ts_ns: u64, exe: &str, name: &str) -> Record {
+    let body = Body::Bpf(BpfLoad {
+        cmd: BPF_PROG_LOAD,
+        prog_type: Some(1),
+        prog_name: Some(name.to_string()),
+        attach_type: None,
+        prog_fd: 3,
+        insn_count: Some(2),
+        result: 3,
+    });
+    record(ts_ns, 10, 1, comm_of(exe), exe, "bash", body)
 }
 
 pub fn exec_body(filename: &str, args: &[&str], stdio: [&'static str; 3]) -> Body {

@@ -240,7 +240,7 @@ fn test(t: &Test, v: Val<'_>, vars: &[Bound]) -> bool {
     match v {
         Val::Missing => false,
         Val::Str(s) => str_test(t, s, vars),
-        Val::Args(_) | Val::Flags(_) | Val::Paths(..) | Val::Caps(_) => match t {
+        Val::Args(_) | Val::Flags(_) | Val::Paths(..) | Val::Caps(_) | Val::Bits(..) => match t {
             Test::Exists => true,
             // "no element equals", so `not` and `!=` agree on lists.
             Test::StrNe(x) => !any_elem(v, |e| e == &**x),

@@ -2,8 +2,8 @@
 //! carry them, and zero-allocation access to their values on a record.
 
 use crate::record::{
-    cap_names, open_access, setgid, setuid, sticky, Body, Cred, EventType, FileOp, IdChange, NetKind, Record,
-    OPEN_FLAG_NAMES,
+    bpf_attach_type_name, bpf_cmd_name, bpf_prog_type_name, cap_names, open_access, setgid, setuid, sticky, Body, Cred,
+    EventType, FileOp, IdChange, NetKind, Record, MEMFD_FLAGS, OPEN_FLAG_NAMES,
 };
 
 pub use crate::catalog::{edit_distance, Field, FieldType, TypeMask};
@@ -28,6 +28,8 @@ pub enum Val<'a> {
     Flags(u32),
     /// Capability sets, listed by name (`CAP_SYS_ADMIN`...).
     Caps(u64),
+    /// Other flags: the names of the bits set, from a (bit, name) table.
+    Bits(u32, &'static [(u32, &'static str)]),
 }
 
 /// Calls `f` on each element of a list value until it returns true.
@@ -48,6 +50,7 @@ pub fn any_elem(v: Val<'_>, mut f: impl FnMut(&str) -> bool) -> bool {
                 || (bits & 0o20000000 != 0 && f("O_TMPFILE"))
         }
         Val::Caps(bits) => cap_names(bits).any(f),
+        Val::Bits(bits, table) => table.iter().any(|(bit, name)| bits & bit != 0 && f(name)),
         _ => false,
     }
 }
@@ -141,6 +144,34 @@ fn body_field(field: Field, body: &Body) -> Val<'_> {
             _ => Val::Missing,
         },
         Body::Cred(c) => cred_field(field, c),
+        Body::Memfd(m) => match field {
+            MemfdName => Val::Str(&m.name),
+            Flags => Val::Bits(m.flags, &MEMFD_FLAGS),
+            Fd => Val::Int(m.fd.into()),
+            _ => Val::Missing,
+        },
+        Body::Inject(i) => match field {
+            TargetPid => Val::Int(i.target_pid.into()),
+            TargetComm => opt(i.target_comm.as_deref()),
+            TargetExe => opt(i.target_exe.as_deref()),
+            TargetCmdline => opt(i.target_cmdline.as_deref()),
+            TargetSameExe => i.target_same_exe.map_or(Val::Missing, Val::Bool),
+            Bytes => Val::Int(i.bytes.min(i64::MAX as u64) as i64),
+            LocalIovcnt => Val::Int(i.local_iovcnt.into()),
+            RemoteIovcnt => Val::Int(i.remote_iovcnt.into()),
+            Syscall => Val::Str(i.syscall),
+            _ => Val::Missing,
+        },
+        Body::Bpf(b) => match field {
+            BpfCmd => opt(bpf_cmd_name(b.cmd)),
+            ProgType => opt(b.prog_type.and_then(bpf_prog_type_name)),
+            ProgName => opt(b.prog_name.as_deref()),
+            AttachType => opt(b.attach_type.and_then(bpf_attach_type_name)),
+            ProgFd => Val::Int(b.prog_fd.into()),
+            InsnCount => b.insn_count.map_or(Val::Missing, |n| Val::Int(n.into())),
+            Result => Val::Int(b.result),
+            _ => Val::Missing,
+        },
         Body::File(f) => match (field, &f.op) {
             (Path, _) => Val::Str(&f.path),
             (PathName, _) => Val::Str(basename(&f.path)),
@@ -266,6 +297,13 @@ mod tests {
             caps: Some(Default::default()),
         };
         v.push(record(1, 2, 1, "a", "/a", "b", Body::Cred(cred)));
+        v.push(memfd(1, "/a", "x", 0x11));
+        v.push(inject(1, "/a", "/t"));
+        let mut b = bpf_prog_load(1, "/a", "p");
+        if let Body::Bpf(b) = &mut b.body {
+            b.attach_type = Some(2); // only attach commands have one: every field at once
+        }
+        v.push(b);
         v.push(open(1, 2, "a", "/x/y", O_RDWR | O_CREAT));
         v.push(write(1, 2, "a", "/x/y"));
         v.push(rename(1, 2, "a", "/x/y", "/x/z"));

@@ -103,6 +103,9 @@ fn body_from_json(o: &Map<String, Value>, et: EventType, ppid: u32) -> Result<Bo
         EventType::ProcessPtrace => Body::Ptrace(ptrace_from_json(o)?),
         EventType::ProcessSignal => Body::Signal(signal_from_json(o)?),
         EventType::ProcessSetuid => Body::Cred(cred::cred_from_json(o)?),
+        EventType::ProcessMemfd => Body::Memfd(inject::memfd_from_json(o)?),
+        EventType::ProcessInject => Body::Inject(inject::inject_from_json(o)?),
+        EventType::BpfLoad => Body::Bpf(inject::bpf_from_json(o)?),
         EventType::FileOpen => {
             let op =
                 FileOp::Open { flags: flags_from_names(o)?, mode: opt_u32(o, "mode")?.unwrap_or(0), fd: opt_fd(o)? };
@@ -199,14 +202,11 @@ fn signal_from_json(o: &Map<String, Value>) -> Result<Signal, RecordParseError> 
         })?,
         (None, None) => return Err(perr("signal", "missing (give it or `signal_name`)")),
     };
-    let int32 = |k: &str| -> Result<Option<i32>, RecordParseError> {
-        opt_int(o, k)?.map(|v| i32::try_from(v).map_err(|_| perr(k, format!("{v} is out of range")))).transpose()
-    };
     Ok(Signal {
         signal,
         signal_name: name.map(intern).or_else(|| signal_name(signal)),
-        target_pid: int32("target_pid")?,
-        target_tid: int32("target_tid")?,
+        target_pid: opt_i32(o, "target_pid")?,
+        target_tid: opt_i32(o, "target_tid")?,
         target_comm: opt_str(o, "target_comm")?.map(str::to_string),
         target_exe: opt_str(o, "target_exe")?.map(Arc::from),
         syscall: opt_str(o, "syscall")?.map_or("kill", intern),
@@ -298,6 +298,9 @@ fn req_int(o: &Map<String, Value>, k: &str) -> Result<i64, RecordParseError> {
 fn opt_u32(o: &Map<String, Value>, k: &str) -> Result<Option<u32>, RecordParseError> {
     opt_int(o, k)?.map(|n| u32::try_from(n).map_err(|_| perr(k, "out of range for u32"))).transpose()
 }
+fn opt_i32(o: &Map<String, Value>, k: &str) -> Result<Option<i32>, RecordParseError> {
+    opt_int(o, k)?.map(|v| i32::try_from(v).map_err(|_| perr(k, format!("{v} is out of range")))).transpose()
+}
 fn req_u32(o: &Map<String, Value>, k: &str) -> Result<u32, RecordParseError> {
     opt_u32(o, k)?.ok_or_else(|| perr(k, "missing"))
 }
@@ -360,6 +363,7 @@ fn intern(s: &str) -> &'static str {
         "tkill",
         "tgkill",
         "pidfd_send_signal",
+        "process_vm_writev",
         "file",
         "pipe",
         "socket",
@@ -545,5 +549,6 @@ pub fn test_events(set: RuleSet, events: &Path, out: &mut dyn Write) -> Result<T
     Ok(summary)
 }
 
+mod inject;
 #[cfg(test)]
 mod tests;

@@ -2,6 +2,7 @@
 //! naming a bad line and refusing to run without rules.
 
 use super::*;
+use crate::record::Inject;
 use serde_json::json;
 use std::path::PathBuf;
 
@@ -185,4 +186,23 @@ fn test_events_names_a_bad_line_once_and_wants_rules() {
     assert_eq!(test_events(chmod_rule(), &f.0, &mut out).expect("replay").by_rule.get("R"), Some(&1));
     let none = RuleSet::from_sources(&[]).expect("no sources");
     assert!(matches!(test_events(none, &f.0, &mut out), Err(RuleError::NoRules)));
+}
+
+#[test]
+fn memfd_inject_and_bpf_records_round_trip() {
+    use crate::rules::bench::{bpf_prog_load, inject, memfd};
+    for r in [memfd(1, "/usr/bin/python3", "x", 0x13), inject(2, "/tmp/a", "/usr/bin/b"), bpf_prog_load(3, "/x", "p")] {
+        let mut line = Vec::new();
+        crate::record::json::write_record(&mut line, &r);
+        let back = record_from_json(std::str::from_utf8(&line).expect("utf-8")).expect("parses").expect("a record");
+        assert_eq!(back.body, r.body);
+    }
+    // what the contract needs, and what it works out
+    assert_eq!(missing("process_memfd", json!({"flags": []})).as_deref(), Some("memfd_name"));
+    assert_eq!(missing("process_inject", json!({})).as_deref(), Some("target_pid"));
+    assert_eq!(missing("bpf_load", json!({"prog_type": "BPF_PROG_TYPE_XDP"})).as_deref(), Some("bpf_cmd"));
+    let r = parse("process_inject", json!({"target_pid": 9, "target_exe": "/usr/bin/chmod"})).expect("parses");
+    assert!(matches!(r.body, Body::Inject(Inject { target_same_exe: Some(true), .. })), "{:?}", r.body);
+    let e = parse("process_memfd", json!({"memfd_name": "x", "flags": ["O_RDONLY"]})).expect_err("not a memfd flag");
+    assert_eq!(e.field.as_deref(), Some("flags"));
 }

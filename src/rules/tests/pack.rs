@@ -13,6 +13,17 @@ fn at_exe(mut r: Record, exe: &str) -> Record {
     r
 }
 
+const MFD_CLOEXEC: u32 = 0x1;
+const MFD_ALLOW_SEALING: u32 = 0x2;
+const MFD_NOEXEC_SEAL: u32 = 0x8;
+const MFD_EXEC: u32 = 0x10;
+
+/// `r` from a process whose comm says `comm`: rules judge by exe, not by this.
+fn renamed(mut r: Record, comm: &str) -> Record {
+    r.comm = comm.into();
+    r
+}
+
 /// (rule id, records that must fire it, look-alikes that must fire nothing)
 fn pack_cases() -> Vec<(&'static str, Vec<Record>, Vec<Record>)> {
     let t = |s: u64| T0 + s * S;
@@ -21,8 +32,8 @@ fn pack_cases() -> Vec<(&'static str, Vec<Record>, Vec<Record>)> {
     web_sh.comm = "sh".into();
     let mut ssh_sh = exec(t(0), 200, 100, "sshd", "/usr/bin/bash", &["-bash"], TTY);
     ssh_sh.comm = "bash".into();
-    let mut memfd = exec(t(0), 300, 1, "bash", "/proc/self/fd/3", &["x"], ["none", "none", "none"]);
-    memfd.exe = Some(Arc::from("/memfd:payload (deleted)"));
+    let mut memfd_exec = exec(t(0), 300, 1, "bash", "/proc/self/fd/3", &["x"], ["none", "none", "none"]);
+    memfd_exec.exe = Some(Arc::from("/memfd:payload (deleted)"));
     let mut kworker_modprobe = exec(
         t(0),
         400,
@@ -215,7 +226,7 @@ fn pack_cases() -> Vec<(&'static str, Vec<Record>, Vec<Record>)> {
                 exec(t(7), 803, 800, "bash", "/usr/bin/cat", &["cat", "/tmp/notes.txt"], TTY),
             ],
         ),
-        ("RG-EXEC-FILELESS", vec![memfd], vec![exec(t(0), 300, 1, "bash", "/usr/bin/ls", &["ls"], TTY)]),
+        ("RG-EXEC-FILELESS", vec![memfd_exec], vec![exec(t(0), 300, 1, "bash", "/usr/bin/ls", &["ls"], TTY)]),
         (
             "RG-SEQ-DECODE-TO-SHELL",
             vec![
@@ -300,6 +311,48 @@ fn pack_cases() -> Vec<(&'static str, Vec<Record>, Vec<Record>)> {
                 setuid(t(2), "/usr/bin/python3.11", "setresuid", [1000, 1000, 1000, 1000], [1001, 1001, 1001, 1001]),
                 setuid(t(3), "/usr/sbin/nginx", "setuid", [0, 0, 0, 0], [0, 0, 0, 0]),
                 setuid(t(4), "/usr/bin/python3.11", "setfsuid", [1000, 1000, 0, 1000], [1000, 1000, 0, 0]),
+            ],
+        ),
+        (
+            "RG-EXEC-MEMFD-CREATE",
+            vec![
+                memfd(t(0), "/usr/bin/python3.11", "payload", MFD_CLOEXEC),
+                memfd(t(1), "/usr/bin/perl", "", 0),
+                memfd(t(2), "/root/.pyenv/versions/3.12.1/bin/python3.12", "x", MFD_ALLOW_SEALING),
+                memfd(t(3), "/tmp/.x/loader", "elf", MFD_CLOEXEC | MFD_EXEC),
+            ],
+            vec![
+                // sealed against exec; a compiled program's shared buffer; runc's cloned self
+                memfd(t(0), "/usr/bin/python3.11", "buf", MFD_CLOEXEC | MFD_NOEXEC_SEAL),
+                memfd(t(1), "/usr/lib/firefox/firefox", "shmem", MFD_CLOEXEC | MFD_ALLOW_SEALING),
+                memfd(t(2), "/usr/bin/runc", "runc_cloned:/proc/self/exe", MFD_CLOEXEC | MFD_EXEC | MFD_ALLOW_SEALING),
+                // a renamed program called python is judged by its real executable
+                renamed(memfd(t(3), "/usr/bin/pulseaudio", "pa", MFD_CLOEXEC), "python3"),
+            ],
+        ),
+        (
+            "RG-EVADE-BPF-LOAD",
+            vec![
+                bpf_prog_load(t(0), "/tmp/.r/loader", "hide_pid"),
+                bpf_prog_load(t(1), "/usr/bin/python3.11", "sock"),
+                renamed(bpf_prog_load(t(2), "/dev/shm/bpftool", "x"), "bpftool"),
+            ],
+            vec![
+                bpf_prog_load(t(0), "/usr/sbin/bpftool", "probe"),
+                bpf_prog_load(t(1), "/usr/lib/systemd/systemd", "sd_devices"),
+                bpf_prog_load(t(2), "/usr/bin/runc", ""),
+            ],
+        ),
+        (
+            "RG-INJECT-VM-WRITEV",
+            vec![
+                inject(t(0), "/tmp/inject", "/usr/sbin/sshd"),
+                inject(t(1), "/usr/bin/python3.11", "/usr/bin/sleep"),
+                renamed(inject(t(2), "/tmp/gdb", "/usr/bin/bash"), "gdb"),
+            ],
+            vec![
+                inject(t(0), "/usr/bin/gdb", "/usr/bin/bash"),
+                inject(t(1), "/usr/lib/openmpi/bin/rank", "/usr/lib/openmpi/bin/rank"),
             ],
         ),
         (

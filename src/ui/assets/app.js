@@ -178,6 +178,16 @@
           parts.push(`effective [${r.cap_effective.join(" ")}]`);
         return `${r.syscall}: ${parts.join(", ")}`;
       }
+      case "process_memfd":
+        return `memfd "${r.memfd_name}"${(r.flags || []).length ? "  [" + r.flags.join(" ") + "]" : ""} → fd ${r.fd}`;
+      case "process_inject": {
+        const who = r.target_exe || r.target_comm;
+        return `${r.bytes} bytes → pid ${r.target_pid}${who ? " (" + who + ")" : ""}`;
+      }
+      case "bpf_load":
+        return r.bpf_cmd === "BPF_PROG_LOAD"
+          ? `${r.bpf_cmd} ${r.prog_type || "?"} "${r.prog_name || ""}" (${r.insn_count} insns)`
+          : `${r.bpf_cmd} ${r.attach_type || "?"} prog fd ${r.prog_fd}`;
       case "file_open":
         return `${r.path || ""}${r.access ? "  [" + r.access + "]" : ""}`;
       case "file_write":
