@@ -12,6 +12,7 @@ pub mod config;
 pub mod doctor;
 pub mod health;
 pub mod host;
+pub mod httpd;
 pub mod location;
 pub mod log;
 pub mod metrics;

@@ -1,18 +1,19 @@
 //! Owns the optional Prometheus endpoint (`[metrics].listen`): a tiny HTTP
-//! server on its own thread; `GET /metrics` returns the health record's
-//! counters and each output's sent/failed/dropped/queued in the text
-//! exposition format (version 0.0.4); anything else is a 404.
+//! server on its own thread behind the shared `httpd` gate (one deadline
+//! per request head, a bounded number held, a cap per address), so no
+//! slow client can hold up a scrape; `GET /metrics` returns the health
+//! record's counters and each output's sent/failed/dropped/queued in the
+//! text exposition format (version 0.0.4); anything else is a 404.
 
 use std::fmt::Write as _;
-use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::thread;
-use std::time::Duration;
+use std::io;
+use std::net::{SocketAddr, TcpListener};
+use std::sync::atomic::AtomicBool;
 
 use thiserror::Error;
 
 use crate::health::Snapshot;
+use crate::httpd::{self, Gate, Refusal, Reply};
 
 #[derive(Debug, Error)]
 #[error("cannot listen for metrics on {addr}: {err}")]
@@ -29,47 +30,38 @@ pub fn bind(addr: SocketAddr) -> Result<TcpListener, MetricsError> {
 }
 
 /// Answers requests until `stop` is set; `snapshot` is taken per scrape.
+/// One thread: heads are read and answers written without blocking.
 pub fn serve(listener: &TcpListener, stop: &AtomicBool, snapshot: &dyn Fn() -> Snapshot) {
-    while !stop.load(Ordering::Relaxed) {
-        match listener.accept() {
-            Ok((conn, _)) => {
-                // One scrape at a time is plenty; a stuck client times out.
-                let _ = answer(conn, snapshot);
-            }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => thread::sleep(Duration::from_millis(100)),
-            Err(_) => thread::sleep(Duration::from_millis(100)),
-        }
-    }
+    let mut gate = Gate::new(listener, httpd::Limits::default(), refusal);
+    gate.run(stop, |conn, head| Reply::Send(conn, respond(&head, snapshot)));
 }
 
-fn answer(mut conn: TcpStream, snapshot: &dyn Fn() -> Snapshot) -> io::Result<()> {
-    conn.set_nonblocking(false)?;
-    conn.set_read_timeout(Some(Duration::from_secs(2)))?;
-    conn.set_write_timeout(Some(Duration::from_secs(2)))?;
-    let mut head = Vec::new();
-    let mut chunk = [0u8; 1024];
-    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 8192 {
-        let n = conn.read(&mut chunk)?;
-        if n == 0 {
-            break;
-        }
-        head.extend_from_slice(&chunk[..n]);
-    }
+const PLAIN: &str = "text/plain; charset=utf-8";
+
+/// The whole answer to one request head.
+fn respond(head: &[u8], snapshot: &dyn Fn() -> Snapshot) -> Vec<u8> {
     let line = head.split(|&b| b == b'\n').next().unwrap_or_default();
     let mut parts = line.split(|&b| b == b' ');
     let (method, target) = (parts.next().unwrap_or_default(), parts.next().unwrap_or_default());
     let path = target.split(|&b| b == b'?').next().unwrap_or_default();
-    let (status, ctype, body) = if method == b"GET" && path == b"/metrics" {
-        ("200 OK", "text/plain; version=0.0.4; charset=utf-8", render(&snapshot()))
+    if method == b"GET" && path == b"/metrics" {
+        answer(200, "text/plain; version=0.0.4; charset=utf-8", &render(&snapshot()))
     } else {
-        ("404 Not Found", "text/plain; charset=utf-8", "not found: try GET /metrics\n".to_owned())
-    };
-    write!(
-        conn,
-        "HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        answer(404, PLAIN, "not found: try GET /metrics\n")
+    }
+}
+
+fn refusal(r: Refusal) -> Vec<u8> {
+    answer(r.status(), PLAIN, r.message())
+}
+
+fn answer(status: u16, ctype: &str, body: &str) -> Vec<u8> {
+    format!(
+        "HTTP/1.1 {status} {}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        httpd::reason(status),
         body.len()
-    )?;
-    conn.flush()
+    )
+    .into_bytes()
 }
 
 /// Prometheus label value escaping (backslash, quote, newline).
@@ -151,7 +143,11 @@ mod tests {
     use super::*;
     use crate::health::{Counters, KernelCounters};
     use crate::output::OutputStats;
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+    use std::sync::atomic::Ordering;
     use std::sync::Arc;
+    use std::thread;
     use std::time::Instant;
 
     #[test]

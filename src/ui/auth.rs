@@ -52,11 +52,11 @@ pub fn equal(given: &[u8], expected: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::super::http::{parse_head, read_head};
+    use super::super::http::parse_text;
     use super::*;
 
     fn req(text: &str) -> Request {
-        parse_head(&read_head(&mut text.as_bytes()).expect("head")).expect("parse")
+        parse_text(text).expect("parse")
     }
 
     #[test]

@@ -1,13 +1,13 @@
-//! Owns the dashboard's HTTP/1.1 framing: reading and parsing one bounded
-//! request head, and writing responses with the headers every answer
-//! carries. One request per connection (`Connection: close`); no bodies
-//! are read.
+//! Owns the dashboard's HTTP/1.1 framing: parsing one bounded request
+//! head (read by the shared `httpd` gate), and the responses with the
+//! headers every answer carries. One request per connection
+//! (`Connection: close`); no bodies are read.
 
 use std::borrow::Cow;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 
-/// Largest request head accepted (request line and headers).
-pub const MAX_HEAD: usize = 8 * 1024;
+use crate::httpd::reason;
+pub use crate::httpd::MAX_HEAD;
 
 /// The page's Content-Security-Policy: its own script and style only, no
 /// inline code, no framing, connections back to this server only.
@@ -21,8 +21,6 @@ const COMMON: &str = "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff
 
 #[derive(Debug)]
 pub enum HeadError {
-    /// The peer closed or sent nothing before the timeout.
-    Io(io::Error),
     /// Over `MAX_HEAD` bytes without the blank line ending the head.
     TooLarge,
     /// Not an HTTP/1.x request head.
@@ -59,38 +57,7 @@ impl Request {
     }
 }
 
-/// Reads up to the end of the request head (the blank line), at most
-/// `MAX_HEAD` bytes. Whatever follows it is left unread.
-pub fn read_head(r: &mut impl Read) -> Result<Vec<u8>, HeadError> {
-    let mut head = Vec::with_capacity(1024);
-    let mut chunk = [0u8; 1024];
-    loop {
-        if let Some(end) = head_end(&head) {
-            head.truncate(end);
-            return Ok(head);
-        }
-        if head.len() > MAX_HEAD {
-            return Err(HeadError::TooLarge);
-        }
-        let n = r.read(&mut chunk).map_err(HeadError::Io)?;
-        if n == 0 {
-            return Err(HeadError::Io(io::ErrorKind::UnexpectedEof.into()));
-        }
-        head.extend_from_slice(&chunk[..n]);
-    }
-}
-
-/// Where the head ends (after its blank line), accepting bare LF endings.
-fn head_end(buf: &[u8]) -> Option<usize> {
-    let crlf = buf.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 4);
-    let lf = buf.windows(2).position(|w| w == b"\n\n").map(|i| i + 2);
-    match (crlf, lf) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    }
-}
-
-/// Parses a request head as `read_head` returns it.
+/// Parses a request head, up to and including its blank line.
 pub fn parse_head(head: &[u8]) -> Result<Request, HeadError> {
     if head.len() > MAX_HEAD {
         return Err(HeadError::TooLarge);
@@ -189,6 +156,12 @@ impl Response {
     /// Writes the response; `head_only` (a HEAD request) leaves the body out
     /// but keeps its Content-Length.
     pub fn write_to(&self, w: &mut impl Write, head_only: bool) -> io::Result<()> {
+        w.write_all(&self.to_bytes(head_only))?;
+        w.flush()
+    }
+
+    /// The response as sent.
+    pub fn to_bytes(&self, head_only: bool) -> Vec<u8> {
         let mut out = status_head(self.status, self.content_type);
         out.push_str(&format!("Content-Length: {}\r\n", self.body.len()));
         for h in &self.headers {
@@ -200,8 +173,7 @@ impl Response {
         if !head_only {
             bytes.extend_from_slice(&self.body);
         }
-        w.write_all(&bytes)?;
-        w.flush()
+        bytes
     }
 }
 
@@ -215,19 +187,12 @@ pub fn status_head(status: u16, content_type: &str) -> String {
     out
 }
 
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        204 => "No Content",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        408 => "Request Timeout",
-        431 => "Request Header Fields Too Large",
-        503 => "Service Unavailable",
-        _ => "Unknown",
-    }
+/// Parses the head at the start of `text` (what follows it is left out),
+/// as the gate hands it over.
+#[cfg(test)]
+pub fn parse_text(text: &str) -> Result<Request, HeadError> {
+    let bytes = text.as_bytes();
+    parse_head(&bytes[..crate::httpd::head_end(bytes).unwrap_or(bytes.len())])
 }
 
 #[cfg(test)]
@@ -235,8 +200,7 @@ mod tests {
     use super::*;
 
     fn parse(text: &str) -> Result<Request, HeadError> {
-        let head = read_head(&mut text.as_bytes())?;
-        parse_head(&head)
+        parse_text(text)
     }
 
     #[test]
@@ -272,9 +236,6 @@ mod tests {
         }
         let big = format!("GET / HTTP/1.1\r\nX: {}\r\n\r\n", "a".repeat(MAX_HEAD));
         assert!(matches!(parse(&big), Err(HeadError::TooLarge)));
-        let endless = format!("GET / HTTP/1.1\r\nX: {}", "a".repeat(3 * MAX_HEAD));
-        assert!(matches!(read_head(&mut endless.as_bytes()), Err(HeadError::TooLarge)));
-        assert!(matches!(read_head(&mut "GET / HTTP/1.1\r\n".as_bytes()), Err(HeadError::Io(_))));
     }
 
     #[test]

@@ -23,18 +23,18 @@ pub mod routes;
 mod sink;
 pub mod sse;
 
-use std::io::{self, Write};
+use std::io;
 use std::net::{SocketAddr, TcpListener};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread::{self, Scope};
-use std::time::Duration;
 
 use thiserror::Error;
 
 use crate::config::UiSettings;
 use crate::health::Snapshot;
+use crate::httpd::{self, Conn, Gate, Refusal, Reply};
 use crate::output::Sink;
 use context::Context;
 use hub::{Hub, Limits};
@@ -45,8 +45,6 @@ pub const QUEUE_RECORDS: usize = 16_384;
 /// Connections beyond `max_clients` served at once for short requests
 /// (the page, assets, the process view).
 const SHORT_REQUESTS: usize = 4;
-/// How often the accept loop looks at the stop flag.
-const ACCEPT_POLL: Duration = Duration::from_millis(100);
 
 #[derive(Debug, Error)]
 pub enum UiError {
@@ -112,9 +110,11 @@ impl Ui {
         Box::new(sink::UiSink::new(self.hub.clone()))
     }
 
-    /// Starts the accept thread on `s`: one thread per connection, at most
-    /// `max_clients` + a few; the rest get 503 at once. Everything ends
-    /// within a moment of `stop` (a stuck write within its timeout).
+    /// Starts the accept thread on `s`: the shared gate reads request
+    /// heads (one deadline, a bounded number held, a cap per address);
+    /// each complete one gets a thread, at most `max_clients` + a few at
+    /// once; beyond, 503 at once. Everything ends within a moment of
+    /// `stop` (a stuck write within its timeout).
     pub fn serve<'scope, 'env>(
         &'env self,
         s: &'scope Scope<'scope, 'env>,
@@ -134,32 +134,44 @@ impl Ui {
     }
 
     fn accept<'scope, 'env>(&'env self, s: &'scope Scope<'scope, 'env>, cx: Context<'env>) {
-        while !cx.stop.load(Ordering::Relaxed) {
-            let conn = match self.listener.accept() {
-                Ok((conn, _)) => conn,
-                Err(_) => {
-                    // WouldBlock (nothing waiting) or a transient error (EMFILE...).
-                    thread::sleep(ACCEPT_POLL);
-                    continue;
-                }
-            };
-            let slot = Slot::take(&self.connections);
-            if slot.held > self.max_connections {
-                drop(slot);
-                let mut conn = conn;
-                let _ = conn.set_nonblocking(false);
-                let _ = conn.set_write_timeout(Some(Duration::from_secs(1)));
-                let _ = http::Response::text(503, "too many connections\n").write_to(&mut conn, false);
-                let _ = conn.flush();
-                continue;
-            }
-            // On a spawn error the closure, and with it the slot, is dropped.
-            let _ = thread::Builder::new().name("rg-ui-conn".into()).spawn_scoped(s, move || {
-                let _slot = slot;
-                routes::handle(conn, &cx);
-            });
-        }
+        // One address may still fill every place the config allows
+        // (a browser behind an SSH tunnel comes from 127.0.0.1).
+        let defaults = httpd::Limits::default();
+        let limits = httpd::Limits { per_address: defaults.per_address.max(self.max_connections), ..defaults };
+        let mut gate = Gate::new(&self.listener, limits, refusal);
+        gate.run(cx.stop, |conn, head| self.dispatch(s, cx, conn, &head));
     }
+
+    /// Hands a complete head to a thread of its own, or answers at once.
+    fn dispatch<'scope, 'env>(
+        &'env self,
+        s: &'scope Scope<'scope, 'env>,
+        cx: Context<'env>,
+        conn: Conn,
+        head: &[u8],
+    ) -> Reply {
+        let req = match http::parse_head(head) {
+            Ok(req) => req,
+            Err(e) => return Reply::Send(conn, routes::bad_head(e).to_bytes(false)),
+        };
+        let slot = Slot::take(&self.connections);
+        if slot.held > self.max_connections {
+            return Reply::Send(conn, http::Response::text(503, "too many connections\n").to_bytes(false));
+        }
+        // On a spawn error the closure, and with it the connection and
+        // the slot, is dropped: the peer sees the connection close.
+        let _ = thread::Builder::new().name("rg-ui-conn".into()).spawn_scoped(s, move || {
+            let _slot = slot;
+            let (stream, _address) = conn.into_parts();
+            routes::handle(stream, &req, &cx);
+        });
+        Reply::Taken
+    }
+}
+
+/// The gate's refusals with the dashboard's headers.
+fn refusal(r: Refusal) -> Vec<u8> {
+    http::Response::text(r.status(), r.message()).to_bytes(false)
 }
 
 /// One connection counted in `Ui::connections` until dropped (also when

@@ -19,8 +19,6 @@ use super::sse;
 use crate::process::procfs;
 use crate::record::json::ObjectWriter;
 
-/// How long a connection may take to send its request head.
-pub const READ_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long one write may block before the viewer counts as stuck.
 pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 /// A stream's socket write timeout: the stream retries until
@@ -41,25 +39,22 @@ pub enum Answer {
     Stream(Client),
 }
 
-/// Serves one connection: one request, one answer, then close.
-pub fn handle(mut conn: TcpStream, cx: &Context<'_>) {
+/// The answer to a head that does not parse.
+pub fn bad_head(err: HeadError) -> Response {
+    match err {
+        HeadError::TooLarge => Response::text(431, "request head too large\n"),
+        HeadError::Malformed(why) => {
+            Response::new(400, "text/plain; charset=utf-8", format!("bad request: {why}\n").into_bytes())
+        }
+    }
+}
+
+/// Serves one connection whose request head has been read: one answer,
+/// then close.
+pub fn handle(mut conn: TcpStream, req: &Request, cx: &Context<'_>) {
     let _ = conn.set_nonblocking(false);
-    let _ = conn.set_read_timeout(Some(READ_TIMEOUT));
     let _ = conn.set_write_timeout(Some(WRITE_TIMEOUT));
-    let req = match http::read_head(&mut conn).and_then(|h| http::parse_head(&h)) {
-        Ok(req) => req,
-        Err(HeadError::Io(_)) => return, // gone or silent: nobody to answer
-        Err(HeadError::TooLarge) => {
-            let _ = Response::text(431, "request head too large\n").write_to(&mut conn, false);
-            return;
-        }
-        Err(HeadError::Malformed(why)) => {
-            let body = format!("bad request: {why}\n").into_bytes();
-            let _ = Response::new(400, "text/plain; charset=utf-8", body).write_to(&mut conn, false);
-            return;
-        }
-    };
-    match route(&req, cx) {
+    match route(req, cx) {
         Answer::Full(resp) => {
             let _ = resp.write_to(&mut conn, req.is_head());
             linger(&mut conn);
@@ -266,7 +261,7 @@ fn write_identity(w: &mut ObjectWriter<'_>, id: &Identity, shape: Shape) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::http::{parse_head, read_head};
+    use super::super::http::parse_text;
     use super::super::hub::{Hub, Limits};
     use super::*;
     use crate::health::{Counters, KernelCounters, Snapshot};
@@ -306,7 +301,7 @@ mod tests {
         }
 
         fn get(&self, head: &str) -> Response {
-            let req = parse_head(&read_head(&mut head.as_bytes()).expect("head")).expect("parse");
+            let req = parse_text(head).expect("parse");
             match self.with(|cx| route(&req, cx)) {
                 Answer::Full(r) => r,
                 Answer::Stream(_) => Response::text(299, "stream\n"),
