@@ -281,7 +281,7 @@ fn persist_cron() {
     assert_eq!(s(&a, "path"), job.str());
     assert_eq!(s(&a, "access"), "write");
 
-    // benign: reading a cron file; a package manager installing one
+    // benign: reading a cron file; the package manager (its executable) writing one
     let existing = fs::read_dir("/etc/cron.d")
         .expect("cron.d")
         .map(|e| e.expect("entry").path())
@@ -289,10 +289,9 @@ fn persist_cron() {
         .unwrap_or_else(|| job.path.clone());
     let existing = existing.to_str().expect("utf-8").to_string();
     let b1 = run(Command::new("/usr/bin/cat").arg(&existing));
-    let tools = Tools::new();
-    let dpkg = tools.tool("dpkg", "/bin/sh");
     let pkg = Restore::new(format!("/etc/cron.d/rg-e2e-pkg-{}", my_pid()));
-    let b2 = run(Command::new(&dpkg).args(["-c", &format!("echo '# rg-e2e package entry' > {}", pkg.str())]));
+    let log = format!("--log={}", pkg.str());
+    let b2 = run(Command::new("/usr/bin/dpkg").args([log.as_str(), "--configure", "-a"]));
     open_of(&sensor, "cat a cron file", b1, &existing);
     open_of(&sensor, "dpkg writing cron.d", b2, pkg.str());
     expect_no_alert(&sensor, "RG-PERSIST-CRON", "cat cron file, dpkg installing one", |v| pid_in(v, &[b1, b2]));
@@ -453,16 +452,11 @@ fn priv_sudoers() {
     let (a, _) = expect_alert(&sensor, "RG-PRIV-SUDOERS", "sudoers.d file", |v| v["pid"] == pid);
     assert_eq!(s(&a, "path"), drop_in.str());
 
-    // benign: the policy read; a package manager installing a drop-in
+    // benign: the policy read (a copy of sh named dpkg is no package manager:
+    // e2e_rule_bypass.rs; the real dpkg's exemption: persist_cron)
     let b1 = run(Command::new("/usr/bin/cat").arg("/etc/sudoers"));
-    let tools = Tools::new();
-    let dpkg = tools.tool("dpkg", "/bin/sh");
-    let pkg = Restore::new(format!("/etc/sudoers.d/rg-e2e-pkg-{}", my_pid()));
-    let b2 = run(Command::new(&dpkg).args(["-c", &format!("echo '# rg-e2e package' > {}", pkg.str())]));
     open_of(&sensor, "sudoers read", b1, "/etc/sudoers");
-    open_of(&sensor, "dpkg drop-in", b2, pkg.str());
-    expect_no_alert(&sensor, "RG-PRIV-SUDOERS", "sudoers read, dpkg drop-in", |v| pid_in(v, &[b1, b2]));
-    drop(pkg);
+    expect_no_alert(&sensor, "RG-PRIV-SUDOERS", "sudoers read", |v| pid_in(v, &[b1]));
     drop(drop_in);
     drop(sudoers);
 }

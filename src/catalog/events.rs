@@ -95,7 +95,7 @@ events! {
     ProcessExec = "process_exec" {
         category: Process, kind: RG_KIND_EXEC, layout: Layout::Exec,
         hooks: [Process(ProcessHook::Execve), Process(ProcessHook::Execveat)],
-        fields: [Filename, FilenameName, Args, ArgsCount, ArgsTruncated, Cwd, Syscall, Stdin, Stdout, Stderr],
+        fields: [Filename, FilenameName, Args, ArgsCount, ArgsTruncated, Argv0Name, Cwd, Syscall, Stdin, Stdout, Stderr],
     }
     ProcessFork = "process_fork" {
         category: Process, kind: RG_KIND_FORK, layout: Layout::Fork,

@@ -62,6 +62,7 @@ fields! {
     Args = "args": StrList;
     ArgsCount = "args_count": Int;
     ArgsTruncated = "args_truncated": Bool;
+    Argv0Name = "argv0_name": Str;
     Cwd = "cwd": Str;
     Syscall = "syscall": Str;
     Stdin = "stdin": Str;

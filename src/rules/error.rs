@@ -105,6 +105,8 @@ pub enum Problem {
     BadRegex { pattern: String, msg: String },
     #[error("invalid glob `{pattern}`: {msg}")]
     BadGlob { pattern: String, msg: String },
+    #[error("bad option name '{option}' in `has_option`: it {why}")]
+    BadOption { option: String, why: &'static str },
     #[error("unknown list `{0}`")]
     UnknownList(String),
     #[error("unknown macro or field `{0}`")]

@@ -8,6 +8,7 @@ use rustc_hash::FxHashSet as HashSet;
 use regex::Regex;
 
 use super::fields::{any_elem, get, Field, FieldType, TypeMask, Val};
+use super::options::OptSpec;
 use crate::record::{Body, EventType, Record};
 
 #[derive(Clone, Debug)]
@@ -54,6 +55,9 @@ pub enum Test {
     Int(IntOp, i64),
     IntIn(Box<[i64]>),
     Bool(bool, bool),
+    /// `args has_option (...)`: the command line asks for an option,
+    /// read as getopt would.
+    HasOption(Box<OptSpec>),
     /// Compare with a value bound by the first step of a sequence.
     Var {
         slot: usize,
@@ -148,6 +152,7 @@ impl Cond {
                     Test::Contains(_) | Test::IContains(_) => 4,
                     Test::PrefixedRegex(..) => 5,
                     Test::Regex(_) => 10,
+                    Test::HasOption(_) => 6,
                 };
                 if f.ty() == FieldType::StrList {
                     per_value * 4
@@ -242,6 +247,7 @@ fn test(t: &Test, v: Val<'_>, vars: &[Bound]) -> bool {
         Val::Str(s) => str_test(t, s, vars),
         Val::Args(_) | Val::Flags(_) | Val::Paths(..) | Val::Caps(_) | Val::Bits(..) => match t {
             Test::Exists => true,
+            Test::HasOption(spec) => matches!(v, Val::Args(argv) if spec.matches(argv)),
             // "no element equals", so `not` and `!=` agree on lists.
             Test::StrNe(x) => !any_elem(v, |e| e == &**x),
             Test::Var { slot, negate: true } => {
@@ -294,7 +300,7 @@ fn str_test(t: &Test, s: &str, vars: &[Bound]) -> bool {
             Some(Bound::Str(b)) => (**b == *s) != *negate,
             _ => false,
         },
-        Test::Int(..) | Test::IntIn(_) | Test::Bool(..) => false,
+        Test::Int(..) | Test::IntIn(_) | Test::Bool(..) | Test::HasOption(_) => false,
     }
 }
 

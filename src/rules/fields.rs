@@ -108,6 +108,8 @@ fn body_field(field: Field, body: &Body) -> Val<'_> {
             Args => Val::Args(&e.args),
             ArgsCount => Val::Int(e.args.len() as i64),
             ArgsTruncated => Val::Bool(e.args_truncated),
+            // what kmod, busybox and getopt's messages go by; the caller sets it freely
+            Argv0Name => e.args.first().map_or(Val::Missing, |a| Val::Str(basename(a))),
             Cwd => opt(e.cwd.as_deref()),
             Syscall => Val::Str(e.syscall),
             Stdin => Val::Str(e.stdio[0]),

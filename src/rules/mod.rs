@@ -12,6 +12,7 @@ pub mod lang;
 mod load;
 pub mod model;
 pub mod offline;
+pub mod options;
 pub mod sequence;
 
 #[cfg(test)]

@@ -22,6 +22,11 @@ pub enum Rhs {
     /// `$name`: a value bound by an earlier sequence step.
     Var(String),
     Set(Vec<Item>),
+    /// `has_option (wanted...) [valued (options that take a value...)]`.
+    Options {
+        wanted: Vec<Item>,
+        valued: Vec<Item>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -47,7 +52,8 @@ pub enum Ast {
 
 pub type ParseError = (usize, String);
 
-const STR_OPS: [&str; 8] = ["in", "contains", "icontains", "startswith", "endswith", "glob", "regex", "exists"];
+const STR_OPS: [&str; 9] =
+    ["in", "contains", "icontains", "startswith", "endswith", "glob", "regex", "exists", "has_option"];
 const KEYWORDS: [&str; 5] = ["and", "or", "not", "true", "false"];
 /// Deepest nesting of `(` and `not` accepted. The parser, the type checker
 /// and the evaluator all recurse once per level, so without a bound a
@@ -175,6 +181,36 @@ impl Parser {
         }
     }
 
+    /// A parenthesized set of strings, numbers and list names after `kw`.
+    fn set(&mut self, kw: &str) -> Result<Vec<Item>, ParseError> {
+        if !matches!(self.peek(), Some(Tok::LParen)) {
+            return self.unexpected(&format!("`(` after `{kw}`"));
+        }
+        self.i += 1;
+        let mut items = Vec::new();
+        loop {
+            match self.next() {
+                Some((_, Tok::Str(s))) => items.push(Item::Lit(Lit::Str(s))),
+                Some((_, Tok::Int(n))) => items.push(Item::Lit(Lit::Int(n))),
+                Some((p, Tok::Ident(s))) => items.push(Item::List(s, p)),
+                Some((_, Tok::RParen)) if items.is_empty() => break,
+                _ => {
+                    self.i -= 1;
+                    return self.unexpected("a string, number or list name");
+                }
+            }
+            match self.next() {
+                Some((_, Tok::Comma)) => continue,
+                Some((_, Tok::RParen)) => break,
+                _ => {
+                    self.i -= 1;
+                    return self.unexpected("`,` or `)`");
+                }
+            }
+        }
+        Ok(items)
+    }
+
     fn after_name(&mut self, field: String, pos: usize) -> Result<Ast, ParseError> {
         let op_pos = self.pos();
         let op: &'static str = match self.peek() {
@@ -189,32 +225,18 @@ impl Parser {
         match op {
             "exists" => Ok(Ast::Exists { field, pos }),
             "in" => {
-                if !matches!(self.peek(), Some(Tok::LParen)) {
-                    return self.unexpected("`(` after `in`");
-                }
-                self.i += 1;
-                let mut items = Vec::new();
-                loop {
-                    match self.next() {
-                        Some((_, Tok::Str(s))) => items.push(Item::Lit(Lit::Str(s))),
-                        Some((_, Tok::Int(n))) => items.push(Item::Lit(Lit::Int(n))),
-                        Some((p, Tok::Ident(s))) => items.push(Item::List(s, p)),
-                        Some((_, Tok::RParen)) if items.is_empty() => break,
-                        _ => {
-                            self.i -= 1;
-                            return self.unexpected("a string, number or list name");
-                        }
-                    }
-                    match self.next() {
-                        Some((_, Tok::Comma)) => continue,
-                        Some((_, Tok::RParen)) => break,
-                        _ => {
-                            self.i -= 1;
-                            return self.unexpected("`,` or `)`");
-                        }
-                    }
-                }
+                let items = self.set("in")?;
                 Ok(Ast::Test { field, pos, op, op_pos, rhs: Rhs::Set(items) })
+            }
+            "has_option" => {
+                let wanted = self.set("has_option")?;
+                let valued = if self.is_kw("valued") {
+                    self.i += 1;
+                    self.set("valued")?
+                } else {
+                    Vec::new()
+                };
+                Ok(Ast::Test { field, pos, op, op_pos, rhs: Rhs::Options { wanted, valued } })
             }
             _ => {
                 let rhs = match self.next() {

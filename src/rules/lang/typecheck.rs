@@ -8,6 +8,7 @@ use crate::record::EventType;
 use crate::rules::error::Problem;
 use crate::rules::eval::{glob_regex, Cond, IntOp, Test};
 use crate::rules::fields::{Field, FieldType};
+use crate::rules::options::{check_name, OptSpec};
 
 /// Where a checking error is: an offset in the rule's own condition text,
 /// or in a macro's text.
@@ -132,6 +133,9 @@ impl<'a> Checker<'a> {
         if let Rhs::Var(v) = rhs {
             return self.var_test(f, op, pos, v);
         }
+        if let Rhs::Options { wanted, valued } = rhs {
+            return self.options(f, op, pos, wanted, valued);
+        }
         if op == "in" {
             let Rhs::Set(items) = rhs else {
                 return self.mismatch(pos, f, op, "needs a parenthesized set");
@@ -220,6 +224,35 @@ impl<'a> Checker<'a> {
             },
             (_, other) => self.mismatch(pos, f, op, format!("was given {}", lit_desc(other))),
         }
+    }
+
+    /// `args has_option (...) [valued (...)]`: option names, checked.
+    fn options(&self, f: Field, op: &str, pos: usize, wanted: &[Item], valued: &[Item]) -> Result<Cond, CheckError> {
+        if f != Field::Args {
+            return self.mismatch(pos, f, op, "reads a command line, so it applies to `args` only");
+        }
+        let names = |items: &[Item]| -> Result<Vec<String>, CheckError> {
+            let mut out = Vec::new();
+            for l in self.set_items(items)? {
+                match l {
+                    Lit::Str(s) => {
+                        if let Err(why) = check_name(s) {
+                            return self.err(pos, Problem::BadOption { option: s.clone(), why });
+                        }
+                        out.push(s.clone());
+                    }
+                    other => return self.mismatch(pos, f, op, format!("set holds {}", lit_desc(other))),
+                }
+            }
+            Ok(out)
+        };
+        let wanted = names(wanted)?;
+        if wanted.is_empty() {
+            return self.mismatch(pos, f, op, "needs at least one option to look for");
+        }
+        let valued = names(valued)?;
+        let spec = OptSpec::new(wanted.iter().map(String::as_str), valued.iter().map(String::as_str));
+        Ok(Cond::Test(f, Test::HasOption(Box::new(spec))))
     }
 
     fn var_test(&mut self, f: Field, op: &'static str, pos: usize, var: &str) -> Result<Cond, CheckError> {

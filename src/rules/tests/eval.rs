@@ -39,6 +39,11 @@ fn operators_and_precedence() {
         ("event_type = 'process_exec' and parent_comm = 'nginx'", true),
         ("cmdline contains \"--V\"", true),
         ("parent_exe != 'x'", false),
+        ("args has_option ('c')", true),
+        ("args has_option ('x', 'command')", false),
+        ("args has_option ('Version')", false),
+        ("not args has_option ('i', 'login') valued ('o', 'O')", true),
+        ("argv0_name = 'bash'", true),
     ];
     for (cond, want) in cases {
         let mut e = one_rule(cond);

@@ -161,3 +161,27 @@ fn disabled_rules_and_main_config() {
     assert!(err.contains("unknown rule id `ZZZ`"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn has_option_misuse_is_a_located_error() {
+    let rule = |cond: &str| format!("[[rules]]\nid = \"A\"\ntype = \"process\"\ncondition = {}\n", toml_str(cond));
+    let cases = [
+        (
+            "comm has_option ('d')",
+            "type mismatch: `comm` is a string and `has_option` reads a command line, so it applies to `args` only",
+        ),
+        ("args has_option ('-d')", "bad option name '-d' in `has_option`: it starts with `-`"),
+        ("args has_option ('wrap=')", "bad option name 'wrap=' in `has_option`: it contains `=`"),
+        ("args has_option ()", "`has_option` needs at least one option to look for"),
+        ("args has_option (1)", "`has_option` set holds the number 1"),
+        ("args has_option (nolist)", "unknown list `nolist`"),
+        ("args has_option 'd'", "expected `(` after `has_option`"),
+        ("args has_option ('d') valued 'w'", "expected `(` after `valued`"),
+        ("args has_option ('d') valued ('--wrap')", "bad option name '--wrap'"),
+    ];
+    for (cond, want) in cases {
+        let e = err(&rule(cond));
+        assert!(e.contains(want), "{cond}: {e}");
+        assert!(e.starts_with("t.toml:4:"), "{cond}: not located: {e}");
+    }
+}

@@ -3,6 +3,7 @@
 //! the NDJSON round trip and bench records (`records`), and the default
 //! pack against its fixtures (`pack`). Shared builders live here.
 
+mod bypass;
 mod eval;
 mod load;
 mod pack;
@@ -48,6 +49,24 @@ fn sh_exec() -> Record {
     let mut r = exec(T0, 100, 50, "nginx", "/usr/bin/bash", &["bash", "-c", "id --Version"], ["socket", "pipe", "tty"]);
     r.comm = "bash".into();
     r
+}
+
+/// `r` from a process whose parent runs `parent_exe`.
+fn child_of(mut r: Record, parent_exe: &str) -> Record {
+    r.parent_exe = Some(std::sync::Arc::from(parent_exe));
+    r
+}
+
+trait WithExe {
+    /// The record as made by a process running `exe` (whatever its comm says).
+    fn with_exe(self, exe: &str) -> Record;
+}
+
+impl WithExe for Record {
+    fn with_exe(mut self, exe: &str) -> Record {
+        self.exe = Some(std::sync::Arc::from(exe));
+        self
+    }
 }
 
 fn manifest() -> PathBuf {

