@@ -51,6 +51,7 @@ pub struct Counters {
     pub invalid_events: AtomicU64,
     drops: [AtomicU64; 3],
     pub process_table_size: AtomicU64,
+    pub process_table_bytes: AtomicU64,
     pub process_table_evictions: AtomicU64,
     pub pending_sequences: AtomicU64,
     /// Partially matched sequences whose window ran out.
@@ -98,6 +99,7 @@ pub struct Snapshot {
     pub userspace_drops: u64,
     pub kernel: KernelCounters,
     pub process_table_size: u64,
+    pub process_table_bytes: u64,
     pub process_table_evictions: u64,
     pub pending_sequences: u64,
     pub sequences_expired: u64,
@@ -131,6 +133,7 @@ impl Snapshot {
             userspace_drops,
             kernel,
             process_table_size: c.process_table_size.load(Relaxed),
+            process_table_bytes: c.process_table_bytes.load(Relaxed),
             process_table_evictions: c.process_table_evictions.load(Relaxed),
             pending_sequences: c.pending_sequences.load(Relaxed),
             sequences_expired: c.sequences_expired.load(Relaxed),
@@ -168,6 +171,7 @@ impl Snapshot {
         w.u64("kernel_stash_drops", self.kernel.stash_drops);
         w.u64("kernel_filtered", self.kernel.filtered);
         w.u64("process_table_size", self.process_table_size);
+        w.u64("process_table_bytes", self.process_table_bytes);
         w.u64("process_table_evictions", self.process_table_evictions);
         w.u64("pending_sequences", self.pending_sequences);
         w.u64("sequences_expired", self.sequences_expired);

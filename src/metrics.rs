@@ -105,6 +105,12 @@ pub fn render(s: &Snapshot) -> String {
     let drops: Vec<_> = s.drops.iter().map(|(r, n)| (format!("{{reason=\"{r}\"}}"), *n)).collect();
     metric("drops_total", c, "Records dropped in userspace, by reason.", &drops);
     metric("process_table_size", g, "Processes in the process table.", &one(s.process_table_size));
+    metric(
+        "process_table_bytes",
+        g,
+        "Bytes the process table is charged (entries and their text).",
+        &one(s.process_table_bytes),
+    );
     metric("process_table_evictions_total", c, "Process table evictions.", &one(s.process_table_evictions));
     metric("pending_sequences", g, "Partially matched sequence rules held.", &one(s.pending_sequences));
     metric("sequences_expired_total", c, "Partial sequences whose window ran out.", &one(s.sequences_expired));

@@ -87,7 +87,10 @@ pub fn run(cfg: &Config, rules: RuleSet, source: reload::Source) -> Result<(), R
     let mut skel = loaded.skel;
 
     // Seed after attaching: a process born since is seen by its fork event.
-    let mut table = ProcessTable::new(cfg.performance.max_process_cache_entries);
+    let mut table = ProcessTable::with_max_bytes(
+        cfg.performance.max_process_cache_entries,
+        cfg.performance.max_process_cache_bytes,
+    );
     let seeded = procfs::seed(&mut table, Path::new("/proc"), std::process::id());
     crate::privileges::drop_unneeded().map_err(RunError::Privileges)?;
     // Threads started from here on inherit the reduced capability sets.

@@ -488,3 +488,63 @@ fn the_running_sensor_has_dropped_admin_capabilities() {
     }
     assert!(threads >= 5, "main + 4 stages, found {threads}");
 }
+
+/// VmHWM (peak RSS) of `pid` in KiB.
+fn hwm_kb(pid: u32) -> u64 {
+    let status = fs::read_to_string(format!("/proc/{pid}/status")).expect("sensor status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM")
+}
+
+#[test]
+fn long_command_lines_under_churn_stay_within_the_byte_bound() {
+    // The fork-storm finding of issue 18: every process with a 4 KiB argv.
+    // An entry bound alone would keep all 6000 (24 MB of command lines);
+    // the byte bound keeps the table at 1 MiB and the sensor's peak RSS
+    // grows by a few MB, whatever the count.
+    const N: usize = 6000;
+    const BOUND: u64 = 1 << 20;
+    let config = format!("{E2E_CONFIG}\n[performance]\nmax_process_cache_bytes = {BOUND}\n");
+    let mut sensor = Sensor::start(&config);
+    let before = hwm_kb(sensor.pid());
+    let arg = "A".repeat(4000);
+    let cmdline = format!("/bin/true {arg}");
+    let (path, argv0, argv1) = (cstr(b"/bin/true"), cstr(b"/bin/true"), cstr(arg.as_bytes()));
+    let argv = [argv0.as_ptr(), argv1.as_ptr(), std::ptr::null()];
+    let mut last = 0;
+    for _ in 0..N {
+        // SAFETY: the child only calls execv and _exit; every pointer in
+        // argv points into CStrings that outlive the call.
+        last = unsafe {
+            let pid = libc::fork();
+            if pid == 0 {
+                libc::execv(path.as_ptr(), argv.as_ptr());
+                libc::_exit(127);
+            }
+            assert!(pid > 0, "fork");
+            let mut st = 0;
+            libc::waitpid(pid, &mut st, 0);
+            assert!(libc::WIFEXITED(st) && libc::WEXITSTATUS(st) == 0, "/bin/true failed: {st}");
+            pid as i64
+        };
+    }
+    assert!(sensor.is_running(), "the sensor died under the storm");
+    let exit = sensor.wait_for("exit of the last process", |v| is(v, "process_exit") && n(v, "pid") == last);
+    assert_eq!(s(&exit, "cmdline"), cmdline, "the newest process keeps its full command line");
+    let grown = hwm_kb(sensor.pid()).saturating_sub(before);
+    let (status, records, stderr) = sensor.stop_with(libc::SIGTERM);
+    assert!(status.success(), "{stderr}");
+    let health = final_health(&records);
+    let mut seen = 0;
+    for hr in records.iter().filter(|v| is(v, "health")) {
+        assert!(h(hr, "process_table_bytes") <= BOUND, "table over its byte bound: {hr}");
+        seen += 1;
+    }
+    assert!(seen >= 2, "too few health records to judge the bound");
+    assert!(h(&health, "process_table_size") < 1000, "entries held: {health}");
+    eprintln!("long-argv storm: {N} processes, peak RSS grew {grown} KiB; {health}");
+    assert!(grown < 12 * 1024, "peak RSS grew {grown} KiB under {N} long-argv processes");
+}

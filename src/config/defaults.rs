@@ -54,6 +54,12 @@ pub const MAX_PROCESS_CACHE_ENTRIES: i64 = 16_384;
 pub const MIN_PROCESS_CACHE_ENTRIES: i64 = 64;
 /// Largest `performance.max_process_cache_entries`.
 pub const MAX_MAX_PROCESS_CACHE_ENTRIES: i64 = 16 * 1024 * 1024;
+/// `performance.max_process_cache_bytes` (2 MiB).
+pub const MAX_PROCESS_CACHE_BYTES: i64 = 2 * 1024 * 1024;
+/// Smallest `performance.max_process_cache_bytes` (1 MiB).
+pub const MIN_PROCESS_CACHE_BYTES: i64 = 1024 * 1024;
+/// Largest `performance.max_process_cache_bytes` (4 GiB).
+pub const MAX_MAX_PROCESS_CACHE_BYTES: i64 = 4 * 1024 * 1024 * 1024;
 /// `performance.max_pending_exec_sources`: legacy, accepted with a warning,
 /// no effect; only its range is still checked.
 pub const MAX_PENDING_EXEC_SOURCES: i64 = 500;

@@ -12,6 +12,8 @@ pub struct Performance {
     pub drop_when_full: bool,
     /// Size bound of the process table.
     pub max_process_cache_entries: usize,
+    /// Bytes the process table may hold (entries plus their text).
+    pub max_process_cache_bytes: usize,
     /// Capacity of the channels between pipeline stages.
     pub channel_capacity: usize,
 }
@@ -53,6 +55,13 @@ pub(super) fn check_performance(
             "performance.max_process_cache_entries",
             defaults::MIN_PROCESS_CACHE_ENTRIES..=defaults::MAX_MAX_PROCESS_CACHE_ENTRIES,
             defaults::MAX_PROCESS_CACHE_ENTRIES,
+            "",
+        )?),
+        max_process_cache_bytes: to_usize(ctx.int_in(
+            &perf.max_process_cache_bytes,
+            "performance.max_process_cache_bytes",
+            defaults::MIN_PROCESS_CACHE_BYTES..=defaults::MAX_MAX_PROCESS_CACHE_BYTES,
+            defaults::MAX_PROCESS_CACHE_BYTES,
             "",
         )?),
         channel_capacity: to_usize(ctx.int_in(

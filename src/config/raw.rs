@@ -161,6 +161,7 @@ pub(crate) struct RawPerformance {
     pub max_events_per_second: Opt<i64>,
     pub drop_when_full: Opt<bool>,
     pub max_process_cache_entries: Opt<i64>,
+    pub max_process_cache_bytes: Opt<i64>,
     pub max_pending_exec_sources: Opt<i64>,
     pub channel_capacity: Opt<i64>,
 }

@@ -100,6 +100,7 @@ fn defaults() {
             max_events_per_second: 0,
             drop_when_full: false,
             max_process_cache_entries: 16_384,
+            max_process_cache_bytes: 2 * 1024 * 1024,
             channel_capacity: 4096,
         }
     );
@@ -441,6 +442,10 @@ fn error_messages() {
         (
             "[performance]\nmax_process_cache_entries = 10\n",
             "/etc/rand-guard.toml:2:29: performance.max_process_cache_entries: must be between 64 and 16777216, found 10",
+        ),
+        (
+            "[performance]\nmax_process_cache_bytes = 4096\n",
+            "/etc/rand-guard.toml:2:27: performance.max_process_cache_bytes: must be between 1048576 and 4294967296, found 4096",
         ),
         (
             "[performance]\nmax_events_per_second = -5\n",

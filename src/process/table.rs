@@ -16,6 +16,14 @@
 //! than twice the capacity, so both queues stay bounded and every operation
 //! is O(1) amortised.
 //!
+//! Bytes are bounded too: every entry costs [`ENTRY_OVERHEAD`] plus the
+//! length of its comm, exe and cmdline, and while the sum is over
+//! `max_bytes` entries are evicted in the same order. A cmdline can be 4 KiB,
+//! so an entry cap alone lets a storm of processes with long argv hold
+//! `capacity` × 8 KiB. Text a forked child shares with its parent (the same
+//! `Arc`) is counted once per entry: an overestimate, so the bound holds
+//! whatever is shared; it only bites when command lines are long.
+//!
 //! "Exited longest ago" is the order in which `on_exit` was called, not the
 //! order of the events' `ktime_ns` (records from different CPUs may arrive
 //! slightly out of order; the difference does not matter for eviction).
@@ -69,10 +77,25 @@ struct Entry {
 const COMPACT_FACTOR: usize = 2;
 const COMPACT_SLACK: usize = 64;
 
+/// What one entry costs besides its text: the map slot, `ProcessInfo`, the
+/// comm's allocation and a queue item or two (measured, rounded up).
+pub const ENTRY_OVERHEAD: usize = 192;
+
+/// The bytes `info` is charged in the table.
+fn cost(info: &ProcessInfo) -> usize {
+    ENTRY_OVERHEAD
+        + info.comm.len()
+        + info.exe.as_ref().map_or(0, |s| s.len())
+        + info.cmdline.as_ref().map_or(0, |s| s.len())
+}
+
 /// Bounded pid → [`ProcessInfo`] map; see the module docs for eviction.
 #[derive(Debug)]
 pub struct ProcessTable {
     capacity: usize,
+    max_bytes: usize,
+    /// Sum of [`cost`] over `entries`.
+    bytes: usize,
     exited_limit: usize,
     entries: HashMap<u32, Entry>,
     /// Live entries, least recently inserted/exec'd first (lazy deletion).
@@ -96,14 +119,24 @@ fn is_exited_item(entries: &HashMap<u32, Entry>, pid: u32, generation: u64) -> b
 
 impl ProcessTable {
     /// A table holding at most `capacity` processes (a capacity of 0 is
-    /// treated as 1: the table always keeps at least the latest process).
+    /// treated as 1: the table always keeps at least the latest process),
+    /// with no byte bound beyond what `capacity` implies.
     pub fn new(capacity: usize) -> Self {
+        Self::with_max_bytes(capacity, usize::MAX)
+    }
+
+    /// A table holding at most `capacity` processes and at most `max_bytes`
+    /// (see the module docs; the latest process is always kept, whatever it
+    /// costs).
+    pub fn with_max_bytes(capacity: usize, max_bytes: usize) -> Self {
         let capacity = capacity.max(1);
         // Grow on demand up to `capacity`; don't reserve a huge configured
         // maximum up front.
         let initial = capacity.min(4096);
         ProcessTable {
             capacity,
+            max_bytes,
+            bytes: 0,
             exited_limit: (capacity / 2).max(1),
             entries: HashMap::with_capacity_and_hasher(initial, Default::default()),
             live_order: VecDeque::with_capacity(initial),
@@ -119,6 +152,16 @@ impl ProcessTable {
     /// The most entries the table will ever hold.
     pub fn capacity(&self) -> usize {
         self.capacity
+    }
+
+    /// The bytes the held entries are charged (see the module docs).
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    /// The most bytes the table holds beyond its latest entry.
+    pub fn max_bytes(&self) -> usize {
+        self.max_bytes
     }
 
     /// Entries held, live and exited.
@@ -178,7 +221,7 @@ impl ProcessTable {
 
     /// Forgets `pid` entirely; returns what was held.
     pub fn remove(&mut self, pid: u32) -> Option<ProcessInfo> {
-        let e = self.entries.remove(&pid)?;
+        let e = self.take(pid)?;
         if e.info.exited {
             self.exited_count = self.exited_count.saturating_sub(1);
         }
@@ -269,9 +312,18 @@ impl ProcessTable {
         self.put(info);
     }
 
+    /// Removes `pid` from the map and its bytes from the sum; every removal
+    /// goes through here so the sum stays exact.
+    fn take(&mut self, pid: u32) -> Option<Entry> {
+        let e = self.entries.remove(&pid)?;
+        self.bytes = self.bytes.saturating_sub(cost(&e.info));
+        Some(e)
+    }
+
     fn put(&mut self, info: ProcessInfo) {
         let pid = info.pid;
         let exited = info.exited;
+        let new_cost = cost(&info);
         let generation = self.next_generation;
         self.next_generation = self.next_generation.wrapping_add(1);
 
@@ -279,6 +331,7 @@ impl ProcessTable {
             if e.info.exited {
                 self.exited_count = self.exited_count.saturating_sub(1);
             }
+            self.bytes = self.bytes.saturating_sub(cost(&e.info)).saturating_add(new_cost);
             e.info = info;
             e.generation = generation;
             e.exit_ns = None;
@@ -288,6 +341,7 @@ impl ProcessTable {
                     break;
                 }
             }
+            self.bytes = self.bytes.saturating_add(new_cost);
             self.entries.insert(pid, Entry { info, generation, exit_ns: None });
         }
 
@@ -298,23 +352,47 @@ impl ProcessTable {
         } else {
             self.live_order.push_back((pid, generation));
         }
+        // Over the byte bound: evict in the usual order, never `pid` itself
+        // (it is the newest item of its queue, so only when nothing else is
+        // left would it come up).
+        while self.bytes > self.max_bytes && self.entries.len() > 1 {
+            if !self.evict_one_except(pid) {
+                break;
+            }
+        }
         self.compact_if_needed();
     }
 
     /// Removes one entry to make room: the longest-exited, else the least
     /// recently inserted live one. Returns false only if the table is empty.
     fn evict_one(&mut self) -> bool {
+        self.evict_one_except(u32::MAX)
+    }
+
+    /// [`evict_one`](Self::evict_one), sparing `keep` (`u32::MAX`, never a
+    /// pid, spares none).
+    fn evict_one_except(&mut self, keep: u32) -> bool {
         while let Some((pid, generation)) = self.exited_order.pop_front() {
+            if pid == keep && is_exited_item(&self.entries, pid, generation) {
+                // The newest exited item; nothing older is left to evict.
+                self.exited_order.push_front((pid, generation));
+                break;
+            }
             if is_exited_item(&self.entries, pid, generation) {
-                self.entries.remove(&pid);
+                self.take(pid);
                 self.exited_count = self.exited_count.saturating_sub(1);
                 self.evictions += 1;
                 return true;
             }
         }
         while let Some((pid, generation)) = self.live_order.pop_front() {
+            if pid == keep && is_live_item(&self.entries, pid, generation) {
+                // The newest live item; nothing older is left to evict.
+                self.live_order.push_front((pid, generation));
+                break;
+            }
             if is_live_item(&self.entries, pid, generation) {
-                self.entries.remove(&pid);
+                self.take(pid);
                 self.evictions += 1;
                 self.live_evictions += 1;
                 return true;
@@ -322,10 +400,10 @@ impl ProcessTable {
         }
         // Unreachable while the queue invariants hold (every entry has a
         // valid item in one queue); kept so the bound holds regardless.
-        let Some(&pid) = self.entries.keys().next() else {
+        let Some(&pid) = self.entries.keys().find(|&&p| p != keep) else {
             return false;
         };
-        if let Some(e) = self.entries.remove(&pid) {
+        if let Some(e) = self.take(pid) {
             if e.info.exited {
                 self.exited_count = self.exited_count.saturating_sub(1);
             } else {
@@ -345,7 +423,7 @@ impl ProcessTable {
                 return;
             };
             if is_exited_item(&self.entries, pid, generation) {
-                self.entries.remove(&pid);
+                self.take(pid);
                 self.exited_count -= 1;
                 self.exited_trimmed += 1;
             }

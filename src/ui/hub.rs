@@ -43,6 +43,11 @@ impl Item {
     }
 }
 
+/// The history's byte bound: `[ui] history` records, but never more than
+/// this many bytes of them (a record with a 4 KiB command line and its args
+/// is ~9 KB, so 5000 of them would be 45 MB).
+pub const HISTORY_MAX_BYTES: usize = 4 << 20;
+
 /// The bounds from `[ui]`.
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
@@ -60,6 +65,8 @@ pub struct Hub {
 #[derive(Debug)]
 struct State {
     history: VecDeque<Item>,
+    /// Sum of the history's data lengths.
+    history_bytes: usize,
     viewers: Vec<Viewer>,
     next_id: u64,
     index: ProcessIndex,
@@ -118,6 +125,7 @@ impl Hub {
             limits,
             state: Mutex::new(State {
                 history: VecDeque::with_capacity(limits.history.min(4096)),
+                history_bytes: 0,
                 viewers: Vec::new(),
                 next_id: 0,
                 index,
@@ -167,10 +175,12 @@ impl Hub {
                 Item::Alert(Arc::from(format!("{{\"alert\":{line},\"source\":{source}}}")))
             }
         };
-        if st.history.len() >= self.limits.history {
-            st.history.pop_front();
-        }
+        st.history_bytes += item.data().len();
         st.history.push_back(item.clone());
+        while st.history.len() > self.limits.history || (st.history_bytes > HISTORY_MAX_BYTES && st.history.len() > 1) {
+            let Some(old) = st.history.pop_front() else { break };
+            st.history_bytes = st.history_bytes.saturating_sub(old.data().len());
+        }
         st.viewers.retain(|v| match v.tx.try_send(item.clone()) {
             Ok(()) => true,
             Err(TrySendError::Full(_)) => {
@@ -235,6 +245,21 @@ mod tests {
         let live = c.rx.try_recv().expect("live after replay");
         assert_eq!(live.event(), "record");
         assert!(live.data().contains("\"n\":5"));
+    }
+
+    #[test]
+    fn history_is_bounded_in_bytes_too() {
+        let h = hub(100_000, 8, 16);
+        let long = "A".repeat(8000);
+        for n in 0..2000 {
+            let line = format!(r#"{{"event_type":"process_exec","pid":7,"n":{n},"cmdline":"{long}"}}"#);
+            h.publish(line.as_bytes(), LineKind::Telemetry);
+        }
+        let c = h.subscribe().expect("a place");
+        let bytes: usize = c.replay.iter().map(|i| i.data().len()).sum();
+        assert!(bytes <= HISTORY_MAX_BYTES, "{bytes} bytes of history");
+        assert!(c.replay.len() > 400 && c.replay.len() < 2000, "{} records", c.replay.len());
+        assert!(c.replay.last().is_some_and(|i| i.data().contains("\"n\":1999")), "the newest is kept");
     }
 
     #[test]

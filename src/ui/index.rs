@@ -2,10 +2,14 @@
 //! say about each pid (identity, parent, children, exit, recent file,
 //! network and alert records), for the process view.
 //!
-//! Bounded three ways: at most `max_processes` pids (the least recently
+//! Bounded four ways: at most `max_processes` pids (the least recently
 //! seen is evicted), at most `per_process` activity records per pid (oldest
-//! first out), and at most `total_activity` activity records over all pids
-//! (the oldest anywhere first out). Ordering uses one sequence number per
+//! first out), at most `total_activity` activity records over all pids
+//! (the oldest anywhere first out), and at most `max_bytes` over all of it:
+//! each pid is charged [`PROC_OVERHEAD`] plus its identity's text and each
+//! activity record its length (shared with the history, so an
+//! overestimate). Over the byte bound the oldest activity goes first, then
+//! the least recently seen pids. Ordering uses one sequence number per
 //! observation: a `BTreeMap` from sequence to pid gives the least recently
 //! seen pid, and a queue of `(pid, sequence)` gives the oldest activity
 //! record, with stale items skipped when popped and compacted away.
@@ -21,6 +25,11 @@ pub const MAX_PROCESSES: usize = 8192;
 pub const ACTIVITY_PER_PROCESS: usize = 200;
 /// At ~600 bytes a record, ~12 MB at most.
 pub const ACTIVITY_TOTAL: usize = 20_000;
+/// Default byte bound (see the module doc): a storm of records with 4 KiB
+/// command lines would otherwise hold 20 000 of them.
+pub const MAX_BYTES: usize = 8 << 20;
+/// What one pid costs besides its text (map slot, `Proc`, LRU node).
+pub const PROC_OVERHEAD: usize = 256;
 /// Children remembered per process (a shell loop can fork thousands).
 const MAX_CHILDREN: usize = 512;
 
@@ -84,6 +93,27 @@ struct Proc {
     activity: VecDeque<(u64, Arc<str>)>,
     /// Sequence of the last observation (key in `ProcessIndex::lru`).
     touched: u64,
+    /// What this pid is charged besides its activity ([`Proc::cost`]).
+    cost: usize,
+}
+
+fn opt_len(s: &Option<String>) -> usize {
+    s.as_ref().map_or(0, String::len)
+}
+
+impl Proc {
+    /// The bytes this pid's identity and children list are charged.
+    fn cost(&self) -> usize {
+        let id = &self.id;
+        PROC_OVERHEAD
+            + opt_len(&id.comm)
+            + opt_len(&id.exe)
+            + opt_len(&id.cmdline)
+            + id.args.as_ref().map_or(0, |a| a.iter().map(|s| s.len() + 24).sum())
+            + opt_len(&id.first_seen)
+            + opt_len(&id.last_seen)
+            + self.children.capacity() * 4
+    }
 }
 
 /// One pid's entry as the process view shows it.
@@ -106,11 +136,14 @@ pub struct ProcessIndex {
     max_processes: usize,
     per_process: usize,
     total_activity: usize,
+    max_bytes: usize,
+    /// Sum of every pid's `cost` and every held activity line's length.
+    bytes: usize,
 }
 
 impl Default for ProcessIndex {
     fn default() -> ProcessIndex {
-        ProcessIndex::new(MAX_PROCESSES, ACTIVITY_PER_PROCESS, ACTIVITY_TOTAL)
+        ProcessIndex::new(MAX_PROCESSES, ACTIVITY_PER_PROCESS, ACTIVITY_TOTAL).with_max_bytes(MAX_BYTES)
     }
 }
 
@@ -131,7 +164,20 @@ impl ProcessIndex {
             max_processes: max_processes.max(2),
             per_process: per_process.max(1),
             total_activity: total_activity.max(1),
+            max_bytes: usize::MAX,
+            bytes: 0,
         }
+    }
+
+    /// The same index, bounded to `max_bytes` too (see the module doc).
+    pub fn with_max_bytes(mut self, max_bytes: usize) -> ProcessIndex {
+        self.max_bytes = max_bytes;
+        self
+    }
+
+    /// The bytes held, as charged (see the module doc).
+    pub fn bytes(&self) -> usize {
+        self.bytes
     }
 
     pub fn len(&self) -> usize {
@@ -157,6 +203,7 @@ impl ProcessIndex {
         }
         let (new, seq) = self.touch(pid);
         let Some(p) = self.procs.get_mut(&pid) else { return };
+        let before = p.cost;
         if !alert {
             let id = &mut p.id;
             id.ppid = f.ppid.or(id.ppid);
@@ -173,12 +220,17 @@ impl ProcessIndex {
                 id.exit_code = f.exit_code.or(Some(0));
             }
         }
+        p.cost = p.cost();
+        self.bytes = self.bytes.saturating_sub(before) + p.cost;
         if is_activity(&f.event_type) {
             p.activity.push_back((seq, line.clone()));
             self.activity.push_back((pid, seq));
             self.activity_held += 1;
+            self.bytes += line.len();
             if p.activity.len() > self.per_process {
-                p.activity.pop_front();
+                if let Some((_, old)) = p.activity.pop_front() {
+                    self.bytes = self.bytes.saturating_sub(old.len());
+                }
                 self.activity_held -= 1;
             }
         }
@@ -218,12 +270,15 @@ impl ProcessIndex {
             parent.id.comm.clone_from(&f.parent_comm);
             parent.id.exe.clone_from(&f.parent_exe);
         }
+        let before = parent.cost;
         if !parent.children.contains(&child) {
             if parent.children.len() >= MAX_CHILDREN {
                 parent.children.remove(0);
             }
             parent.children.push(child);
         }
+        parent.cost = parent.cost();
+        self.bytes = self.bytes.saturating_sub(before) + parent.cost;
     }
 
     /// Marks `pid` as just seen (inserting it if new); returns whether it
@@ -234,13 +289,19 @@ impl ProcessIndex {
         let mut new = false;
         let p = self.procs.entry(pid).or_insert_with(|| {
             new = true;
-            Proc {
+            let mut p = Proc {
                 id: Identity { pid, ..Identity::default() },
                 children: Vec::new(),
                 activity: VecDeque::new(),
                 touched: 0,
-            }
+                cost: 0,
+            };
+            p.cost = p.cost();
+            p
         });
+        if new {
+            self.bytes += p.cost;
+        }
         if !new {
             self.lru.remove(&p.touched);
         }
@@ -252,26 +313,74 @@ impl ProcessIndex {
     fn remove(&mut self, pid: u32) {
         if let Some(p) = self.procs.remove(&pid) {
             self.lru.remove(&p.touched);
-            self.activity_held -= p.activity.len();
+            self.forget(&p);
         }
+    }
+
+    /// Takes a removed pid's charges off the sums.
+    fn forget(&mut self, p: &Proc) {
+        self.activity_held -= p.activity.len();
+        let activity: usize = p.activity.iter().map(|(_, l)| l.len()).sum();
+        self.bytes = self.bytes.saturating_sub(p.cost + activity);
+    }
+
+    /// The sequence of the oldest activity record still held.
+    fn oldest_activity_seq(&mut self) -> Option<u64> {
+        while let Some(&(pid, seq)) = self.activity.front() {
+            if self.procs.get(&pid).is_some_and(|p| p.activity.front().is_some_and(|(s, _)| *s == seq)) {
+                return Some(seq);
+            }
+            self.activity.pop_front(); // stale: already trimmed or evicted
+        }
+        None
+    }
+
+    /// Drops the oldest activity record anywhere; false when none is held.
+    fn drop_oldest_activity(&mut self) -> bool {
+        if self.oldest_activity_seq().is_none() {
+            return false;
+        }
+        let Some((pid, _)) = self.activity.pop_front() else { return false };
+        if let Some((_, old)) = self.procs.get_mut(&pid).and_then(|p| p.activity.pop_front()) {
+            self.bytes = self.bytes.saturating_sub(old.len());
+            self.activity_held -= 1;
+        }
+        true
+    }
+
+    /// Evicts the least recently seen pid; false when none is left.
+    fn evict_lru(&mut self) -> bool {
+        let Some((_, pid)) = self.lru.pop_first() else { return false };
+        if let Some(p) = self.procs.remove(&pid) {
+            self.forget(&p);
+        }
+        true
     }
 
     /// Enforces the bounds (see the module doc).
     fn trim(&mut self) {
         while self.procs.len() > self.max_processes {
-            let Some((_, pid)) = self.lru.pop_first() else { break };
-            if let Some(p) = self.procs.remove(&pid) {
-                self.activity_held -= p.activity.len();
+            if !self.evict_lru() {
+                break;
             }
         }
         while self.activity_held > self.total_activity {
-            let Some((pid, seq)) = self.activity.pop_front() else { break };
-            // The queue is in sequence order, so a live item is the front of its pid's list.
-            if let Some(p) = self.procs.get_mut(&pid) {
-                if p.activity.front().is_some_and(|(s, _)| *s == seq) {
-                    p.activity.pop_front();
-                    self.activity_held -= 1;
-                }
+            if !self.drop_oldest_activity() {
+                break;
+            }
+        }
+        // Over the byte bound: whichever is older goes first, the oldest
+        // activity record or the least recently seen pid (never the pid just
+        // observed: it is the most recent).
+        while self.bytes > self.max_bytes && self.procs.len() > 1 {
+            let oldest_pid = self.lru.first_key_value().map(|(seq, _)| *seq);
+            let oldest_activity = self.oldest_activity_seq();
+            let done = match (oldest_activity, oldest_pid) {
+                (Some(a), Some(p)) if a < p => self.drop_oldest_activity(),
+                _ => self.evict_lru(),
+            };
+            if !done {
+                break;
             }
         }
         if self.activity.len() > 2 * self.total_activity.max(self.activity_held) {
@@ -394,5 +503,54 @@ mod tests {
         }
         assert_eq!(ix.activity_held(), 5);
         assert!(ix.activity.len() <= 2 * 5 + 1, "the order queue stays compact: {}", ix.activity.len());
+    }
+
+    /// The byte sum is exact: recomputed from scratch, it agrees.
+    fn check_bytes(ix: &ProcessIndex) {
+        let sum: usize =
+            ix.procs.values().map(|p| p.cost() + p.activity.iter().map(|(_, l)| l.len()).sum::<usize>()).sum();
+        assert_eq!(sum, ix.bytes, "byte sum out of step");
+        assert!(ix.bytes <= ix.max_bytes || ix.len() == 1, "{} over {}", ix.bytes, ix.max_bytes);
+    }
+
+    #[test]
+    fn long_command_lines_are_bounded_in_bytes() {
+        // A storm of processes with 4 KiB command lines, each writing a file:
+        // 8192 pids and 20 000 records would hold ~150 MB; the byte bound
+        // holds it to 1 MiB whatever the counts allow.
+        let mut ix = ProcessIndex::new(MAX_PROCESSES, ACTIVITY_PER_PROCESS, ACTIVITY_TOTAL).with_max_bytes(1 << 20);
+        let long = "A".repeat(4000);
+        for pid in 1..5000u32 {
+            let exec = format!(
+                r#"{{"event_type":"process_exec","pid":{pid},"ppid":1,"comm":"true","exe":"/usr/bin/true","cmdline":"true {long}","args":["{long}"]}}"#
+            );
+            observe(&mut ix, &exec);
+            let open = format!(r#"{{"event_type":"file_open","pid":{pid},"path":"/tmp/x","cmdline":"true {long}"}}"#);
+            observe(&mut ix, &open);
+            if pid % 499 == 0 {
+                check_bytes(&ix);
+            }
+        }
+        check_bytes(&ix);
+        assert!(ix.len() > 20 && ix.len() < 1000, "{} pids", ix.len());
+        let newest = ix.entry(4999).expect("the newest is kept");
+        assert_eq!(newest.activity.len(), 1);
+        assert!(newest.id.cmdline.is_some_and(|c| c.len() == 4005));
+    }
+
+    #[test]
+    fn the_byte_sum_follows_every_change() {
+        let mut ix = ProcessIndex::new(50, 4, 30).with_max_bytes(64 << 10);
+        for i in 0..3000u32 {
+            let pid = 100 + i % 70;
+            observe(&mut ix, &open(pid, &format!("/p{}", "x".repeat((i % 300) as usize))));
+            if i % 7 == 0 {
+                observe(&mut ix, &format!(r#"{{"event_type":"process_fork","pid":{},"ppid":{pid}}}"#, pid + 1));
+            }
+            if i % 11 == 0 {
+                observe(&mut ix, &format!(r#"{{"event_type":"process_exit","pid":{pid},"exit_code":0}}"#));
+            }
+            check_bytes(&ix);
+        }
     }
 }

@@ -27,6 +27,9 @@ fn check(t: &ProcessTable) {
     let exited = t.entries.values().filter(|e| e.info.exited).count();
     assert_eq!(exited, t.exited_count);
     assert!(t.exited_count <= t.exited_limit);
+    let bytes: usize = t.entries.values().map(|e| cost(&e.info)).sum();
+    assert_eq!(bytes, t.bytes, "byte sum out of step");
+    assert!(t.bytes <= t.max_bytes || t.len() == 1, "{} bytes held, bound {}", t.bytes, t.max_bytes);
     let limit = t.capacity * COMPACT_FACTOR + COMPACT_SLACK;
     assert!(t.live_order.len() <= limit + 1);
     assert!(t.exited_order.len() <= limit + 1);
@@ -327,4 +330,68 @@ fn perf_sanity_1m_mixed_ops() {
     assert!(t.len() <= 65_536);
     assert!(hits > 0);
     check(&t);
+}
+
+fn long(pid: u32, ppid: u32, n: usize) -> ProcessInfo {
+    let mut i = info(pid, ppid, "/usr/bin/true");
+    i.cmdline = s(&format!("true {}", "A".repeat(n)));
+    i
+}
+
+#[test]
+fn long_command_lines_are_bounded_in_bytes_not_only_in_entries() {
+    // The fork-storm finding: 4 KiB argv on every process. 16384 entries
+    // would hold ~64 MiB; the byte bound keeps it at 1 MiB.
+    let max = 1 << 20;
+    let mut t = ProcessTable::with_max_bytes(16_384, max);
+    for pid in 1..50_000u32 {
+        t.on_fork(pid, 1, 0, "sh", pid as u64);
+        t.on_exec(pid, 1, 0, "true", s("/usr/bin/true"), long(pid, 1, 4000).cmdline, pid as u64);
+        if pid % 3 != 0 {
+            t.on_exit(pid, pid as u64);
+        }
+        if pid % 997 == 0 {
+            check(&t);
+        }
+    }
+    check(&t);
+    assert!(t.bytes() <= max);
+    assert!(t.len() < 16_384 && t.len() > 200, "{} entries", t.len());
+    // The newest process is always there, with its full command line.
+    assert_eq!(t.get(49_999).and_then(|p| p.cmdline.as_ref()).map(|c| c.len()), Some(4005));
+    assert!(t.evictions() > 0);
+}
+
+#[test]
+fn byte_eviction_takes_the_longest_exited_first() {
+    let one = cost(&long(1, 0, 1000));
+    let mut t = ProcessTable::with_max_bytes(100, 3 * one);
+    for pid in 1..=3 {
+        t.insert(long(pid, 0, 1000));
+    }
+    t.on_exit(2, 1);
+    t.insert(long(4, 0, 1000));
+    check(&t);
+    assert!(t.get(2).is_none(), "the exited entry goes first");
+    assert!(t.get(1).is_some() && t.get(3).is_some() && t.get(4).is_some());
+    // Replacing an entry with a longer one re-counts it and evicts the
+    // least recently inserted live one.
+    t.insert(long(3, 0, 1500));
+    check(&t);
+    assert!(t.get(1).is_none());
+    assert_eq!(t.len(), 2);
+}
+
+#[test]
+fn one_entry_over_the_bound_is_still_kept() {
+    let mut t = ProcessTable::with_max_bytes(100, 10);
+    t.insert(long(1, 0, 100));
+    t.insert(long(2, 0, 100));
+    check(&t);
+    assert_eq!(t.len(), 1);
+    assert!(t.get(2).is_some());
+    t.on_exit(2, 5);
+    t.insert(ProcessInfo { exited: true, ..long(3, 0, 100) });
+    check(&t);
+    assert!(t.get(3).is_some() && t.len() == 1);
 }
