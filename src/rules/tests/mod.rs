@@ -6,6 +6,7 @@
 mod bypass;
 mod eval;
 mod load;
+mod maintainer;
 mod pack;
 mod records;
 mod sequence;
