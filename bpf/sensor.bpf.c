@@ -556,6 +556,10 @@ RG_EXIT_ARGS(ptrace, RG_SYS_PTRACE, proc__ptrace_exit)
 
 #include "inject.bpf.h"
 
+/* ---- namespaces and mounts ------------------------------------------- */
+
+#include "ns.bpf.h"
+
 /* ---- network ---------------------------------------------------------- */
 
 #include "net.bpf.h"
@@ -573,6 +577,8 @@ struct rg_bpf _rg_bpf = {};
 struct rg_file _rg_file = {};
 struct rg_filemeta _rg_filemeta = {};
 struct rg_net _rg_net = {};
+struct rg_namespace _rg_namespace = {};
+struct rg_mount _rg_mount = {};
 /* ... and the ABI enums, so Rust reads the kinds, syscall numbers and counter
  * indexes from the skeleton (src/catalog) instead of copying them. */
 enum rg_kind _rg_kind = RG_KIND_EXEC;

@@ -27,6 +27,7 @@
 #define RG_UNIX_PATH_MAX 108 /* sizeof(sockaddr_un.sun_path) */
 #define RG_MEMFD_NAME_MAX 250 /* MFD_NAME_MAX_LEN (249) + NUL */
 #define RG_BPF_NAME_LEN 16 /* BPF_OBJ_NAME_LEN */
+#define RG_FSTYPE_MAX 64 /* a filesystem type name, NUL included */
 
 /*
  * Records are assembled in a per-CPU scratch buffer. A string may only start
@@ -47,6 +48,8 @@ enum rg_kind {
 	RG_KIND_SETUID = 7,
 	RG_KIND_INJECT = 8,
 	RG_KIND_BPF = 9,
+	RG_KIND_NAMESPACE = 10,
+	RG_KIND_MOUNT = 11,
 	RG_KIND_FILE_OPEN = 16,
 	RG_KIND_FILE_WRITE = 17,
 	RG_KIND_FILE_RENAME = 18,
@@ -113,6 +116,17 @@ enum rg_syscall {
 	RG_SYS_SETFSGID = 97,
 	RG_SYS_SETGROUPS = 98,
 	RG_SYS_CAPSET = 99,
+	RG_SYS_SETNS = 110,
+	RG_SYS_UNSHARE = 111,
+	RG_SYS_CLONE = 112,
+	RG_SYS_CLONE3 = 113,
+	RG_SYS_MOUNT = 120,
+	RG_SYS_UMOUNT2 = 121,
+	RG_SYS_FSMOUNT = 122,
+	RG_SYS_MOVE_MOUNT = 123,
+	RG_SYS_PIVOT_ROOT = 124,
+	RG_SYS_CHROOT = 125,
+	RG_SYS_OPEN_TREE = 126,
 };
 
 /* Indexes of the per-CPU `counters` map; userspace sums across CPUs. */
@@ -312,6 +326,39 @@ struct rg_filemeta {
 	struct rg_str path; /* absolute, cap RG_PATH_MAX */
 };
 
+/*
+ * process_namespace: setns, unshare, and clone/clone3 that created
+ * namespaces (successful calls only)
+ */
+struct rg_namespace {
+	struct rg_header hdr;
+	struct rg_task task;
+	__u64 flags; /* unshare, clone, clone3: the CLONE_NEW* bits asked for;
+			setns: the nstype argument (0 = any) */
+	__u32 syscall; /* enum rg_syscall */
+	__u32 ns_inum; /* setns to a namespace file: that namespace's inode */
+	__u32 ns_type; /* setns to a namespace file: its CLONE_NEW* type */
+	__s32 target_pid; /* setns to a pidfd: the process (initial pid ns); else 0 */
+	__s32 child_pid; /* clone, clone3: the new process, as the caller sees it */
+	__s32 fd; /* setns: the fd argument; else -1 */
+};
+
+/*
+ * file_mount: mount, umount2, fsmount, move_mount, pivot_root, chroot and
+ * open_tree (successful calls only). What source, target and fstype hold
+ * for each call is described in docs/records.md.
+ */
+struct rg_mount {
+	struct rg_header hdr;
+	struct rg_task task;
+	__u64 flags; /* the call's flags (fsmount: its attr_flags) */
+	__u32 syscall; /* enum rg_syscall */
+	__s32 fd; /* fsmount, open_tree: the new fd; move_mount: from_dfd; else -1 */
+	struct rg_str source; /* cap RG_PATH_MAX */
+	struct rg_str target; /* absolute, cap RG_PATH_MAX */
+	struct rg_str fstype; /* cap RG_FSTYPE_MAX */
+};
+
 /* network_connect, network_bind, network_listen, network_accept */
 struct rg_net {
 	struct rg_header hdr;
@@ -347,6 +394,8 @@ _Static_assert(sizeof(struct rg_bpf) == 120, "rg_bpf");
 _Static_assert(sizeof(struct rg_file) == 128, "rg_file");
 _Static_assert(sizeof(struct rg_filemeta) == 112, "rg_filemeta");
 _Static_assert(sizeof(struct rg_net) == 144, "rg_net");
+_Static_assert(sizeof(struct rg_namespace) == 104, "rg_namespace");
+_Static_assert(sizeof(struct rg_mount) == 112, "rg_mount");
 #endif
 
 #endif /* __RAND_GUARD_EVENTS_H */

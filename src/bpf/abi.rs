@@ -14,8 +14,8 @@ use crate::catalog::{EventType, FileKind, Layout, MetaKind, NetKind};
 use thiserror::Error;
 
 pub use super::skel::types::{
-    rg_bpf, rg_cred, rg_exec, rg_exit, rg_file, rg_filemeta, rg_fork, rg_header, rg_ids, rg_inject, rg_memfd, rg_net,
-    rg_ptrace, rg_signal, rg_str, rg_str_flag, rg_task,
+    rg_bpf, rg_cred, rg_exec, rg_exit, rg_file, rg_filemeta, rg_fork, rg_header, rg_ids, rg_inject, rg_memfd, rg_mount,
+    rg_namespace, rg_net, rg_ptrace, rg_signal, rg_str, rg_str_flag, rg_task,
 };
 
 pub const ABI_VERSION: u16 = 1;
@@ -51,6 +51,12 @@ const _: () = assert!(size_of::<rg_filemeta>() == 112);
 const _: () = assert!(offset_of!(rg_filemeta, length) == 72);
 const _: () = assert!(offset_of!(rg_filemeta, path) == 104);
 const _: () = assert!(size_of::<rg_net>() == 144);
+const _: () = assert!(size_of::<rg_namespace>() == 104);
+const _: () = assert!(offset_of!(rg_namespace, flags) == 72);
+const _: () = assert!(offset_of!(rg_namespace, fd) == 100);
+const _: () = assert!(size_of::<rg_mount>() == 112);
+const _: () = assert!(offset_of!(rg_mount, source) == 88);
+const _: () = assert!(offset_of!(rg_mount, fstype) == 104);
 const _: () = assert!(offset_of!(rg_header, size) == 4);
 const _: () = assert!(offset_of!(rg_header, ktime_ns) == 8);
 const _: () = assert!(offset_of!(rg_task, comm) == 24);
@@ -79,6 +85,8 @@ unsafe impl Plain for rg_bpf {}
 unsafe impl Plain for rg_file {}
 unsafe impl Plain for rg_filemeta {}
 unsafe impl Plain for rg_net {}
+unsafe impl Plain for rg_namespace {}
+unsafe impl Plain for rg_mount {}
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum DecodeError {
@@ -119,6 +127,8 @@ pub enum RawEvent<'a> {
     Memfd { e: rg_memfd, name: Text<'a> },
     Inject(rg_inject),
     Bpf(rg_bpf),
+    Namespace(rg_namespace),
+    Mount { e: rg_mount, source: Text<'a>, target: Text<'a>, fstype: Text<'a> },
     File { op: FileKind, e: rg_file, path: Text<'a>, new_path: Text<'a> },
     FileMeta { op: MetaKind, e: rg_filemeta, path: Text<'a> },
     Net { kind: NetKind, e: rg_net, unix_path: Text<'a> },
@@ -136,6 +146,8 @@ impl RawEvent<'_> {
             RawEvent::Memfd { e, .. } => &e.hdr,
             RawEvent::Inject(e) => &e.hdr,
             RawEvent::Bpf(e) => &e.hdr,
+            RawEvent::Namespace(e) => &e.hdr,
+            RawEvent::Mount { e, .. } => &e.hdr,
             RawEvent::File { e, .. } => &e.hdr,
             RawEvent::FileMeta { e, .. } => &e.hdr,
             RawEvent::Net { e, .. } => &e.hdr,
@@ -204,6 +216,17 @@ pub fn decode(buf: &[u8]) -> Result<RawEvent<'_>, DecodeError> {
         }
         Layout::Inject => RawEvent::Inject(fixed(buf, kind)?),
         Layout::Bpf => RawEvent::Bpf(fixed(buf, kind)?),
+        Layout::Namespace => RawEvent::Namespace(fixed(buf, kind)?),
+        Layout::Mount => {
+            let e: rg_mount = fixed(buf, kind)?;
+            let n = size_of::<rg_mount>();
+            RawEvent::Mount {
+                source: text(buf, n, &e.source, "source")?,
+                target: text(buf, n, &e.target, "target")?,
+                fstype: text(buf, n, &e.fstype, "fstype")?,
+                e,
+            }
+        }
         Layout::File(op) => {
             let e: rg_file = fixed(buf, kind)?;
             let n = size_of::<rg_file>();
@@ -447,6 +470,27 @@ pub mod build {
             *d = s as _;
         }
         RecordBuilder::new(&e).finish()
+    }
+
+    /// A process_namespace record (`e` with its header filled in here).
+    pub fn namespace(task: rg_task, ktime: u64, e: rg_namespace) -> Vec<u8> {
+        let e = rg_namespace { hdr: header(EventType::ProcessNamespace.kind(), ktime), task, ..e };
+        RecordBuilder::new(&e).finish()
+    }
+
+    /// A file_mount record: `e` (header and strings filled in here) with
+    /// `source`, `target` and `fstype` when given.
+    pub fn mount(task: rg_task, ktime: u64, e: rg_mount, strs: [Option<&str>; 3]) -> Vec<u8> {
+        let e = rg_mount { hdr: header(EventType::FileMount.kind(), ktime), task, ..e };
+        let mut b = RecordBuilder::new(&e);
+        let at = [offset_of!(rg_mount, source), offset_of!(rg_mount, target), offset_of!(rg_mount, fstype)];
+        for (s, off) in strs.into_iter().zip(at) {
+            if let Some(s) = s {
+                let d = b.push(s.as_bytes(), false);
+                b.set_str(off, d);
+            }
+        }
+        b.finish()
     }
 }
 

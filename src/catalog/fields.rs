@@ -111,6 +111,17 @@ fields! {
     AttachType = "attach_type": Str;
     ProgFd = "prog_fd": Int;
     InsnCount = "insn_count": Int;
+    Namespaces = "namespaces": StrList;
+    NsFlags = "ns_flags": Int;
+    NsInode = "ns_inode": Int;
+    NsType = "ns_type": Str;
+    NsInitial = "ns_initial": Bool;
+    ChildPid = "child_pid": Int;
+    Source = "source": Str;
+    SourceDetached = "source_detached": Bool;
+    Target = "target": Str;
+    Fstype = "fstype": Str;
+    MountFlags = "mount_flags": Int;
     Result = "result": Int;
     Path = "path": Str;
     PathName = "path_name": Str;

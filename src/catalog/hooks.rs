@@ -108,6 +108,20 @@ hook_enum! {
         ProcessVmWritev => "process_vm_writev", abi: RG_SYS_PROCESS_VM_WRITEV,
             progs: [exit_prog!(process_vm_writev)];
         Bpf => "bpf", abi: RG_SYS_BPF, progs: [exit_prog!(bpf)];
+        Setns => "setns", abi: RG_SYS_SETNS, progs: [exit_prog!(setns)];
+        Unshare => "unshare", abi: RG_SYS_UNSHARE, progs: [exit_prog!(unshare)];
+        // Only clones that create namespaces are reported (process_fork
+        // reports every new process, from the `fork` hook).
+        Clone => "clone", abi: RG_SYS_CLONE, progs: [exit_prog!(clone)];
+        Clone3 => "clone3", abi: RG_SYS_CLONE3, progs: [exit_prog!(clone3)];
+        Mount => "mount", abi: RG_SYS_MOUNT, progs: [exit_prog!(mount)];
+        // umount2 is SYSCALL_DEFINE2(umount, ...): its tracepoint is sys_exit_umount
+        Umount2 => "umount2", abi: RG_SYS_UMOUNT2, progs: [exit_prog!(umount)];
+        Fsmount => "fsmount", abi: RG_SYS_FSMOUNT, progs: [exit_prog!(fsmount)];
+        MoveMount => "move_mount", abi: RG_SYS_MOVE_MOUNT, progs: [exit_prog!(move_mount)];
+        PivotRoot => "pivot_root", abi: RG_SYS_PIVOT_ROOT, progs: [exit_prog!(pivot_root)];
+        Chroot => "chroot", abi: RG_SYS_CHROOT, progs: [exit_prog!(chroot)];
+        OpenTree => "open_tree", abi: RG_SYS_OPEN_TREE, progs: [exit_prog!(open_tree)];
     }
 }
 

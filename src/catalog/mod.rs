@@ -162,6 +162,10 @@ pub enum Layout {
     Inject,
     /// `struct rg_bpf`
     Bpf,
+    /// `struct rg_namespace`
+    Namespace,
+    /// `struct rg_mount`
+    Mount,
     /// `struct rg_file`
     File(FileKind),
     /// `struct rg_filemeta`

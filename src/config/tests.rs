@@ -396,8 +396,8 @@ fn error_messages() {
             "/etc/rand-guard.toml:2:16: file.watch_paths[0]: invalid type: integer `1`, expected a string",
         ),
         (
-            "[process]\nhooks = [\"execve\", \"clone\"]\n",
-            "/etc/rand-guard.toml:2:20: process.hooks[1]: unknown process hook \"clone\" (expected one of: execve, execveat, fork, exit, ptrace, kill, tkill, tgkill, pidfd_send_signal, setuid, setgid, setreuid, setregid, setresuid, setresgid, setfsuid, setfsgid, setgroups, capset, memfd_create, process_vm_writev, bpf)",
+            "[process]\nhooks = [\"execve\", \"vfork\"]\n",
+            "/etc/rand-guard.toml:2:20: process.hooks[1]: unknown process hook \"vfork\" (expected one of: execve, execveat, fork, exit, ptrace, kill, tkill, tgkill, pidfd_send_signal, setuid, setgid, setreuid, setregid, setresuid, setresgid, setfsuid, setfsgid, setgroups, capset, memfd_create, process_vm_writev, bpf, setns, unshare, clone, clone3, mount, umount2, fsmount, move_mount, pivot_root, chroot, open_tree)",
         ),
         (
             "[network]\nhooks = []\n",

@@ -156,6 +156,15 @@ impl Normalizer {
                 Outcome::Record(r)
             }
             RawEvent::Bpf(e) => Outcome::Record(self.record(&e.task, ktime, Body::Bpf(bpf_body(&e)))),
+            RawEvent::Namespace(e) => {
+                let target = u32::try_from(e.target_pid).ok().and_then(|p| self.lookup(p));
+                let body = Body::Namespace(ns::namespace_body(&e, target));
+                Outcome::Record(self.record(&e.task, ktime, body))
+            }
+            RawEvent::Mount { e, source, target, fstype } => {
+                let body = Body::Mount(ns::mount_body(&e, &source, &target, &fstype));
+                Outcome::Record(self.record(&e.task, ktime, body))
+            }
             RawEvent::File { op, e, path, new_path } => {
                 let p = absolute(&path);
                 let np = (op == FileKind::Rename).then(|| absolute(&new_path));
@@ -564,6 +573,8 @@ fn cred(e: &rg_cred) -> Cred {
     }
 }
 
+#[path = "normalize_ns.rs"]
+mod ns;
 #[cfg(test)]
 #[path = "normalize_tests.rs"]
 mod tests;

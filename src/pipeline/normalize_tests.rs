@@ -341,3 +341,79 @@ fn memfd_inject_and_bpf_records() {
         })
     );
 }
+
+#[test]
+fn namespace_and_mount_records() {
+    use crate::bpf::abi::{rg_mount, rg_namespace};
+    use crate::record::{Mount, Namespace};
+    let mut n = normalizer();
+    let holder = build::task(90, 90, 1, 0, "sleep", "unshare");
+    rec(&mut n, &build::exec(holder, 1, "/usr/bin/sleep", &["sleep", "30"], "/usr/bin/sleep", "/"));
+    let actor = build::task(70, 70, 1, 0, "nsenter", "bash");
+    let setns = rg_syscall::RG_SYS_SETNS.0;
+    // a namespace file: its inode and type; a pidfd: the target process
+    let e = rg_namespace {
+        flags: 0x0400_0000,
+        syscall: setns,
+        ns_inum: 0xEFFF_FFFE,
+        ns_type: 0x0400_0000,
+        fd: 3,
+        ..Default::default()
+    };
+    let r = rec(&mut n, &build::namespace(actor, 2, e));
+    let Body::Namespace(b) = &r.body else { panic!("{:?}", r.body) };
+    assert_eq!(
+        (b.ns_inode, b.ns_type, b.ns_initial(), b.fd, b.target_pid),
+        (Some(0xEFFF_FFFE), Some(0x0400_0000), Some(true), Some(3), None)
+    );
+    let e = rg_namespace { flags: 0x2000_0000, syscall: setns, target_pid: 90, fd: 4, ..Default::default() };
+    let r = rec(&mut n, &build::namespace(actor, 3, e));
+    let Body::Namespace(b) = &r.body else { panic!("{:?}", r.body) };
+    assert_eq!((b.ns_inode, b.target_pid, b.target_exe.as_deref()), (None, Some(90), Some("/usr/bin/sleep")));
+    assert_eq!(b.ns_bits(), 0x2000_0000);
+    // clone: the child; no fd
+    let e = rg_namespace {
+        flags: 0x0002_0000,
+        syscall: rg_syscall::RG_SYS_CLONE.0,
+        child_pid: 91,
+        fd: -1,
+        ..Default::default()
+    };
+    let r = rec(&mut n, &build::namespace(actor, 4, e));
+    assert_eq!(
+        r.body,
+        Body::Namespace(Namespace {
+            flags: 0x0002_0000,
+            ns_inode: None,
+            ns_type: None,
+            target_pid: None,
+            target_comm: None,
+            target_exe: None,
+            child_pid: Some(91),
+            fd: None,
+            syscall: "clone",
+        })
+    );
+    // a mount: paths made normal, a missing string is None
+    let e = rg_mount { flags: 0x1000, syscall: rg_syscall::RG_SYS_MOUNT.0, fd: -1, ..Default::default() };
+    let r = rec(&mut n, &build::mount(actor, 5, e, [Some("/tmp/./a"), Some("/tmp/b/"), None]));
+    assert_eq!(
+        r.body,
+        Body::Mount(Mount {
+            source: Some("/tmp/a".into()),
+            source_truncated: false,
+            source_detached: false,
+            target: Some("/tmp/b".into()),
+            target_truncated: false,
+            fstype: None,
+            flags: 0x1000,
+            fd: None,
+            syscall: "mount",
+        })
+    );
+    // a source that is no path stays as given
+    let e = rg_mount { syscall: rg_syscall::RG_SYS_FSMOUNT.0, fd: 5, ..Default::default() };
+    let r = rec(&mut n, &build::mount(actor, 6, e, [Some("tmpfs"), None, Some("tmpfs")]));
+    let Body::Mount(m) = &r.body else { panic!("{:?}", r.body) };
+    assert_eq!((m.source.as_deref(), m.target.as_deref(), m.fd, m.syscall), (Some("tmpfs"), None, Some(5), "fsmount"));
+}

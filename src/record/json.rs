@@ -319,6 +319,8 @@ pub fn write_body(w: &mut ObjectWriter<'_>, body: &Body) {
         Body::Memfd(m) => super::inject::write_memfd(w, m),
         Body::Inject(i) => super::inject::write_inject(w, i),
         Body::Bpf(b) => super::inject::write_bpf(w, b),
+        Body::Namespace(n) => super::ns::write_namespace(w, n),
+        Body::Mount(m) => super::ns::write_mount(w, m),
         Body::File(f) => {
             w.str("path", &f.path);
             w.bool("path_truncated", f.path_truncated);

@@ -6,6 +6,7 @@ mod cred;
 mod filemeta;
 mod inject;
 pub mod json;
+mod ns;
 mod severity;
 mod signal;
 pub mod time;
@@ -21,6 +22,10 @@ pub use filemeta::{setgid, setuid, sticky, Chown};
 pub use inject::{
     bpf_attach_type_code, bpf_attach_type_name, bpf_cmd_code, bpf_cmd_name, bpf_prog_type_code, bpf_prog_type_name,
     memfd_flag_names, same_exe, BpfLoad, Inject, Memfd, BPF_PROG_LOAD, MEMFD_FLAGS,
+};
+pub use ns::{
+    bit_names, bits_of, mount_flag_table, ns_initial, Mount, Namespace, MOUNT_ATTRS, MOVE_MOUNT_FLAGS, MS_FLAGS,
+    NAMESPACES, OPEN_TREE_FLAGS, UMOUNT_FLAGS,
 };
 pub use severity::Severity;
 pub use signal::{signal_name, signal_number, Signal};
@@ -90,6 +95,8 @@ impl Record {
             Body::Memfd(_) => EventType::ProcessMemfd,
             Body::Inject(_) => EventType::ProcessInject,
             Body::Bpf(_) => EventType::BpfLoad,
+            Body::Namespace(_) => EventType::ProcessNamespace,
+            Body::Mount(_) => EventType::FileMount,
             Body::File(f) => match f.op {
                 FileOp::Open { .. } => EventType::FileOpen,
                 FileOp::Write { .. } => EventType::FileWrite,
@@ -120,6 +127,8 @@ pub enum Body {
     Memfd(Memfd),
     Inject(Inject),
     Bpf(BpfLoad),
+    Namespace(Namespace),
+    Mount(Mount),
     File(File),
     Net(Net),
 }

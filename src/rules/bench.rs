@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::record::{
     same_exe, signal_name, Body, BpfLoad, Chown, Cred, Exec, Exit, File, FileOp, Fork, IdChange, Ids, Inject, Memfd,
-    Net, NetKind, Record, Signal, BPF_PROG_LOAD,
+    Mount, Namespace, Net, NetKind, Record, Signal, BPF_PROG_LOAD,
 };
 
 /// A record with common fields filled in; `exe` also names `comm`'s image.
@@ -97,6 +97,49 @@ pub fn bpf_prog_load(ts_ns: u64, exe: &str, name: &str) -> Record {
         prog_fd: 3,
         insn_count: Some(2),
         result: 3,
+    });
+    record(ts_ns, 10, 1, comm_of(exe), exe, "bash", body)
+}
+
+/// A `process_namespace` from `exe` (pid 10) by `syscall`, asking for
+/// CLONE_NEW* `flags`; a setns names the entered namespace file's `inode`
+/// and type (the single bit of `flags`).
+pub fn namespace(ts_ns: u64, exe: &str, syscall: &'static str, flags: u64, inode: Option<u32>) -> Record {
+    let setns = syscall == "setns";
+    let body = Body::Namespace(Namespace {
+        flags,
+        ns_inode: inode,
+        ns_type: inode.map(|_| flags as u32),
+        target_pid: None,
+        target_comm: None,
+        target_exe: None,
+        child_pid: (syscall == "clone" || syscall == "clone3").then_some(11),
+        fd: setns.then_some(3),
+        syscall,
+    });
+    record(ts_ns, 10, 1, comm_of(exe), exe, "bash", body)
+}
+
+/// A `file_mount` from `exe` (pid 10) by `syscall`.
+pub fn mount(
+    ts_ns: u64,
+    exe: &str,
+    syscall: &'static str,
+    source: Option<&str>,
+    target: Option<&str>,
+    fstype: Option<&str>,
+    flags: u64,
+) -> Record {
+    let body = Body::Mount(Mount {
+        source: source.map(str::to_string),
+        source_truncated: false,
+        source_detached: false,
+        target: target.map(str::to_string),
+        target_truncated: false,
+        fstype: fstype.map(str::to_string),
+        flags,
+        fd: (syscall == "open_tree" || syscall == "fsmount").then_some(3),
+        syscall,
     });
     record(ts_ns, 10, 1, comm_of(exe), exe, "bash", body)
 }

@@ -2,8 +2,9 @@
 //! carry them, and zero-allocation access to their values on a record.
 
 use crate::record::{
-    bpf_attach_type_name, bpf_cmd_name, bpf_prog_type_name, cap_names, open_access, setgid, setuid, sticky, Body, Cred,
-    EventType, FileOp, IdChange, NetKind, Record, MEMFD_FLAGS, OPEN_FLAG_NAMES,
+    bit_names, bpf_attach_type_name, bpf_cmd_name, bpf_prog_type_name, cap_names, mount_flag_table, open_access,
+    setgid, setuid, sticky, Body, Cred, EventType, FileOp, IdChange, NetKind, Record, MEMFD_FLAGS, NAMESPACES,
+    OPEN_FLAG_NAMES,
 };
 
 pub use crate::catalog::{edit_distance, Field, FieldType, TypeMask};
@@ -174,6 +175,31 @@ fn body_field(field: Field, body: &Body) -> Val<'_> {
             Result => Val::Int(b.result),
             _ => Val::Missing,
         },
+        Body::Namespace(n) => match field {
+            Namespaces => Val::Bits(n.ns_bits(), &NAMESPACES),
+            NsFlags => Val::Int(n.flags.min(i64::MAX as u64) as i64),
+            NsInode => n.ns_inode.map_or(Val::Missing, |i| Val::Int(i.into())),
+            NsType => opt(n.ns_type.and_then(|t| bit_names(t, &NAMESPACES).next())),
+            NsInitial => n.ns_initial().map_or(Val::Missing, Val::Bool),
+            TargetPid => n.target_pid.map_or(Val::Missing, |p| Val::Int(p.into())),
+            TargetComm => opt(n.target_comm.as_deref()),
+            TargetExe => opt(n.target_exe.as_deref()),
+            ChildPid => n.child_pid.map_or(Val::Missing, |p| Val::Int(p.into())),
+            Fd => n.fd.map_or(Val::Missing, |f| Val::Int(f.into())),
+            Syscall => Val::Str(n.syscall),
+            _ => Val::Missing,
+        },
+        Body::Mount(m) => match field {
+            Source => opt(m.source.as_deref()),
+            SourceDetached => Val::Bool(m.source_detached),
+            Target => opt(m.target.as_deref()),
+            Fstype => opt(m.fstype.as_deref()),
+            Flags => Val::Bits(m.flags as u32, mount_flag_table(m.syscall)),
+            MountFlags => Val::Int(m.flags.min(i64::MAX as u64) as i64),
+            Fd => m.fd.map_or(Val::Missing, |f| Val::Int(f.into())),
+            Syscall => Val::Str(m.syscall),
+            _ => Val::Missing,
+        },
         Body::File(f) => match (field, &f.op) {
             (Path, _) => Val::Str(&f.path),
             (PathName, _) => Val::Str(basename(&f.path)),
@@ -306,6 +332,18 @@ mod tests {
             b.attach_type = Some(2); // only attach commands have one: every field at once
         }
         v.push(b);
+        let mut n = namespace(1, "/a", "setns", 0x0400_0000, Some(0xEFFF_FFFE));
+        if let Body::Namespace(n) = &mut n.body {
+            // a pidfd target and a child at once: every field
+            (n.target_pid, n.target_comm, n.target_exe, n.child_pid) =
+                (Some(1), Some("init".into()), Some("/sbin/init".into()), Some(5));
+        }
+        v.push(n);
+        let mut m = mount(1, "/a", "move_mount", Some("/dev/sda1"), Some("/mnt"), Some("ext4"), 0x4);
+        if let Body::Mount(m) = &mut m.body {
+            m.fd = Some(3);
+        }
+        v.push(m);
         v.push(open(1, 2, "a", "/x/y", O_RDWR | O_CREAT));
         v.push(write(1, 2, "a", "/x/y"));
         v.push(rename(1, 2, "a", "/x/y", "/x/z"));

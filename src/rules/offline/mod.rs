@@ -106,6 +106,8 @@ fn body_from_json(o: &Map<String, Value>, et: EventType, ppid: u32) -> Result<Bo
         EventType::ProcessMemfd => Body::Memfd(inject::memfd_from_json(o)?),
         EventType::ProcessInject => Body::Inject(inject::inject_from_json(o)?),
         EventType::BpfLoad => Body::Bpf(inject::bpf_from_json(o)?),
+        EventType::ProcessNamespace => Body::Namespace(ns::namespace_from_json(o)?),
+        EventType::FileMount => Body::Mount(ns::mount_from_json(o)?),
         EventType::FileOpen => {
             let op =
                 FileOp::Open { flags: flags_from_names(o)?, mode: opt_u32(o, "mode")?.unwrap_or(0), fd: opt_fd(o)? };
@@ -550,5 +552,6 @@ pub fn test_events(set: RuleSet, events: &Path, out: &mut dyn Write) -> Result<T
 }
 
 mod inject;
+mod ns;
 #[cfg(test)]
 mod tests;

@@ -206,3 +206,38 @@ fn memfd_inject_and_bpf_records_round_trip() {
     let e = parse("process_memfd", json!({"memfd_name": "x", "flags": ["O_RDONLY"]})).expect_err("not a memfd flag");
     assert_eq!(e.field.as_deref(), Some("flags"));
 }
+
+#[test]
+fn namespace_and_mount_records_round_trip() {
+    use crate::record::{Mount, Namespace};
+    use crate::rules::bench::{mount, namespace};
+    let mut setns = namespace(1, "/usr/bin/nsenter", "setns", 0x0400_0000, Some(0xEFFF_FFFE));
+    if let Body::Namespace(n) = &mut setns.body {
+        n.target_exe = Some("/usr/bin/sleep".into());
+    }
+    let mut detached = mount(4, "/usr/bin/python3", "open_tree", Some("/"), None, Some("tmpfs"), 0x80001);
+    if let Body::Mount(m) = &mut detached.body {
+        m.source_detached = true;
+    }
+    for r in [
+        setns,
+        namespace(2, "/usr/bin/unshare", "clone3", 0x0c00_0080, None),
+        mount(3, "/usr/bin/mount", "mount", Some("/"), Some("/mnt"), None, 0x5000),
+        detached,
+        mount(5, "/usr/sbin/chroot", "chroot", None, Some("/srv"), None, 0),
+    ] {
+        let mut line = Vec::new();
+        crate::record::json::write_record(&mut line, &r);
+        let back = record_from_json(std::str::from_utf8(&line).expect("utf-8")).expect("parses").expect("a record");
+        assert_eq!(back.body, r.body);
+    }
+    assert_eq!(missing("process_namespace", json!({})).as_deref(), Some("syscall"));
+    assert_eq!(missing("file_mount", json!({"source": "/"})).as_deref(), Some("syscall"));
+    // names stand in for the raw flags
+    let r = parse("process_namespace", json!({"syscall": "unshare", "namespaces": ["mnt", "pid"]})).expect("parses");
+    assert!(matches!(r.body, Body::Namespace(Namespace { flags: 0x2002_0000, .. })), "{:?}", r.body);
+    let r = parse("file_mount", json!({"syscall": "mount", "flags": ["MS_BIND", "MS_REC"]})).expect("parses");
+    assert!(matches!(r.body, Body::Mount(Mount { flags: 0x5000, .. })), "{:?}", r.body);
+    parse("file_mount", json!({"syscall": "open"})).expect_err("not a mount call");
+    parse("file_mount", json!({"syscall": "umount2", "flags": ["MS_BIND"]})).expect_err("not an umount2 flag");
+}

@@ -17,6 +17,30 @@ const MFD_ALLOW_SEALING: u32 = 0x2;
 const MFD_NOEXEC_SEAL: u32 = 0x8;
 const MFD_EXEC: u32 = 0x10;
 
+const CLONE_NEWNS: u64 = 0x0002_0000;
+const CLONE_NEWPID: u64 = 0x2000_0000;
+const CLONE_NEWNET: u64 = 0x4000_0000;
+const MS_BIND: u64 = 0x1000;
+const MS_REC: u64 = 0x4000;
+const OPEN_TREE_CLONE: u64 = 0x1;
+
+/// `r` with its source flagged detached.
+fn detached(mut r: Record) -> Record {
+    if let Body::Mount(m) = &mut r.body {
+        m.source_detached = true;
+    }
+    r
+}
+
+/// A setns by `exe` through a pidfd of `target`, into its mnt, pid and net namespaces.
+fn pidfd_setns(ts: u64, exe: &str, target: i32) -> Record {
+    let mut r = namespace(ts, exe, "setns", CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET, None);
+    if let Body::Namespace(n) = &mut r.body {
+        n.target_pid = Some(target);
+    }
+    r
+}
+
 /// `r` from a process whose comm says `comm`: rules judge by exe, not by this.
 fn renamed(mut r: Record, comm: &str) -> Record {
     r.comm = comm.into();
@@ -460,6 +484,70 @@ fn pack_cases() -> Vec<(&'static str, Vec<Record>, Vec<Record>)> {
             vec![
                 inject(t(0), "/usr/bin/gdb", "/usr/bin/bash"),
                 inject(t(1), "/usr/lib/openmpi/bin/rank", "/usr/lib/openmpi/bin/rank"),
+            ],
+        ),
+        (
+            "RG-PRIV-NS-ENTER-HOST",
+            vec![
+                // nsenter -t 1 -m: the host's mnt namespace by its file
+                namespace(t(0), "/usr/bin/nsenter", "setns", CLONE_NEWNS, Some(0xEFFF_FFF8)),
+                // a pidfd of pid 1, all namespaces at once
+                pidfd_setns(t(1), "/usr/bin/python3.11", 1),
+                renamed(namespace(t(2), "/tmp/runc", "setns", CLONE_NEWPID, Some(0xEFFF_FFFC)), "runc"),
+            ],
+            vec![
+                // debugging a container: its own namespaces
+                namespace(t(0), "/usr/bin/nsenter", "setns", CLONE_NEWNET, Some(0xF000_0123)),
+                pidfd_setns(t(1), "/usr/bin/python3.11", 4242),
+                // runc joining a container's namespaces; systemd joining the host's
+                namespace(t(2), "/usr/bin/runc", "setns", CLONE_NEWNS, Some(0xEFFF_FFF8)),
+                namespace(t(3), "/usr/lib/systemd/systemd", "setns", CLONE_NEWNET, Some(0xEFFF_FFF9)),
+                // creating namespaces is not entering the host's
+                namespace(t(4), "/usr/bin/unshare", "unshare", CLONE_NEWNS | CLONE_NEWPID, None),
+            ],
+        ),
+        (
+            "RG-PRIV-MOUNT-HOST",
+            vec![
+                mount(t(0), "/usr/bin/mount", "mount", Some("/"), Some("/mnt/host"), None, MS_BIND | MS_REC),
+                mount(t(1), "/tmp/x", "mount", Some("/proc/sys"), Some("/tmp/s"), None, MS_BIND),
+                mount(t(2), "/usr/bin/python3.11", "open_tree", Some("/"), None, Some("ext4"), OPEN_TREE_CLONE),
+                renamed(mount(t(3), "/tmp/systemd", "mount", Some("/sys"), Some("/x"), None, MS_BIND), "systemd"),
+            ],
+            vec![
+                // a bind of an ordinary directory; a tmpfs; a proc instance of a new pid namespace
+                mount(t(0), "/usr/bin/mount", "mount", Some("/srv/data"), Some("/mnt/data"), None, MS_BIND),
+                mount(t(1), "/usr/bin/mount", "mount", Some("tmpfs"), Some("/mnt/t"), Some("tmpfs"), 0),
+                mount(t(2), "/usr/bin/unshare", "mount", Some("proc"), Some("/proc"), Some("proc"), 0),
+                // systemd's ProtectKernelTunables=: /proc/sys bound onto itself, then made read-only
+                mount(t(3), "/usr/lib/systemd/systemd", "mount", Some("/proc/sys"), Some("/proc/sys"), None, MS_BIND),
+                // open_tree without a clone is only a handle on the mount
+                mount(t(4), "/usr/bin/python3.11", "open_tree", Some("/"), None, Some("ext4"), 0),
+                // the root of a cloned tmpfs: "/" within a detached tree
+                detached(mount(
+                    t(5),
+                    "/usr/bin/python3.11",
+                    "open_tree",
+                    Some("/"),
+                    None,
+                    Some("tmpfs"),
+                    OPEN_TREE_CLONE,
+                )),
+            ],
+        ),
+        (
+            "RG-PRIV-CHROOT",
+            vec![
+                mount(t(0), "/usr/sbin/chroot", "chroot", None, Some("/mnt/host"), None, 0),
+                mount(t(1), "/usr/bin/python3.11", "pivot_root", Some("tmpfs"), Some("/"), Some("tmpfs"), 0),
+                renamed(mount(t(2), "/tmp/sshd", "chroot", None, Some("/"), None, 0), "sshd"),
+            ],
+            vec![
+                mount(t(0), "/usr/bin/runc", "pivot_root", Some("overlay"), Some("/"), Some("overlay"), 0),
+                mount(t(1), "/usr/sbin/sshd", "chroot", None, Some("/run/sshd"), None, 0),
+                mount(t(2), "/usr/lib/systemd/systemd", "chroot", None, Some("/var/lib/machines/m"), None, 0),
+                // a mount is not a chroot
+                mount(t(3), "/usr/bin/python3.11", "mount", Some("tmpfs"), Some("/mnt/t"), Some("tmpfs"), 0),
             ],
         ),
         (

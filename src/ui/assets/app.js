@@ -188,6 +188,22 @@
         return r.bpf_cmd === "BPF_PROG_LOAD"
           ? `${r.bpf_cmd} ${r.prog_type || "?"} "${r.prog_name || ""}" (${r.insn_count} insns)`
           : `${r.bpf_cmd} ${r.attach_type || "?"} prog fd ${r.prog_fd}`;
+      case "process_namespace": {
+        const ns = (r.namespaces || []).join(" ");
+        if (r.syscall === "setns") {
+          const into = r.target_pid !== null && r.target_pid !== undefined
+            ? `pid ${r.target_pid}${r.target_exe ? " (" + r.target_exe + ")" : ""}`
+            : `${r.ns_type || "?"}:[${r.ns_inode}]${r.ns_initial ? " (host)" : ""}`;
+          return `setns [${ns}] → ${into}`;
+        }
+        return `${r.syscall} [${ns}]${r.child_pid ? " → child " + r.child_pid : ""}`;
+      }
+      case "file_mount": {
+        const flags = (r.flags || []).length ? "  [" + r.flags.join(" ") + "]" : "";
+        const src = r.source ? r.source + (r.source_detached ? " (detached)" : "") : "";
+        const fs = r.fstype ? ` (${r.fstype})` : "";
+        return `${r.syscall} ${src}${src && r.target ? " → " : ""}${r.target || ""}${fs}${flags}`;
+      }
       case "file_open":
         return `${r.path || ""}${r.access ? "  [" + r.access + "]" : ""}`;
       case "file_write":
