@@ -50,67 +50,6 @@ static __always_inline int is_self(void)
 
 /* ---- process lifecycle ------------------------------------------------ */
 
-SEC("tp_btf/sched_process_exec")
-int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
-{
-	struct rg_scratch *sc = rec__scratch();
-	struct rg_exec *e;
-	struct rg_stash *st;
-	struct mm_struct *mm;
-	__u32 old = old_pid;
-	__u32 off = sizeof(*e);
-	unsigned long arg_start, arg_end;
-
-	if (!sc || is_self())
-		return 0;
-	rec__begin(sc, sizeof(*e), RG_KIND_EXEC, p);
-	e = (void *)sc->rec;
-	e->old_tid = old;
-	e->argc = bprm->argc;
-	e->syscall = RG_SYS_EXECVE;
-	e->dirfd = RG_AT_FDCWD;
-	/* the exec'ing thread keeps its task_struct (and storage) across de_thread() */
-	st = bpf_task_storage_get(&stash, p, 0, 0);
-	if (st) {
-		if (st->syscall == RG_SYS_EXECVEAT) {
-			e->syscall = RG_SYS_EXECVEAT;
-			e->dirfd = (int)st->args[0];
-		}
-		st->syscall = 0;
-	}
-	/* what stdin/stdout/stderr are: a shell reading a socket is a reverse shell */
-	for (int i = 0; i < 3; i++) {
-		struct file *f = task__fd_file(p, i);
-		struct sock *sk;
-		__u16 family;
-
-		e->stdio_mode[i] = f ? file__ifmt(f) : 0;
-		sk = file__sock(f);
-		if (!sk)
-			continue;
-		/* a network socket, not a unix one (systemd hands services the journal's) */
-		family = bpf_core_cast(sk, struct sock)->__sk_common.skc_family;
-		if (family == RG_AF_INET || family == RG_AF_INET6)
-			e->stdio_inet |= 1 << i;
-	}
-	rec__str(sc, &off, &e->filename, bprm->filename, RG_PATH_MAX, 0);
-	/*
-	 * argv from the new mm's arg area: the kernel has just copied it there
-	 * (copy_strings), so unlike the execve() argument pointers at sys_enter
-	 * it is resident and final.
-	 */
-	mm = p->mm;
-	arg_start = mm->arg_start;
-	arg_end = mm->arg_end;
-	if (arg_end > arg_start)
-		rec__bytes(sc, &off, &e->args, (void *)arg_start, arg_end - arg_start, 0,
-			   RG_ARGS_MAX, 1);
-	rec__path(sc, &off, &e->exe, bprm->file->f_path.dentry, bprm->file->f_path.mnt, 0);
-	rec__path(sc, &off, &e->cwd, p->fs->pwd.dentry, p->fs->pwd.mnt, 0);
-	rec__submit(sc, off);
-	return 0;
-}
-
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 {
@@ -161,19 +100,15 @@ int BPF_PROG(handle_exit, struct task_struct *p)
 	return 0;
 }
 
-/* ---- syscall argument stash (execveat only) ---------------------------- */
+/* ---- per-thread stash (exec, credential calls) ------------------------- */
 
 /*
- * handle_exec must tell execveat from execve, and by sched_process_exec the
- * new program's registers have replaced the syscall's, so execveat's
- * arguments are saved at entry. Every other syscall reads its arguments at
- * exit (sys__args below).
- */
-
-/*
- * A syscall tracepoint's context holds only that syscall's @nargs
- * arguments; reading past them makes perf_event_set_bpf_prog() refuse the
- * attach with EACCES (prog max_ctx_offset > the event's size).
+ * handle_exec must tell execveat from execve and know the caller's ids
+ * before exec, and by sched_process_exec the new program's registers and
+ * creds have replaced the caller's, so both are saved at sys_enter
+ * (exec.bpf.h). The credential calls save the old ids the same way
+ * (cred.bpf.h). Every other syscall reads its arguments at exit (sys__args
+ * below).
  */
 /* This thread's stash, created if need be; NULL (and counted) without storage. */
 static __always_inline struct rg_stash *sys__stash_slot(void)
@@ -184,29 +119,6 @@ static __always_inline struct rg_stash *sys__stash_slot(void)
 	if (!s)
 		counter__inc(RG_CNT_STASH_DROPS);
 	return s;
-}
-
-static __always_inline int sys__stash(struct trace_event_raw_sys_enter *ctx, __u32 syscall,
-				      const int nargs)
-{
-	struct rg_stash *s;
-
-	if (is_self())
-		return 0;
-	s = sys__stash_slot();
-	if (!s)
-		return 0;
-	s->syscall = syscall;
-	s->args[0] = ctx->args[0];
-	if (nargs > 1)
-		s->args[1] = ctx->args[1];
-	if (nargs > 2)
-		s->args[2] = ctx->args[2];
-	if (nargs > 3)
-		s->args[3] = ctx->args[3];
-	if (nargs > 4)
-		s->args[4] = ctx->args[4];
-	return 0;
 }
 
 /* Moves this thread's stashed arguments into @out; 0 when there were none. */
@@ -220,13 +132,6 @@ static __always_inline int sys__unstash(struct rg_stash *out)
 	s->syscall = 0;
 	return 1;
 }
-
-#define RG_STASH_ENTER(name, id, nargs)                                             \
-	SEC("tracepoint/syscalls/sys_enter_" #name)                                 \
-	int handle_enter_##name(struct trace_event_raw_sys_enter *ctx)              \
-	{                                                                           \
-		return sys__stash(ctx, id, nargs);                                  \
-	}
 
 #define RG_EXIT(name, handler)                                                      \
 	SEC("tracepoint/syscalls/sys_exit_" #name)                                  \
@@ -492,19 +397,10 @@ RG_EXIT_ARGS(rmdir, RG_SYS_RMDIR, file__unlink_exit)
 
 #include "filemeta.bpf.h"
 
-/* ---- exec via a dirfd, ptrace ---------------------------------------- */
+/* ---- exec (sched_process_exec and the sys_enter stash), ptrace ----------- */
 
-/* Only remembered so handle_exec can tell execveat from execve. */
-RG_STASH_ENTER(execveat, RG_SYS_EXECVEAT, 5)
+#include "exec.bpf.h"
 
-static __always_inline int sys__drop_stash(struct trace_event_raw_sys_exit *ctx)
-{
-	struct rg_stash st;
-
-	sys__unstash(&st); /* a failed execveat leaves its entry behind */
-	return 0;
-}
-RG_EXIT(execveat, sys__drop_stash)
 
 /* Requests that take control of or change another process (not PEEK*). */
 static __always_inline int ptrace__interesting(long req)
@@ -585,3 +481,4 @@ enum rg_kind _rg_kind = RG_KIND_EXEC;
 enum rg_syscall _rg_syscall = RG_SYS_NONE;
 enum rg_counter _rg_counter = RG_CNT_RINGBUF_DROPS;
 enum rg_str_flag _rg_str_flag = RG_STR_CUT;
+enum rg_exec_flag _rg_exec_flag = RG_EXEC_OLD_IDS;

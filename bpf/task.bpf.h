@@ -55,6 +55,28 @@ static __always_inline __u32 file__ifmt(struct file *f)
 	return bpf_core_cast(f, struct file)->f_inode->i_mode & 00170000;
 }
 
+/* ---- credentials (process_setuid, and exec's privilege change) ---- */
+
+/* Before 6.3, kernel_cap_t was two __u32 words (f122a08b197d, "capability:
+ * just use a 'u64' instead of a 'u32[2]' array"). */
+struct kernel_cap_struct___rg_old {
+	__u32 cap[2];
+};
+
+static __always_inline __u64 cred__cap(const kernel_cap_t *c)
+{
+	const struct kernel_cap_struct___rg_old *o = (const void *)c;
+
+	if (bpf_core_field_exists(c->val))
+		return BPF_CORE_READ(c, val);
+	return BPF_CORE_READ(o, cap[0]) | (__u64)BPF_CORE_READ(o, cap[1]) << 32;
+}
+
+static __always_inline const struct cred *cred__of(struct task_struct *task)
+{
+	return bpf_core_cast(task, struct task_struct)->cred;
+}
+
 #define RG_S_IFREG 0100000
 #define RG_S_IFSOCK 0140000
 

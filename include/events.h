@@ -28,6 +28,7 @@
 #define RG_MEMFD_NAME_MAX 250 /* MFD_NAME_MAX_LEN (249) + NUL */
 #define RG_BPF_NAME_LEN 16 /* BPF_OBJ_NAME_LEN */
 #define RG_FSTYPE_MAX 64 /* a filesystem type name, NUL included */
+#define RG_INTERP_MAX 256 /* a #! interpreter: BINPRM_BUF_SIZE, NUL included */
 
 /*
  * Records are assembled in a per-CPU scratch buffer. A string may only start
@@ -183,6 +184,24 @@ struct rg_exec {
 	struct rg_str args; /* argv, NUL-separated, cap RG_ARGS_MAX */
 	struct rg_str exe; /* resolved executable path, cap RG_PATH_MAX */
 	struct rg_str cwd; /* cap RG_PATH_MAX */
+	/* bprm->interp when a binfmt handler (#!, binfmt_misc) ran another
+	 * program for the file: the interpreter as named, cap RG_INTERP_MAX */
+	struct rg_str interp;
+	/* the caller's ids before exec (saved at sys_enter_execve/execveat);
+	 * valid only with RG_EXEC_OLD_IDS */
+	__u32 old_uid;
+	__u32 old_euid;
+	__u32 old_gid;
+	__u32 old_egid;
+	__u32 egid; /* effective gid after exec */
+	__u32 flags; /* enum rg_exec_flag bits */
+	__u64 caps_gained; /* bits in the new cap_permitted or cap_effective the caller's set lacked */
+};
+
+/* Bits of rg_exec.flags. */
+enum rg_exec_flag {
+	RG_EXEC_OLD_IDS = 1, /* old_* and caps_gained are known (the stash was there) */
+	RG_EXEC_PRIV_CHANGE = 2, /* euid or egid changed, or capabilities were gained */
 };
 
 struct rg_fork {
@@ -382,7 +401,7 @@ struct rg_net {
 _Static_assert(sizeof(struct rg_header) == 16, "rg_header");
 _Static_assert(sizeof(struct rg_task) == 56, "rg_task");
 _Static_assert(sizeof(struct rg_str) == 8, "rg_str");
-_Static_assert(sizeof(struct rg_exec) == 128, "rg_exec");
+_Static_assert(sizeof(struct rg_exec) == 168, "rg_exec");
 _Static_assert(sizeof(struct rg_fork) == 80, "rg_fork");
 _Static_assert(sizeof(struct rg_exit) == 88, "rg_exit");
 _Static_assert(sizeof(struct rg_ptrace) == 96, "rg_ptrace");

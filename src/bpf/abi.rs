@@ -28,7 +28,7 @@ pub const ABI_VERSION: u16 = 1;
 const _: () = assert!(size_of::<rg_header>() == 16);
 const _: () = assert!(size_of::<rg_task>() == 56);
 const _: () = assert!(size_of::<rg_str>() == 8);
-const _: () = assert!(size_of::<rg_exec>() == 128);
+const _: () = assert!(size_of::<rg_exec>() == 168);
 const _: () = assert!(size_of::<rg_fork>() == 80);
 const _: () = assert!(size_of::<rg_exit>() == 88);
 const _: () = assert!(size_of::<rg_ptrace>() == 96);
@@ -64,6 +64,10 @@ const _: () = assert!(offset_of!(rg_task, parent_comm) == 40);
 const _: () = assert!(offset_of!(rg_exec, stdio_mode) == 88);
 const _: () = assert!(offset_of!(rg_exec, filename) == 96);
 const _: () = assert!(offset_of!(rg_exec, cwd) == 120);
+const _: () = assert!(offset_of!(rg_exec, interp) == 128);
+const _: () = assert!(offset_of!(rg_exec, old_uid) == 136);
+const _: () = assert!(offset_of!(rg_exec, flags) == 156);
+const _: () = assert!(offset_of!(rg_exec, caps_gained) == 160);
 const _: () = assert!(offset_of!(rg_file, path) == 112);
 const _: () = assert!(offset_of!(rg_file, new_path) == 120);
 const _: () = assert!(offset_of!(rg_net, local_addr) == 104);
@@ -118,7 +122,7 @@ pub struct Text<'a> {
 
 #[derive(Debug)]
 pub enum RawEvent<'a> {
-    Exec { e: rg_exec, filename: Text<'a>, args: Text<'a>, exe: Text<'a>, cwd: Text<'a> },
+    Exec { e: rg_exec, filename: Text<'a>, args: Text<'a>, exe: Text<'a>, cwd: Text<'a>, interp: Text<'a> },
     Fork(rg_fork),
     Exit(rg_exit),
     Ptrace(rg_ptrace),
@@ -202,6 +206,7 @@ pub fn decode(buf: &[u8]) -> Result<RawEvent<'_>, DecodeError> {
                 args: text(buf, n, &e.args, "args")?,
                 exe: text(buf, n, &e.exe, "exe")?,
                 cwd: text(buf, n, &e.cwd, "cwd")?,
+                interp: text(buf, n, &e.interp, "interp")?,
                 e,
             }
         }
@@ -304,7 +309,23 @@ pub mod build {
     }
 
     pub fn exec(task: rg_task, ktime: u64, filename: &str, args: &[&str], exe: &str, cwd: &str) -> Vec<u8> {
-        let e = rg_exec {
+        exec_via(task, ktime, filename, None, args, exe, cwd, |_| {})
+    }
+
+    /// An exec record with an interpreter (`#!`) string and the fixed part
+    /// edited by `edit` (the credential fields).
+    #[allow(clippy::too_many_arguments)]
+    pub fn exec_via(
+        task: rg_task,
+        ktime: u64,
+        filename: &str,
+        interp: Option<&str>,
+        args: &[&str],
+        exe: &str,
+        cwd: &str,
+        edit: impl FnOnce(&mut rg_exec),
+    ) -> Vec<u8> {
+        let mut e = rg_exec {
             hdr: header(EventType::ProcessExec.kind(), ktime),
             task,
             old_tid: task.tid,
@@ -313,8 +334,10 @@ pub mod build {
             dirfd: -100,
             stdio_mode: [0o020000, 0o010000, 0o140000],
             stdio_inet: 0b100,
+            egid: task.gid,
             ..Default::default()
         };
+        edit(&mut e);
         let mut b = RecordBuilder::new(&e);
         let mut argv = Vec::new();
         for a in args {
@@ -329,6 +352,10 @@ pub mod build {
         ] {
             let s = b.push(bytes, false);
             b.set_str(field, s);
+        }
+        if let Some(i) = interp {
+            let s = b.push(i.as_bytes(), false);
+            b.set_str(offset_of!(rg_exec, interp), s);
         }
         b.finish()
     }
@@ -453,6 +480,18 @@ pub mod build {
         RecordBuilder::new(&e).finish()
     }
 
+    /// A successful ptrace `request` on `target_pid`.
+    pub fn ptrace(task: rg_task, ktime: u64, request: i64, target_pid: u32) -> Vec<u8> {
+        let e = rg_ptrace {
+            hdr: header(EventType::ProcessPtrace.kind(), ktime),
+            task,
+            request,
+            target_pid,
+            ..Default::default()
+        };
+        RecordBuilder::new(&e).finish()
+    }
+
     /// A bpf_load record: command `cmd`, program type, attach type, name.
     pub fn bpf(task: rg_task, ktime: u64, cmd: u32, prog_type: u32, attach_type: u32, name: &str) -> Vec<u8> {
         let mut e = rg_bpf {
@@ -507,8 +546,9 @@ mod tests {
     fn decodes_exec_with_all_strings() {
         let raw = exec(t(), 5, "/bin/ls", &["ls", "-l"], "/usr/bin/ls", "/root");
         match decode(&raw).expect("valid") {
-            RawEvent::Exec { e, filename, args, exe, cwd } => {
+            RawEvent::Exec { e, filename, args, exe, cwd, interp } => {
                 assert_eq!(e.task.pid, 100);
+                assert!(!interp.present);
                 assert_eq!(filename.bytes, b"/bin/ls");
                 assert_eq!(args.bytes, b"ls\0-l\0");
                 assert_eq!(exe.bytes, b"/usr/bin/ls");

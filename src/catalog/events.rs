@@ -95,7 +95,9 @@ events! {
     ProcessExec = "process_exec" {
         category: Process, kind: RG_KIND_EXEC, layout: Layout::Exec,
         hooks: [Process(ProcessHook::Execve), Process(ProcessHook::Execveat)],
-        fields: [Filename, FilenameName, Args, ArgsCount, ArgsTruncated, Argv0Name, Cwd, Syscall, Stdin, Stdout, Stderr],
+        fields: [Filename, FilenameName, Args, ArgsCount, ArgsTruncated, Argv0Name, Cwd, Syscall, Stdin, Stdout, Stderr,
+                 Egid, OldUid, OldEuid, OldGid, OldEgid, PrivilegeChange, CapsGained,
+                 Interpreter, Script, ScriptName, ScriptSourceF],
     }
     ProcessFork = "process_fork" {
         category: Process, kind: RG_KIND_FORK, layout: Layout::Fork,
@@ -110,7 +112,7 @@ events! {
     ProcessPtrace = "process_ptrace" {
         category: Process, kind: RG_KIND_PTRACE, layout: Layout::Ptrace,
         hooks: [Process(ProcessHook::Ptrace)],
-        fields: [Request, RequestCode, TargetPid, Result],
+        fields: [Request, RequestCode, TargetPid, TargetComm, TargetExe, TargetCmdline, TargetSameExe, Result],
     }
     ProcessSignal = "process_signal" {
         category: Process, kind: RG_KIND_SIGNAL, layout: Layout::Signal,

@@ -101,6 +101,13 @@ fields! {
     CapPermitted = "cap_permitted": StrList;
     CapInheritable = "cap_inheritable": StrList;
     TargetCmdline = "target_cmdline": Str;
+    Egid = "egid": Int;
+    PrivilegeChange = "privilege_change": Bool;
+    CapsGained = "caps_gained": StrList;
+    Interpreter = "interpreter": Str;
+    Script = "script": Str;
+    ScriptName = "script_name": Str;
+    ScriptSourceF = "script_source": Str;
     TargetSameExe = "target_same_exe": Bool;
     LocalIovcnt = "local_iovcnt": Int;
     RemoteIovcnt = "remote_iovcnt": Int;

@@ -79,9 +79,10 @@ macro_rules! hook_enum {
 hook_enum! {
     /// Process lifecycle hooks.
     ProcessHook {
-        Execve => "execve", abi: RG_SYS_EXECVE, progs: [EXEC];
-        // The enter program only tells handle_exec that the exec came
-        // through execveat; the exit one drops what a failed call left.
+        // The enter programs save the caller's ids for handle_exec (and
+        // tell it the exec came through execveat); the exit one drops what
+        // a failed execveat left.
+        Execve => "execve", abi: RG_SYS_EXECVE, progs: [EXEC, enter_prog!(execve)];
         Execveat => "execveat", abi: RG_SYS_EXECVEAT,
             progs: [EXEC, enter_prog!(execveat), exit_prog!(execveat)];
         Fork => "fork", abi: RG_SYS_NONE, progs: [FORK];

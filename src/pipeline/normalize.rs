@@ -7,17 +7,17 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::PathBuf;
 
 use crate::bpf::abi::{
-    self, rg_bpf, rg_cred, rg_filemeta, rg_ids, rg_inject, rg_signal, rg_task, DecodeError, RawEvent, Text,
+    self, rg_bpf, rg_cred, rg_exec, rg_filemeta, rg_ids, rg_inject, rg_signal, rg_task, DecodeError, RawEvent, Text,
 };
-use crate::bpf::skel::types::rg_syscall;
+use crate::bpf::skel::types::{rg_exec_flag, rg_syscall};
 use crate::catalog::{self, FileKind, MetaKind};
 use crate::config::PathFilter;
 use crate::process::{procfs, ProcessInfo, ProcessTable};
 use crate::record::time::BootClock;
 use crate::record::{
-    cred_call, ptrace_request_name, same_exe, signal_name, Body, BpfLoad, Caps, Chown, CmdlineSource, Cred, CredCall,
-    Exec, Exit, File, FileOp, Fork, IdChange, Ids, Inject, Memfd, Net, NetKind, Ptrace, Record, SharedStr, Signal,
-    BPF_PROG_LOAD, RENAME_EXCHANGE,
+    cred_call, ptrace_request_name, same_exe, script_from_argv, signal_name, Body, BpfLoad, Caps, Chown, CmdlineSource,
+    Cred, CredCall, Exec, ExecCreds, Exit, File, FileOp, Fork, IdChange, Ids, Inject, Memfd, Net, NetKind, OldCreds,
+    Ptrace, Record, Script, ScriptSource, SharedStr, Signal, BPF_PROG_LOAD, RENAME_EXCHANGE,
 };
 
 /// What normalization decided about one raw event.
@@ -77,7 +77,7 @@ impl Normalizer {
         };
         let ktime = ev.header().ktime_ns;
         match ev {
-            RawEvent::Exec { e, filename, args, exe, cwd } => {
+            RawEvent::Exec { e, filename, args, exe, cwd, interp } => {
                 let is_at = e.syscall == rg_syscall::RG_SYS_EXECVEAT.0;
                 if !(if is_at { self.select.execveat } else { self.select.execve }) {
                     self.note_exec(&e.task, &exe, &args, e.argc, ktime);
@@ -89,16 +89,21 @@ impl Normalizer {
                 if is_at && e.dirfd != -100 {
                     fname = strip_dev_fd(&fname, e.dirfd);
                 }
+                let cwd_truncated = cwd.truncated;
+                let cwd = cwd.present.then(|| lossy(cwd.bytes).into_owned());
+                let script = exec_script(&interp, &filename, exe_path.as_deref(), &argv, cwd.as_deref());
                 let body = Body::Exec(Exec {
                     filename: fname,
                     filename_truncated: filename.truncated,
                     args: argv,
                     args_truncated,
-                    cwd: cwd.present.then(|| lossy(cwd.bytes).into_owned()),
-                    cwd_truncated: cwd.truncated,
+                    cwd,
+                    cwd_truncated,
                     exe_truncated: exe.truncated,
                     syscall: if is_at { "execveat" } else { "execve" },
                     stdio: [0, 1, 2].map(|i| stdio_type(e.stdio_mode[i], e.stdio_inet & (1 << i) != 0)),
+                    creds: exec_creds(&e),
+                    script,
                 });
                 let mut r = self.record(&e.task, ktime, body);
                 r.exe = exe_path;
@@ -125,13 +130,26 @@ impl Normalizer {
                 Outcome::Record(r)
             }
             RawEvent::Ptrace(e) => {
+                // PTRACE_TRACEME's pid argument is ignored: it names no target
+                let (target_comm, target_exe, target_cmdline) = match e.request {
+                    0 => (None, None, None),
+                    _ => self.target(e.target_pid),
+                };
                 let body = Body::Ptrace(Ptrace {
                     request: e.request,
                     request_name: ptrace_request_name(e.request),
                     target_pid: e.target_pid,
+                    target_comm,
+                    target_exe,
+                    target_cmdline,
+                    target_same_exe: None,
                     result: e.ret,
                 });
-                Outcome::Record(self.record(&e.task, ktime, body))
+                let mut r = self.record(&e.task, ktime, body);
+                if let Body::Ptrace(p) = &mut r.body {
+                    p.target_same_exe = same_exe(r.exe.as_deref(), p.target_exe.as_deref());
+                }
+                Outcome::Record(r)
             }
             RawEvent::Signal(e) => {
                 let body = Body::Signal(self.signal(&e));
@@ -263,17 +281,27 @@ impl Normalizer {
     /// A process_vm_writev record, with the target's comm, exe and command
     /// line when the table (or /proc) knows the process.
     fn inject(&mut self, e: &rg_inject) -> Inject {
-        let target = u32::try_from(e.target_pid).ok().and_then(|p| self.lookup(p));
+        let (target_comm, target_exe, target_cmdline) =
+            u32::try_from(e.target_pid).map_or((None, None, None), |p| self.target(p));
         Inject {
             target_pid: e.target_pid,
-            target_comm: target.map(|p| p.comm.clone()).filter(|c| !c.is_empty()),
-            target_exe: target.and_then(|p| p.exe.clone()),
-            target_cmdline: target.and_then(|p| p.cmdline.clone()),
+            target_comm,
+            target_exe,
+            target_cmdline,
             target_same_exe: None,
             bytes: u64::try_from(e.ret).unwrap_or(0),
             local_iovcnt: e.local_iovcnt,
             remote_iovcnt: e.remote_iovcnt,
             syscall: catalog::syscall_name(e.syscall),
+        }
+    }
+
+    /// The comm, exe and command line of the process a ptrace or
+    /// process_vm_writev acts on, when the table (or /proc) knows it.
+    fn target(&mut self, pid: u32) -> (Option<String>, Option<SharedStr>, Option<SharedStr>) {
+        match self.lookup(pid) {
+            Some(p) => ((!p.comm.is_empty()).then(|| p.comm.clone()), p.exe.clone(), p.cmdline.clone()),
+            None => (None, None, None),
         }
     }
 
@@ -362,6 +390,46 @@ fn split_args(args: &Text<'_>, argc: u32) -> (Vec<String>, bool) {
     }
     let truncated = args.truncated || out.len() < argc as usize;
     (out, truncated)
+}
+
+/// The credentials across an exec, as handle_exec compared them.
+fn exec_creds(e: &rg_exec) -> ExecCreds {
+    let known = e.flags & rg_exec_flag::RG_EXEC_OLD_IDS.0 != 0;
+    ExecCreds {
+        egid: e.egid,
+        before: known.then_some(OldCreds {
+            uid: e.old_uid,
+            euid: e.old_euid,
+            gid: e.old_gid,
+            egid: e.old_egid,
+            caps_gained: e.caps_gained,
+            privilege_change: e.flags & rg_exec_flag::RG_EXEC_PRIV_CHANGE.0 != 0,
+        }),
+    }
+}
+
+/// The script an exec ran: the file the kernel ran through its `#!` line
+/// (bprm->filename, the interpreter named in `interp`), else a file a known
+/// interpreter or the dynamic loader was given in argv. Made absolute
+/// against the cwd.
+fn exec_script(
+    interp: &Text<'_>,
+    filename: &Text<'_>,
+    exe: Option<&str>,
+    argv: &[String],
+    cwd: Option<&str>,
+) -> Option<Script> {
+    let (interpreter, path, source) = if interp.present {
+        (lossy(interp.bytes).into_owned(), lossy(filename.bytes), ScriptSource::Kernel)
+    } else {
+        let exe = exe?;
+        (exe.to_string(), Cow::Borrowed(script_from_argv(exe, argv)?), ScriptSource::Argv)
+    };
+    let path = match cwd {
+        Some(dir) if !path.starts_with('/') => normalize_path(&format!("{dir}/{path}")),
+        _ => normalize_path(&path),
+    };
+    Some(Script { interpreter, path, source })
 }
 
 /// execveat(dirfd, "name") reaches the kernel as "/dev/fd/<dirfd>/name";

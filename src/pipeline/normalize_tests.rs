@@ -417,3 +417,65 @@ fn namespace_and_mount_records() {
     let Body::Mount(m) = &r.body else { panic!("{:?}", r.body) };
     assert_eq!((m.source.as_deref(), m.target.as_deref(), m.fd, m.syscall), (Some("tmpfs"), None, Some(5), "fsmount"));
 }
+
+#[test]
+fn exec_credentials_are_reported_only_when_the_entry_was_seen() {
+    use crate::bpf::skel::types::rg_exec_flag;
+    let mut n = normalizer();
+    let t = build::task(80, 80, 1, 0, "rootshell", "bash");
+    let raw = build::exec_via(t, 1, "/tmp/x", None, &["x"], "/tmp/x", "/tmp", |e| {
+        (e.old_uid, e.old_euid, e.old_gid, e.old_egid) = (65534, 65534, 65534, 65534);
+        e.caps_gained = 1 << 21;
+        e.flags = rg_exec_flag::RG_EXEC_OLD_IDS.0 | rg_exec_flag::RG_EXEC_PRIV_CHANGE.0;
+    });
+    let r = rec(&mut n, &raw);
+    let Body::Exec(e) = &r.body else { panic!("{:?}", r.body) };
+    let want =
+        OldCreds { uid: 65534, euid: 65534, gid: 65534, egid: 65534, caps_gained: 1 << 21, privilege_change: true };
+    assert_eq!(e.creds, ExecCreds { egid: 0, before: Some(want) });
+    // without the stash: nothing is guessed
+    let r = rec(&mut n, &build::exec(t, 2, "/tmp/x", &["x"], "/tmp/x", "/tmp"));
+    let Body::Exec(e) = &r.body else { panic!("{:?}", r.body) };
+    assert_eq!(e.creds, ExecCreds { egid: 0, before: None });
+}
+
+#[test]
+fn scripts_come_from_the_kernel_interp_or_an_interpreters_argv() {
+    let mut n = normalizer();
+    let t = build::task(81, 81, 1, 1000, "x.sh", "bash");
+    // ./x.sh with `#!/bin/sh`: the kernel put the interpreter and the path into argv
+    let raw =
+        build::exec_via(t, 1, "./x.sh", Some("/bin/sh"), &["/bin/sh", "./x.sh", "a"], "/usr/bin/dash", "/w", |_| {});
+    let r = rec(&mut n, &raw);
+    let Body::Exec(e) = &r.body else { panic!("{:?}", r.body) };
+    let want = Script { interpreter: "/bin/sh".into(), path: "/w/x.sh".into(), source: ScriptSource::Kernel };
+    assert_eq!(e.script, Some(want));
+    // python3 -u ../y.py: the interpreter's own argument
+    let raw = build::exec(t, 2, "/usr/bin/python3", &["python3", "-u", "../y.py"], "/usr/bin/python3.11", "/w/d");
+    let r = rec(&mut n, &raw);
+    let Body::Exec(e) = &r.body else { panic!("{:?}", r.body) };
+    let want = Script { interpreter: "/usr/bin/python3.11".into(), path: "/w/y.py".into(), source: ScriptSource::Argv };
+    assert_eq!(e.script, Some(want));
+    // inline code and plain programs have none
+    for (exe, args) in [("/usr/bin/python3.11", &["python3", "-c", "1"][..]), ("/usr/bin/cat", &["cat", "f"][..])] {
+        let r = rec(&mut n, &build::exec(t, 3, exe, args, exe, "/w"));
+        assert!(matches!(&r.body, Body::Exec(e) if e.script.is_none()), "{:?}", r.body);
+    }
+}
+
+#[test]
+fn ptrace_names_its_target_from_the_table_except_for_traceme() {
+    let mut n = normalizer();
+    let target = build::task(91, 91, 1, 0, "sleep", "bash");
+    rec(&mut n, &build::exec(target, 1, "/bin/sleep", &["sleep", "30"], "/usr/bin/sleep", "/"));
+    let actor = build::task(92, 92, 1, 0, "inj", "bash");
+    rec(&mut n, &build::exec(actor, 1, "/tmp/inj", &["inj"], "/tmp/inj", "/tmp"));
+    let r = rec(&mut n, &build::ptrace(actor, 2, 13, 91));
+    let Body::Ptrace(p) = &r.body else { panic!("{:?}", r.body) };
+    assert_eq!(p.request_name, Some("PTRACE_SETREGS"));
+    assert_eq!((p.target_comm.as_deref(), p.target_exe.as_deref()), (Some("sleep"), Some("/usr/bin/sleep")));
+    assert_eq!((p.target_cmdline.as_deref(), p.target_same_exe), (Some("sleep 30"), Some(false)));
+    let r = rec(&mut n, &build::ptrace(actor, 3, 0, 91));
+    let Body::Ptrace(p) = &r.body else { panic!("{:?}", r.body) };
+    assert_eq!((p.target_exe.as_deref(), p.target_same_exe), (None, None), "TRACEME names no target");
+}

@@ -219,16 +219,27 @@ pub(super) fn write_memfd(w: &mut ObjectWriter<'_>, m: &Memfd) {
     }
 }
 
-/// The JSON fields of a process_inject record.
-pub(super) fn write_inject(w: &mut ObjectWriter<'_>, i: &Inject) {
-    w.i64("target_pid", i.target_pid.into());
-    w.opt_str("target_comm", i.target_comm.as_deref());
-    w.opt_str("target_exe", i.target_exe.as_deref());
-    w.opt_str("target_cmdline", i.target_cmdline.as_deref());
-    match i.target_same_exe {
+/// The target process's fields, shared by process_inject and process_ptrace.
+pub(super) fn write_target(
+    w: &mut ObjectWriter<'_>,
+    comm: Option<&str>,
+    exe: Option<&str>,
+    cmdline: Option<&str>,
+    same_exe: Option<bool>,
+) {
+    w.opt_str("target_comm", comm);
+    w.opt_str("target_exe", exe);
+    w.opt_str("target_cmdline", cmdline);
+    match same_exe {
         Some(b) => w.bool("target_same_exe", b),
         None => w.null("target_same_exe"),
     }
+}
+
+/// The JSON fields of a process_inject record.
+pub(super) fn write_inject(w: &mut ObjectWriter<'_>, i: &Inject) {
+    w.i64("target_pid", i.target_pid.into());
+    write_target(w, i.target_comm.as_deref(), i.target_exe.as_deref(), i.target_cmdline.as_deref(), i.target_same_exe);
     w.u64("bytes", i.bytes);
     w.u64("local_iovcnt", i.local_iovcnt.into());
     w.u64("remote_iovcnt", i.remote_iovcnt.into());

@@ -269,6 +269,7 @@ pub fn write_body(w: &mut ObjectWriter<'_>, body: &Body) {
             if e.exe_truncated {
                 w.bool("exe_truncated", true);
             }
+            super::exec::write_exec_extra(w, e);
         }
         Body::Fork(f) => {
             w.u64("parent_tid", f.parent_tid.into());
@@ -289,6 +290,13 @@ pub fn write_body(w: &mut ObjectWriter<'_>, body: &Body) {
             }
             w.i64("request_code", p.request);
             w.u64("target_pid", p.target_pid.into());
+            super::inject::write_target(
+                w,
+                p.target_comm.as_deref(),
+                p.target_exe.as_deref(),
+                p.target_cmdline.as_deref(),
+                p.target_same_exe,
+            );
             w.i64("result", p.result);
         }
         Body::Signal(g) => {
@@ -523,10 +531,27 @@ mod tests {
             exe_truncated: false,
             syscall: "execve",
             stdio: ["tty", "pipe", "socket"],
+            creds: crate::record::ExecCreds {
+                egid: 0,
+                before: Some(crate::record::OldCreds {
+                    uid: 1000,
+                    euid: 1000,
+                    gid: 1000,
+                    egid: 1000,
+                    caps_gained: 1 << 13,
+                    privilege_change: true,
+                }),
+            },
+            script: None,
         }));
         let v = line(&r);
         assert_eq!(v["args"], serde_json::json!(["ls", "-l"]));
         assert_eq!(v["args_truncated"], false);
+        assert_eq!(v["old_euid"], 1000);
+        assert_eq!(v["egid"], 0);
+        assert_eq!(v["privilege_change"], true);
+        assert_eq!(v["caps_gained"], serde_json::json!(["CAP_NET_RAW"]));
+        assert_eq!(v["script"], serde_json::Value::Null);
         assert_eq!(v["parent_comm"], "init");
         assert_eq!(v["pid"], 10);
         assert_eq!(v["stdout"], "pipe");

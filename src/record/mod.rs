@@ -3,6 +3,7 @@
 //! detection reads them; output serializes them (see `json.rs`).
 
 mod cred;
+mod exec;
 mod filemeta;
 mod inject;
 pub mod json;
@@ -18,6 +19,7 @@ pub type SharedStr = Arc<str>;
 
 pub use crate::catalog::{EventType, NetKind};
 pub use cred::{cap_bit, cap_names, cred_call, Caps, Cred, CredCall, IdChange, Ids, CAPABILITIES, GID_KEYS, UID_KEYS};
+pub use exec::{script_from_argv, ExecCreds, OldCreds, Script, ScriptSource};
 pub use filemeta::{setgid, setuid, sticky, Chown};
 pub use inject::{
     bpf_attach_type_code, bpf_attach_type_name, bpf_cmd_code, bpf_cmd_name, bpf_prog_type_code, bpf_prog_type_name,
@@ -151,6 +153,11 @@ pub struct Exec {
     /// "char" (a tty or /dev/null), "dir", "block", "link", "none" (not
     /// open) or "unknown" (another kind, or a replayed record without it).
     pub stdio: [&'static str; 3],
+    /// The credentials before and after: a setuid/setgid file or file
+    /// capabilities change them.
+    pub creds: ExecCreds,
+    /// The script an interpreter was started to run; None for a program.
+    pub script: Option<Script>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -172,6 +179,13 @@ pub struct Ptrace {
     /// "PTRACE_ATTACH" and friends; None for a request we do not name.
     pub request_name: Option<&'static str>,
     pub target_pid: u32,
+    /// The target's comm, exe and command line, from the process table
+    /// (None for PTRACE_TRACEME, or a process the sensor cannot see).
+    pub target_comm: Option<String>,
+    pub target_exe: Option<SharedStr>,
+    pub target_cmdline: Option<SharedStr>,
+    /// Whether the target runs the tracer's own executable (None: unknown).
+    pub target_same_exe: Option<bool>,
     /// The syscall's return value (negative errno on failure).
     pub result: i64,
 }

@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use crate::record::{
-    same_exe, signal_name, Body, BpfLoad, Chown, Cred, Exec, Exit, File, FileOp, Fork, IdChange, Ids, Inject, Memfd,
-    Mount, Namespace, Net, NetKind, Record, Signal, BPF_PROG_LOAD,
+    ptrace_request_code, same_exe, signal_name, Body, BpfLoad, Chown, Cred, Exec, ExecCreds, Exit, File, FileOp, Fork,
+    IdChange, Ids, Inject, Memfd, Mount, Namespace, Net, NetKind, OldCreds, Ptrace, Record, Signal, BPF_PROG_LOAD,
 };
 
 /// A record with common fields filled in; `exe` also names `comm`'s image.
@@ -87,6 +87,36 @@ pub fn inject(ts_ns: u64, exe: &str, target_exe: &str) -> Record {
     record(ts_ns, 10, 1, comm_of(exe), exe, "bash", body)
 }
 
+/// A successful ptrace `request` (by name) from `exe` (pid 10) into pid 20,
+/// whose image is `target_exe`.
+pub fn ptrace(ts_ns: u64, exe: &str, request: &'static str, target_exe: &str) -> Record {
+    let body = Body::Ptrace(Ptrace {
+        request: ptrace_request_code(request).unwrap_or(-1),
+        request_name: Some(request),
+        target_pid: 20,
+        target_comm: Some(comm_of(target_exe).to_string()),
+        target_exe: Some(Arc::from(target_exe)),
+        target_cmdline: Some(Arc::from(target_exe)),
+        target_same_exe: same_exe(Some(exe), Some(target_exe)),
+        result: 0,
+    });
+    record(ts_ns, 10, 1, comm_of(exe), exe, "bash", body)
+}
+
+/// An exec of `exe` by uid `old_euid` that left the effective uid at
+/// `euid` and gained the capabilities `caps` (bit n = capability n).
+pub fn exec_as(ts_ns: u64, exe: &str, old_euid: u32, euid: u32, caps: u64) -> Record {
+    let mut r = exec(ts_ns, 30, 10, "bash", exe, &[comm_of(exe)], ["char", "char", "char"]);
+    (r.uid, r.gid, r.euid) = (old_euid, old_euid, euid);
+    if let Body::Exec(e) = &mut r.body {
+        let (uid, egid) = (old_euid, old_euid);
+        let privilege_change = euid != old_euid || caps != 0;
+        let before = OldCreds { uid, euid: old_euid, gid: uid, egid, caps_gained: caps, privilege_change };
+        e.creds = ExecCreds { egid, before: Some(before) };
+    }
+    r
+}
+
 /// A `bpf_load` from `exe` (pid 10): a socket filter called `name` loaded.
 pub fn bpf_prog_load(ts_ns: u64, exe: &str, name: &str) -> Record {
     let body = Body::Bpf(BpfLoad {
@@ -155,6 +185,12 @@ pub fn exec_body(filename: &str, args: &[&str], stdio: [&'static str; 3]) -> Bod
         exe_truncated: false,
         syscall: "execve",
         stdio,
+        // the uid and gid of `record`, unchanged by the exec
+        creds: ExecCreds {
+            egid: 1000,
+            before: Some(OldCreds { uid: 1000, euid: 1000, gid: 1000, egid: 1000, ..OldCreds::default() }),
+        },
+        script: None,
     })
 }
 

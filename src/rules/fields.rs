@@ -116,6 +116,17 @@ fn body_field(field: Field, body: &Body) -> Val<'_> {
             Stdin => Val::Str(e.stdio[0]),
             Stdout => Val::Str(e.stdio[1]),
             Stderr => Val::Str(e.stdio[2]),
+            Egid => Val::Int(e.creds.egid.into()),
+            OldUid => e.creds.before.map_or(Val::Missing, |b| Val::Int(b.uid.into())),
+            OldEuid => e.creds.before.map_or(Val::Missing, |b| Val::Int(b.euid.into())),
+            OldGid => e.creds.before.map_or(Val::Missing, |b| Val::Int(b.gid.into())),
+            OldEgid => e.creds.before.map_or(Val::Missing, |b| Val::Int(b.egid.into())),
+            PrivilegeChange => e.creds.before.map_or(Val::Missing, |b| Val::Bool(b.privilege_change)),
+            CapsGained => e.creds.before.map_or(Val::Missing, |b| Val::Caps(b.caps_gained)),
+            Interpreter => opt(e.script.as_ref().map(|s| s.interpreter.as_str())),
+            Script => opt(e.script.as_ref().map(|s| s.path.as_str())),
+            ScriptName => opt(e.script.as_ref().map(|s| basename(&s.path))),
+            ScriptSourceF => opt(e.script.as_ref().map(|s| s.source.as_str())),
             _ => Val::Missing,
         },
         Body::Fork(f) => match field {
@@ -133,6 +144,10 @@ fn body_field(field: Field, body: &Body) -> Val<'_> {
             Request => opt(p.request_name),
             RequestCode => Val::Int(p.request),
             TargetPid => Val::Int(p.target_pid.into()),
+            TargetComm => opt(p.target_comm.as_deref()),
+            TargetExe => opt(p.target_exe.as_deref()),
+            TargetCmdline => opt(p.target_cmdline.as_deref()),
+            TargetSameExe => p.target_same_exe.map_or(Val::Missing, Val::Bool),
             Result => Val::Int(p.result),
             _ => Val::Missing,
         },
@@ -299,10 +314,24 @@ mod tests {
         use crate::record::{Chown, Exit, Fork, Ptrace, Signal};
         use crate::rules::bench::*;
         let mut v = vec![exec(1, 2, 1, "bash", "/bin/ls", &["ls"], ["tty", "tty", "tty"])];
+        if let Body::Exec(e) = &mut v[0].body {
+            e.creds.before = Some(Default::default());
+            let source = crate::record::ScriptSource::Kernel;
+            e.script = Some(crate::record::Script { interpreter: "/bin/sh".into(), path: "/x.sh".into(), source });
+        }
         v.push(record(1, 2, 1, "a", "/a", "b", Body::Fork(Fork { parent_tid: 1 })));
         let exit = Exit { exit_code: 1, signal: Some(9), core_dumped: true, lifetime_ns: Some(5) };
         v.push(record(1, 2, 1, "a", "/a", "b", Body::Exit(exit)));
-        let pt = Ptrace { request: 16, request_name: Some("PTRACE_ATTACH"), target_pid: 3, result: 0 };
+        let pt = Ptrace {
+            request: 16,
+            request_name: Some("PTRACE_ATTACH"),
+            target_pid: 3,
+            target_comm: Some("t".into()),
+            target_exe: Some("/t".into()),
+            target_cmdline: Some("t x".into()),
+            target_same_exe: Some(false),
+            result: 0,
+        };
         v.push(record(1, 2, 1, "a", "/a", "b", Body::Ptrace(pt)));
         let sig = Signal {
             signal: 9,

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use super::{intern, opt_bool, opt_i32, opt_int, opt_str, opt_u32, perr, req_str, RecordParseError};
 use crate::record::{
-    bpf_attach_type_code, bpf_cmd_code, bpf_prog_type_code, same_exe, BpfLoad, Inject, Memfd, BPF_PROG_LOAD,
+    bpf_attach_type_code, bpf_cmd_code, bpf_prog_type_code, same_exe, BpfLoad, Inject, Memfd, SharedStr, BPF_PROG_LOAD,
     MEMFD_FLAGS,
 };
 
@@ -36,22 +36,42 @@ pub(super) fn memfd_from_json(o: &Map<String, Value>) -> Result<Memfd, RecordPar
 /// `target_pid` is needed; `target_same_exe` is worked out from `exe` and
 /// `target_exe` when absent.
 pub(super) fn inject_from_json(o: &Map<String, Value>) -> Result<Inject, RecordParseError> {
-    let target_exe = opt_str(o, "target_exe")?;
-    let target_same_exe = match o.get("target_same_exe") {
-        None | Some(Value::Null) => same_exe(opt_str(o, "exe")?, target_exe),
-        Some(Value::Bool(b)) => Some(*b),
-        Some(_) => return Err(perr("target_same_exe", "expected a boolean")),
-    };
+    let t = target_from_json(o)?;
     Ok(Inject {
         target_pid: opt_i32(o, "target_pid")?.ok_or_else(|| perr("target_pid", "missing"))?,
-        target_comm: opt_str(o, "target_comm")?.map(str::to_string),
-        target_exe: target_exe.map(Arc::from),
-        target_cmdline: opt_str(o, "target_cmdline")?.map(Arc::from),
-        target_same_exe,
+        target_comm: t.comm,
+        target_exe: t.exe,
+        target_cmdline: t.cmdline,
+        target_same_exe: t.same_exe,
         bytes: opt_int(o, "bytes")?.map_or(0, |b| b.max(0) as u64),
         local_iovcnt: opt_u32(o, "local_iovcnt")?.unwrap_or(1),
         remote_iovcnt: opt_u32(o, "remote_iovcnt")?.unwrap_or(1),
         syscall: opt_str(o, "syscall")?.map_or("process_vm_writev", intern),
+    })
+}
+
+/// The target process's fields of process_inject and process_ptrace.
+pub(super) struct TargetFields {
+    pub comm: Option<String>,
+    pub exe: Option<SharedStr>,
+    pub cmdline: Option<SharedStr>,
+    pub same_exe: Option<bool>,
+}
+
+/// All optional; `target_same_exe` is worked out from `exe` and
+/// `target_exe` when absent.
+pub(super) fn target_from_json(o: &Map<String, Value>) -> Result<TargetFields, RecordParseError> {
+    let exe = opt_str(o, "target_exe")?;
+    let same_exe = match o.get("target_same_exe") {
+        None | Some(Value::Null) => same_exe(opt_str(o, "exe")?, exe),
+        Some(Value::Bool(b)) => Some(*b),
+        Some(_) => return Err(perr("target_same_exe", "expected a boolean")),
+    };
+    Ok(TargetFields {
+        comm: opt_str(o, "target_comm")?.map(str::to_string),
+        exe: exe.map(Arc::from),
+        cmdline: opt_str(o, "target_cmdline")?.map(Arc::from),
+        same_exe,
     })
 }
 

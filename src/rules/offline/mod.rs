@@ -2,6 +2,7 @@
 //! of `record::json::write_record`) and a replay through the engine.
 
 mod cred;
+mod exec;
 
 use std::collections::{BTreeMap, HashSet};
 use std::io::{BufRead, BufReader, Write};
@@ -172,6 +173,8 @@ fn exec_from_json(o: &Map<String, Value>) -> Result<Exec, RecordParseError> {
         exe_truncated: opt_bool(o, "exe_truncated")?,
         syscall: opt_str(o, "syscall")?.map_or("execve", intern),
         stdio: [stdio("stdin")?, stdio("stdout")?, stdio("stderr")?],
+        creds: exec::creds_from_json(o)?,
+        script: exec::script_from_json(o)?,
     })
 }
 
@@ -186,10 +189,15 @@ fn ptrace_from_json(o: &Map<String, Value>) -> Result<Ptrace, RecordParseError> 
         })?,
         (None, None) => return Err(perr("request_code", "missing (give it or `request`)")),
     };
+    let t = inject::target_from_json(o)?;
     Ok(Ptrace {
         request,
         request_name: name.map(intern).or_else(|| ptrace_request_name(request)),
         target_pid: opt_u32(o, "target_pid")?.unwrap_or(0),
+        target_comm: t.comm,
+        target_exe: t.exe,
+        target_cmdline: t.cmdline,
+        target_same_exe: t.same_exe,
         result: opt_int(o, "result")?.unwrap_or(0),
     })
 }

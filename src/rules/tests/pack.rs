@@ -551,6 +551,38 @@ fn pack_cases() -> Vec<(&'static str, Vec<Record>, Vec<Record>)> {
             ],
         ),
         (
+            "RG-INJECT-PTRACE",
+            vec![
+                ptrace(t(0), "/tmp/inject", "PTRACE_POKETEXT", "/usr/sbin/sshd"),
+                ptrace(t(1), "/usr/bin/python3.11", "PTRACE_SETREGS", "/usr/bin/sleep"),
+                ptrace(t(2), "/tmp/x", "PTRACE_SETREGSET", "/usr/bin/bash"),
+                renamed(ptrace(t(3), "/tmp/gdb", "PTRACE_POKEDATA", "/usr/bin/bash"), "gdb"),
+            ],
+            vec![
+                ptrace(t(0), "/usr/bin/gdb", "PTRACE_POKEDATA", "/usr/bin/bash"),
+                ptrace(t(1), "/usr/bin/python3.11", "PTRACE_SETREGS", "/usr/bin/python3.11"),
+                // attaching alone writes nothing
+                ptrace(t(2), "/tmp/inject", "PTRACE_ATTACH", "/usr/sbin/sshd"),
+                ptrace(t(3), "/usr/bin/strace", "PTRACE_SEIZE", "/usr/bin/ls"),
+            ],
+        ),
+        (
+            "RG-PRIV-SETUID-EXEC",
+            vec![
+                exec_as(t(0), "/tmp/.x/rootsh", 1000, 0, u64::MAX >> 23),
+                exec_as(t(1), "/usr/bin/bash", 65534, 0, u64::MAX >> 23),
+                renamed(exec_as(t(2), "/var/tmp/passwd", 1000, 0, 0), "passwd"),
+            ],
+            vec![
+                exec_as(t(0), "/usr/bin/passwd", 1000, 0, u64::MAX >> 23),
+                exec_as(t(1), "/usr/bin/sudo", 1000, 0, u64::MAX >> 23),
+                // root runs it; file capabilities without root; an ordinary exec
+                exec_as(t(2), "/tmp/.x/rootsh", 0, 0, 0),
+                exec_as(t(3), "/tmp/.x/ping", 1000, 1000, 1 << 13),
+                exec_as(t(4), "/usr/bin/id", 1000, 1000, 0),
+            ],
+        ),
+        (
             "RG-NET-SUSPICIOUS-PORT",
             vec![net(t(0), 10, 1, "nc", NetKind::Connect, "198.51.100.7", 4444)],
             vec![

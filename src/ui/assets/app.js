@@ -152,16 +152,25 @@
         const m = matched(r);
         return `${r.rule_id || ""} ${r.rule_name || ""}${m ? " — " + m : ""}`;
       }
-      case "process_exec":
-        return (argvText(r.args) || r.filename || "") + (r.args_truncated ? " …(truncated)" : "");
+      case "process_exec": {
+        let d = (argvText(r.args) || r.filename || "") + (r.args_truncated ? " …(truncated)" : "");
+        if (r.script) d += `  [script ${r.script}]`;
+        if (r.privilege_change === true) {
+          const caps = (r.caps_gained || []).length ? ` +${r.caps_gained.length} caps` : "";
+          d += `  [privilege change: euid ${r.old_euid}→${r.euid}, egid ${r.old_egid}→${r.egid}${caps}]`;
+        }
+        return d;
+      }
       case "process_fork":
         return `forked from ${r.ppid}`;
       case "process_exit":
         return r.signal !== null && r.signal !== undefined
           ? `exit ${r.exit_code} (signal ${r.signal})`
           : `exit ${r.exit_code}`;
-      case "process_ptrace":
-        return `${r.request || "request " + r.request_code} → pid ${r.target_pid}`;
+      case "process_ptrace": {
+        const who = r.target_exe || r.target_comm;
+        return `${r.request || "request " + r.request_code} → pid ${r.target_pid}${who ? " (" + who + ")" : ""}`;
+      }
       case "process_signal": {
         const who = r.target_exe || r.target_comm;
         const sig = r.signal_name || `signal ${r.signal}`;

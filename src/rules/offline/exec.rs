@@ -1,0 +1,50 @@
+//! The offline parser's half for the credential and script fields of
+//! `process_exec`.
+
+use serde_json::{Map, Value};
+
+use super::cred::caps_from_json;
+use super::{opt_bool, opt_str, opt_u32, perr, RecordParseError};
+use crate::record::{ExecCreds, OldCreds, Script, ScriptSource};
+
+/// The caller's ids are known when any `old_*` id or `privilege_change` is
+/// given; a missing old id is the new one. `privilege_change`, when absent,
+/// is worked out as the sensor does: a changed euid or egid, or a
+/// capability gained.
+pub(super) fn creds_from_json(o: &Map<String, Value>) -> Result<ExecCreds, RecordParseError> {
+    let (uid, euid, gid) = (opt_u32(o, "uid")?.unwrap_or(0), opt_u32(o, "euid")?, opt_u32(o, "gid")?.unwrap_or(0));
+    let euid = euid.unwrap_or(uid);
+    let egid = opt_u32(o, "egid")?.unwrap_or(gid);
+    let keys = ["old_uid", "old_euid", "old_gid", "old_egid", "privilege_change"];
+    if keys.iter().all(|k| matches!(o.get(*k), None | Some(Value::Null))) {
+        return Ok(ExecCreds { egid, before: None });
+    }
+    let old = OldCreds {
+        uid: opt_u32(o, "old_uid")?.unwrap_or(uid),
+        euid: opt_u32(o, "old_euid")?.unwrap_or(euid),
+        gid: opt_u32(o, "old_gid")?.unwrap_or(gid),
+        egid: opt_u32(o, "old_egid")?.unwrap_or(egid),
+        caps_gained: caps_from_json(o, "caps_gained")?,
+        privilege_change: false,
+    };
+    let privilege_change = match o.get("privilege_change") {
+        None | Some(Value::Null) => old.euid != euid || old.egid != egid || old.caps_gained != 0,
+        Some(_) => opt_bool(o, "privilege_change")?,
+    };
+    Ok(ExecCreds { egid, before: Some(OldCreds { privilege_change, ..old }) })
+}
+
+/// `script` gives the rest: `interpreter` defaults to `exe`, the source to
+/// `argv`.
+pub(super) fn script_from_json(o: &Map<String, Value>) -> Result<Option<Script>, RecordParseError> {
+    let Some(path) = opt_str(o, "script")? else {
+        return Ok(None);
+    };
+    let source = match opt_str(o, "script_source")? {
+        None => ScriptSource::Argv,
+        Some(n) => ScriptSource::from_name(n)
+            .ok_or_else(|| perr("script_source", format!("`{n}` is not `kernel` or `argv`")))?,
+    };
+    let interpreter = opt_str(o, "interpreter")?.or(opt_str(o, "exe")?).unwrap_or_default();
+    Ok(Some(Script { interpreter: interpreter.to_string(), path: path.to_string(), source }))
+}
