@@ -560,6 +560,10 @@ RG_EXIT_ARGS(ptrace, RG_SYS_PTRACE, proc__ptrace_exit)
 
 #include "net.bpf.h"
 
+/* ---- io_uring: the ring's setup, its opens, writes and connects -------- */
+
+#include "io_uring.bpf.h"
+
 /* Forces the ABI types into BTF so libbpf-cargo generates Rust for them. */
 struct rg_exec _rg_exec = {};
 struct rg_fork _rg_fork = {};
@@ -573,9 +577,11 @@ struct rg_bpf _rg_bpf = {};
 struct rg_file _rg_file = {};
 struct rg_filemeta _rg_filemeta = {};
 struct rg_net _rg_net = {};
+struct rg_io_uring _rg_io_uring = {};
 /* ... and the ABI enums, so Rust reads the kinds, syscall numbers and counter
  * indexes from the skeleton (src/catalog) instead of copying them. */
 enum rg_kind _rg_kind = RG_KIND_EXEC;
 enum rg_syscall _rg_syscall = RG_SYS_NONE;
 enum rg_counter _rg_counter = RG_CNT_RINGBUF_DROPS;
 enum rg_str_flag _rg_str_flag = RG_STR_CUT;
+enum rg_uring_fd _rg_uring_fd = RG_URING_FD_REGISTERED;

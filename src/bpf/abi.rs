@@ -14,8 +14,8 @@ use crate::catalog::{EventType, FileKind, Layout, MetaKind, NetKind};
 use thiserror::Error;
 
 pub use super::skel::types::{
-    rg_bpf, rg_cred, rg_exec, rg_exit, rg_file, rg_filemeta, rg_fork, rg_header, rg_ids, rg_inject, rg_memfd, rg_net,
-    rg_ptrace, rg_signal, rg_str, rg_str_flag, rg_task,
+    rg_bpf, rg_cred, rg_exec, rg_exit, rg_file, rg_filemeta, rg_fork, rg_header, rg_ids, rg_inject, rg_io_uring,
+    rg_memfd, rg_net, rg_ptrace, rg_signal, rg_str, rg_str_flag, rg_task,
 };
 
 pub const ABI_VERSION: u16 = 1;
@@ -51,6 +51,10 @@ const _: () = assert!(size_of::<rg_filemeta>() == 112);
 const _: () = assert!(offset_of!(rg_filemeta, length) == 72);
 const _: () = assert!(offset_of!(rg_filemeta, path) == 104);
 const _: () = assert!(size_of::<rg_net>() == 144);
+const _: () = assert!(offset_of!(rg_file, uring_op) == 108);
+const _: () = assert!(offset_of!(rg_net, uring_op) == 102);
+const _: () = assert!(size_of::<rg_io_uring>() == 88);
+const _: () = assert!(offset_of!(rg_io_uring, fd) == 72);
 const _: () = assert!(offset_of!(rg_header, size) == 4);
 const _: () = assert!(offset_of!(rg_header, ktime_ns) == 8);
 const _: () = assert!(offset_of!(rg_task, comm) == 24);
@@ -79,6 +83,7 @@ unsafe impl Plain for rg_bpf {}
 unsafe impl Plain for rg_file {}
 unsafe impl Plain for rg_filemeta {}
 unsafe impl Plain for rg_net {}
+unsafe impl Plain for rg_io_uring {}
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum DecodeError {
@@ -119,6 +124,7 @@ pub enum RawEvent<'a> {
     Memfd { e: rg_memfd, name: Text<'a> },
     Inject(rg_inject),
     Bpf(rg_bpf),
+    IoUring(rg_io_uring),
     File { op: FileKind, e: rg_file, path: Text<'a>, new_path: Text<'a> },
     FileMeta { op: MetaKind, e: rg_filemeta, path: Text<'a> },
     Net { kind: NetKind, e: rg_net, unix_path: Text<'a> },
@@ -136,6 +142,7 @@ impl RawEvent<'_> {
             RawEvent::Memfd { e, .. } => &e.hdr,
             RawEvent::Inject(e) => &e.hdr,
             RawEvent::Bpf(e) => &e.hdr,
+            RawEvent::IoUring(e) => &e.hdr,
             RawEvent::File { e, .. } => &e.hdr,
             RawEvent::FileMeta { e, .. } => &e.hdr,
             RawEvent::Net { e, .. } => &e.hdr,
@@ -204,6 +211,7 @@ pub fn decode(buf: &[u8]) -> Result<RawEvent<'_>, DecodeError> {
         }
         Layout::Inject => RawEvent::Inject(fixed(buf, kind)?),
         Layout::Bpf => RawEvent::Bpf(fixed(buf, kind)?),
+        Layout::IoUring => RawEvent::IoUring(fixed(buf, kind)?),
         Layout::File(op) => {
             let e: rg_file = fixed(buf, kind)?;
             let n = size_of::<rg_file>();
@@ -391,6 +399,19 @@ pub mod build {
             syscall,
             pidfd: -1,
             ..Default::default()
+        };
+        RecordBuilder::new(&e).finish()
+    }
+
+    /// A process_io_uring record: a ring of `sq_entries` with setup `flags` as `fd`.
+    pub fn io_uring(task: rg_task, ktime: u64, fd: i32, sq_entries: u32, flags: u32) -> Vec<u8> {
+        let e = rg_io_uring {
+            hdr: header(EventType::ProcessIoUring.kind(), ktime),
+            task,
+            fd,
+            sq_entries,
+            cq_entries: sq_entries * 2,
+            flags,
         };
         RecordBuilder::new(&e).finish()
     }

@@ -111,6 +111,10 @@ fields! {
     ProgFd = "prog_fd": Int;
     InsnCount = "insn_count": Int;
     Result = "result": Int;
+    SqEntries = "sq_entries": Int;
+    CqEntries = "cq_entries": Int;
+    IoUringOp = "io_uring_op": Str;
+    FdUnknown = "fd_unknown": Str;
     Path = "path": Str;
     PathName = "path_name": Str;
     PathDir = "path_dir": Str;

@@ -5,6 +5,7 @@
 mod cred;
 mod filemeta;
 mod inject;
+mod io_uring;
 pub mod json;
 mod severity;
 mod signal;
@@ -21,6 +22,10 @@ pub use filemeta::{setgid, setuid, sticky, Chown};
 pub use inject::{
     bpf_attach_type_code, bpf_attach_type_name, bpf_cmd_code, bpf_cmd_name, bpf_prog_type_code, bpf_prog_type_name,
     memfd_flag_names, same_exe, BpfLoad, Inject, Memfd, BPF_PROG_LOAD, MEMFD_FLAGS,
+};
+pub use io_uring::{
+    io_uring_op_name, setup_flag_names, setup_flags_from_names, IoUring, UringReq, FD_UNKNOWN,
+    IORING_SETUP_REGISTERED_FD_ONLY, IO_URING_OPS, IO_URING_SETUP_FLAGS,
 };
 pub use severity::Severity;
 pub use signal::{signal_name, signal_number, Signal};
@@ -90,6 +95,7 @@ impl Record {
             Body::Memfd(_) => EventType::ProcessMemfd,
             Body::Inject(_) => EventType::ProcessInject,
             Body::Bpf(_) => EventType::BpfLoad,
+            Body::IoUring(_) => EventType::ProcessIoUring,
             Body::File(f) => match f.op {
                 FileOp::Open { .. } => EventType::FileOpen,
                 FileOp::Write { .. } => EventType::FileWrite,
@@ -120,6 +126,7 @@ pub enum Body {
     Memfd(Memfd),
     Inject(Inject),
     Bpf(BpfLoad),
+    IoUring(IoUring),
     File(File),
     Net(Net),
 }
@@ -210,15 +217,21 @@ pub struct File {
     pub path_detached: bool,
     pub op: FileOp,
     pub syscall: &'static str,
+    /// `syscall` "io_uring": the request's opcode, and why `fd` is null.
+    pub io_uring: Option<UringReq>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum FileOp {
+    /// `fd` is -1 (null in the record) when an io_uring open put the file
+    /// in the ring's registered table, where it has no fd.
     Open {
         flags: u32,
         mode: u32,
         fd: i32,
     },
+    /// Through io_uring, `bytes` is the count written, not requested, and
+    /// `fd` is -1 (null) when the request named a registered file.
     Write {
         bytes: u64,
         fd: i32,
@@ -252,6 +265,7 @@ pub struct Net {
     pub family: String,
     /// "tcp", "udp", "raw", "stream", "dgram", ... (see normalize).
     pub protocol: &'static str,
+    /// -1 (null in the record) when an io_uring request named a registered file.
     pub fd: i32,
     pub local_addr: Option<String>,
     pub local_port: Option<u16>,
@@ -260,6 +274,10 @@ pub struct Net {
     pub backlog: Option<u32>,
     /// The syscall's return value (connect may be -EINPROGRESS).
     pub result: i64,
+    /// "connect", "accept4", ... or "io_uring".
+    pub syscall: &'static str,
+    /// `syscall` "io_uring": the request's opcode, and why `fd` is null.
+    pub io_uring: Option<UringReq>,
 }
 
 impl File {
