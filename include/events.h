@@ -51,6 +51,7 @@ enum rg_kind {
 	RG_KIND_BPF = 9,
 	RG_KIND_NAMESPACE = 10,
 	RG_KIND_MOUNT = 11,
+	RG_KIND_IO_URING = 12,
 	RG_KIND_FILE_OPEN = 16,
 	RG_KIND_FILE_WRITE = 17,
 	RG_KIND_FILE_RENAME = 18,
@@ -128,6 +129,7 @@ enum rg_syscall {
 	RG_SYS_PIVOT_ROOT = 124,
 	RG_SYS_CHROOT = 125,
 	RG_SYS_OPEN_TREE = 126,
+	RG_SYS_IO_URING = 160, /* an operation submitted through an io_uring ring */
 };
 
 /* Indexes of the per-CPU `counters` map; userspace sums across CPUs. */
@@ -155,6 +157,12 @@ struct rg_task {
 	__u32 euid;
 	char comm[RG_COMM_LEN];
 	char parent_comm[RG_COMM_LEN];
+};
+
+/* Bits of rg_file.uring_op and rg_net.uring_op above the opcode: why fd is -1. */
+enum rg_uring_fd {
+	RG_URING_FD_REGISTERED = 0x8000, /* a file registered with the ring: it has no fd */
+	RG_URING_FD_NOT_KEPT = 0x4000, /* lost between submission and completion (counted) */
 };
 
 /* Bits of rg_str.truncated. */
@@ -317,10 +325,12 @@ struct rg_file {
 	__u64 bytes; /* write: bytes requested */
 	__u32 flags; /* open: O_* flags */
 	__u32 mode; /* open: creation mode */
-	__s32 fd; /* write: the fd; open: the new fd */
+	__s32 fd; /* write: the fd; open: the new fd; io_uring: -1 when the
+		     request named a registered (fixed) file, which has no fd */
 	__u32 syscall; /* enum rg_syscall */
 	__u32 is_dir; /* unlink: a directory was removed */
-	__u32 _pad;
+	__u16 uring_op; /* RG_SYS_IO_URING: the request's IORING_OP_* | enum rg_uring_fd */
+	__u16 _pad;
 	struct rg_str path; /* absolute, cap RG_PATH_MAX */
 	struct rg_str new_path; /* rename target, absolute, cap RG_PATH_MAX */
 };
@@ -378,12 +388,23 @@ struct rg_mount {
 	struct rg_str fstype; /* cap RG_FSTYPE_MAX */
 };
 
+/* process_io_uring: an io_uring instance created (io_uring_setup succeeded) */
+struct rg_io_uring {
+	struct rg_header hdr;
+	struct rg_task task;
+	__s32 fd; /* the ring's fd; with IORING_SETUP_REGISTERED_FD_ONLY the
+		     index of its registered ring instead (not an fd) */
+	__u32 sq_entries; /* as the kernel sized them */
+	__u32 cq_entries;
+	__u32 flags; /* IORING_SETUP_* */
+};
+
 /* network_connect, network_bind, network_listen, network_accept */
 struct rg_net {
 	struct rg_header hdr;
 	struct rg_task task;
 	__s64 ret;
-	__s32 fd; /* accept: the new fd */
+	__s32 fd; /* accept: the new fd; io_uring: -1 as in rg_file */
 	__u32 backlog; /* listen */
 	__u32 syscall; /* enum rg_syscall */
 	__u16 family; /* AF_INET, AF_INET6, AF_UNIX */
@@ -391,7 +412,7 @@ struct rg_net {
 	__u16 sock_type; /* SOCK_STREAM, SOCK_DGRAM, ... */
 	__u16 local_port; /* host byte order, from the socket */
 	__u16 remote_port; /* host byte order */
-	__u16 _pad;
+	__u16 uring_op; /* as in rg_file */
 	__u8 local_addr[16]; /* IPv4 in the first 4 bytes, network order */
 	__u8 remote_addr[16];
 	struct rg_str unix_path; /* AF_UNIX; leading NUL = abstract, cap 108 */
@@ -415,6 +436,7 @@ _Static_assert(sizeof(struct rg_filemeta) == 112, "rg_filemeta");
 _Static_assert(sizeof(struct rg_net) == 144, "rg_net");
 _Static_assert(sizeof(struct rg_namespace) == 104, "rg_namespace");
 _Static_assert(sizeof(struct rg_mount) == 112, "rg_mount");
+_Static_assert(sizeof(struct rg_io_uring) == 88, "rg_io_uring");
 #endif
 
 #endif /* __RAND_GUARD_EVENTS_H */

@@ -46,6 +46,9 @@ fn doctor_as_root_reports_this_host_and_every_hook_ok() {
         "handle_exit_fchownat",
         "handle_exit_truncate",
         "handle_exit_ftruncate",
+        "handle_io_uring_create",
+        "handle_io_uring_submit",
+        "handle_io_uring_complete",
     ] {
         assert!(text.contains(&format!("[ok  ] {prog} (")), "{prog} in\n{text}");
     }

@@ -14,8 +14,8 @@ use crate::catalog::{EventType, FileKind, Layout, MetaKind, NetKind};
 use thiserror::Error;
 
 pub use super::skel::types::{
-    rg_bpf, rg_cred, rg_exec, rg_exit, rg_file, rg_filemeta, rg_fork, rg_header, rg_ids, rg_inject, rg_memfd, rg_mount,
-    rg_namespace, rg_net, rg_ptrace, rg_signal, rg_str, rg_str_flag, rg_task,
+    rg_bpf, rg_cred, rg_exec, rg_exit, rg_file, rg_filemeta, rg_fork, rg_header, rg_ids, rg_inject, rg_io_uring,
+    rg_memfd, rg_mount, rg_namespace, rg_net, rg_ptrace, rg_signal, rg_str, rg_str_flag, rg_task,
 };
 
 pub const ABI_VERSION: u16 = 1;
@@ -57,6 +57,10 @@ const _: () = assert!(offset_of!(rg_namespace, fd) == 100);
 const _: () = assert!(size_of::<rg_mount>() == 112);
 const _: () = assert!(offset_of!(rg_mount, source) == 88);
 const _: () = assert!(offset_of!(rg_mount, fstype) == 104);
+const _: () = assert!(offset_of!(rg_file, uring_op) == 108);
+const _: () = assert!(offset_of!(rg_net, uring_op) == 102);
+const _: () = assert!(size_of::<rg_io_uring>() == 88);
+const _: () = assert!(offset_of!(rg_io_uring, fd) == 72);
 const _: () = assert!(offset_of!(rg_header, size) == 4);
 const _: () = assert!(offset_of!(rg_header, ktime_ns) == 8);
 const _: () = assert!(offset_of!(rg_task, comm) == 24);
@@ -91,6 +95,7 @@ unsafe impl Plain for rg_filemeta {}
 unsafe impl Plain for rg_net {}
 unsafe impl Plain for rg_namespace {}
 unsafe impl Plain for rg_mount {}
+unsafe impl Plain for rg_io_uring {}
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum DecodeError {
@@ -133,6 +138,7 @@ pub enum RawEvent<'a> {
     Bpf(rg_bpf),
     Namespace(rg_namespace),
     Mount { e: rg_mount, source: Text<'a>, target: Text<'a>, fstype: Text<'a> },
+    IoUring(rg_io_uring),
     File { op: FileKind, e: rg_file, path: Text<'a>, new_path: Text<'a> },
     FileMeta { op: MetaKind, e: rg_filemeta, path: Text<'a> },
     Net { kind: NetKind, e: rg_net, unix_path: Text<'a> },
@@ -152,6 +158,7 @@ impl RawEvent<'_> {
             RawEvent::Bpf(e) => &e.hdr,
             RawEvent::Namespace(e) => &e.hdr,
             RawEvent::Mount { e, .. } => &e.hdr,
+            RawEvent::IoUring(e) => &e.hdr,
             RawEvent::File { e, .. } => &e.hdr,
             RawEvent::FileMeta { e, .. } => &e.hdr,
             RawEvent::Net { e, .. } => &e.hdr,
@@ -232,6 +239,7 @@ pub fn decode(buf: &[u8]) -> Result<RawEvent<'_>, DecodeError> {
                 e,
             }
         }
+        Layout::IoUring => RawEvent::IoUring(fixed(buf, kind)?),
         Layout::File(op) => {
             let e: rg_file = fixed(buf, kind)?;
             let n = size_of::<rg_file>();
@@ -441,6 +449,19 @@ pub mod build {
             syscall,
             pidfd: -1,
             ..Default::default()
+        };
+        RecordBuilder::new(&e).finish()
+    }
+
+    /// A process_io_uring record: a ring of `sq_entries` with setup `flags` as `fd`.
+    pub fn io_uring(task: rg_task, ktime: u64, fd: i32, sq_entries: u32, flags: u32) -> Vec<u8> {
+        let e = rg_io_uring {
+            hdr: header(EventType::ProcessIoUring.kind(), ktime),
+            task,
+            fd,
+            sq_entries,
+            cq_entries: sq_entries * 2,
+            flags,
         };
         RecordBuilder::new(&e).finish()
     }

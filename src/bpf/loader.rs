@@ -140,6 +140,9 @@ pub fn open_configured<'obj>(
     let filter = KernelFilter::from_filter(&cfg.file.filter);
     if let Some(rodata) = open.maps.rodata_data.as_deref_mut() {
         rodata.rg_self_tgid = std::process::id();
+        // the [file] hook io_uring reports setups and connects only for a category that is on
+        rodata.rg_uring_setup = cfg.process.enabled.into();
+        rodata.rg_uring_net = cfg.network.enabled.into();
         rodata.rg_filter_paths = filter.enabled.into();
         rodata.rg_filter_watch_all = filter.watch_all.into();
         rodata.rg_wakeup_bytes = (u64::from(cfg.ebpf.ring_buffer_bytes) / 4).min(64 * 1024);

@@ -163,16 +163,24 @@ events! {
                 Process(ProcessHook::OpenTree)],
         fields: [Source, SourceDetached, Target, Fstype, Flags, MountFlags, Fd, Syscall],
     }
+    // io_uring is a [file] hook (issue 13) that also reports the ring's
+    // setup and the connects made through it.
+    ProcessIoUring = "process_io_uring" {
+        category: Process, kind: RG_KIND_IO_URING, layout: Layout::IoUring,
+        hooks: [File(FileHook::IoUring)],
+        fields: [Fd, SqEntries, CqEntries, Flags],
+    }
     FileOpen = "file_open" {
         category: File, kind: RG_KIND_FILE_OPEN, layout: Layout::File(F::Open),
-        hooks: [File(FileHook::Open), File(FileHook::Creat), File(FileHook::Openat), File(FileHook::Openat2)],
-        fields: [Path, PathName, PathDir, PathTruncated, PathDetached, Syscall, Flags, Access, Mode, Fd],
+        hooks: [File(FileHook::Open), File(FileHook::Creat), File(FileHook::Openat), File(FileHook::Openat2),
+                File(FileHook::IoUring)],
+        fields: [Path, PathName, PathDir, PathTruncated, PathDetached, Syscall, Flags, Access, Mode, Fd, IoUringOp, FdUnknown],
     }
     FileWrite = "file_write" {
         category: File, kind: RG_KIND_FILE_WRITE, layout: Layout::File(F::Write),
         hooks: [File(FileHook::Write), File(FileHook::Pwrite64), File(FileHook::Writev),
-                File(FileHook::Pwritev), File(FileHook::Pwritev2)],
-        fields: [Path, PathName, PathDir, PathTruncated, PathDetached, Syscall, Fd, Bytes],
+                File(FileHook::Pwritev), File(FileHook::Pwritev2), File(FileHook::IoUring)],
+        fields: [Path, PathName, PathDir, PathTruncated, PathDetached, Syscall, Fd, Bytes, IoUringOp, FdUnknown],
     }
     FileRename = "file_rename" {
         category: File, kind: RG_KIND_FILE_RENAME, layout: Layout::File(F::Rename),
@@ -203,23 +211,25 @@ events! {
     }
     NetworkConnect = "network_connect" {
         category: Network, kind: RG_KIND_NET_CONNECT, layout: Layout::Net(N::Connect),
-        hooks: [Net(NetHook::Connect)],
-        fields: [Family, Protocol, Direction, LocalAddr, LocalPort, RemoteAddr, RemotePort, Fd, Result],
+        hooks: [Net(NetHook::Connect), File(FileHook::IoUring)],
+        fields: [Family, Protocol, Direction, LocalAddr, LocalPort, RemoteAddr, RemotePort, Fd, Result, Syscall,
+                 IoUringOp, FdUnknown],
     }
     NetworkAccept = "network_accept" {
         category: Network, kind: RG_KIND_NET_ACCEPT, layout: Layout::Net(N::Accept),
         hooks: [Net(NetHook::Accept), Net(NetHook::Accept4)],
-        fields: [Family, Protocol, Direction, LocalAddr, LocalPort, RemoteAddr, RemotePort, Fd, Result],
+        fields: [Family, Protocol, Direction, LocalAddr, LocalPort, RemoteAddr, RemotePort, Fd, Result, Syscall],
     }
     NetworkBind = "network_bind" {
         category: Network, kind: RG_KIND_NET_BIND, layout: Layout::Net(N::Bind),
         hooks: [Net(NetHook::Bind)],
-        fields: [Family, Protocol, Direction, LocalAddr, LocalPort, RemoteAddr, RemotePort, Fd, Result],
+        fields: [Family, Protocol, Direction, LocalAddr, LocalPort, RemoteAddr, RemotePort, Fd, Result, Syscall],
     }
     NetworkListen = "network_listen" {
         category: Network, kind: RG_KIND_NET_LISTEN, layout: Layout::Net(N::Listen),
         hooks: [Net(NetHook::Listen)],
-        fields: [Family, Protocol, Direction, LocalAddr, LocalPort, RemoteAddr, RemotePort, Fd, Result, Backlog],
+        fields: [Family, Protocol, Direction, LocalAddr, LocalPort, RemoteAddr, RemotePort, Fd, Result, Backlog,
+                 Syscall],
     }
 }
 

@@ -130,6 +130,10 @@ fields! {
     Fstype = "fstype": Str;
     MountFlags = "mount_flags": Int;
     Result = "result": Int;
+    SqEntries = "sq_entries": Int;
+    CqEntries = "cq_entries": Int;
+    IoUringOp = "io_uring_op": Str;
+    FdUnknown = "fd_unknown": Str;
     Path = "path": Str;
     PathName = "path_name": Str;
     PathDir = "path_dir": Str;

@@ -25,6 +25,9 @@ macro_rules! enter_prog {
 const EXEC: Prog = Prog { name: "handle_exec", attach: Attach::Btf("sched_process_exec") };
 const FORK: Prog = Prog { name: "handle_fork", attach: Attach::Btf("sched_process_fork") };
 const EXIT: Prog = Prog { name: "handle_exit", attach: Attach::Btf("sched_process_exit") };
+const URING_CREATE: Prog = Prog { name: "handle_io_uring_create", attach: Attach::Btf("io_uring_create") };
+const URING_SUBMIT: Prog = Prog { name: "handle_io_uring_submit", attach: Attach::Btf("io_uring_submit_req") };
+const URING_COMPLETE: Prog = Prog { name: "handle_io_uring_complete", attach: Attach::Btf("io_uring_complete") };
 
 macro_rules! hook_enum {
     ($(#[$doc:meta])* $name:ident {
@@ -154,6 +157,10 @@ hook_enum! {
         Fchownat => "fchownat", abi: RG_SYS_FCHOWNAT, progs: [exit_prog!(fchownat)];
         Truncate => "truncate", abi: RG_SYS_TRUNCATE, progs: [exit_prog!(truncate)];
         Ftruncate => "ftruncate", abi: RG_SYS_FTRUNCATE, progs: [exit_prog!(ftruncate)];
+        // Requests submitted through a ring pass no syscall tracepoint: the
+        // ring's creation, the fd a request names (kept at submission) and
+        // the request's result (at completion), for every opcode reported.
+        IoUring => "io_uring", abi: RG_SYS_IO_URING, progs: [URING_CREATE, URING_SUBMIT, URING_COMPLETE];
     }
 }
 

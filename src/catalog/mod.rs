@@ -130,6 +130,17 @@ pub enum NetKind {
 }
 
 impl NetKind {
+    /// The syscall that most likely made a record of this kind (the
+    /// offline parser's default for a record without `syscall`).
+    pub fn syscall(self) -> &'static str {
+        match self {
+            NetKind::Connect => "connect",
+            NetKind::Accept => "accept4",
+            NetKind::Bind => "bind",
+            NetKind::Listen => "listen",
+        }
+    }
+
     /// The contract's `direction` value.
     pub fn direction(self) -> &'static str {
         match self {
@@ -166,6 +177,8 @@ pub enum Layout {
     Namespace,
     /// `struct rg_mount`
     Mount,
+    /// `struct rg_io_uring`
+    IoUring,
     /// `struct rg_file`
     File(FileKind),
     /// `struct rg_filemeta`

@@ -17,7 +17,9 @@ fn names_kinds_and_hooks_are_unique_and_round_trip() {
         let prefixed = t.as_str().starts_with(&format!("{}_", t.category().name()));
         assert!(prefixed || t == EventType::BpfLoad || t == EventType::FileMount, "{}", t.as_str());
         for h in t.hooks() {
-            assert_eq!(h.category(), t.category(), "{} lists {} of another category", t.as_str(), h.name());
+            // the one exception: a ring's setup and its connects come from the [file] hook io_uring
+            let uring = *h == AnyHook::File(FileHook::IoUring);
+            assert!(uring || h.category() == t.category(), "{} lists {} of another category", t.as_str(), h.name());
         }
     }
     assert_eq!(EventType::from_kind(0), None);
@@ -34,7 +36,7 @@ fn names_kinds_and_hooks_are_unique_and_round_trip() {
     for h in NetHook::ALL {
         assert_eq!(NetHook::from_name(h.name()), Some(*h));
     }
-    assert_eq!((ProcessHook::ALL.len(), FileHook::ALL.len(), NetHook::ALL.len()), (33, 25, 5));
+    assert_eq!((ProcessHook::ALL.len(), FileHook::ALL.len(), NetHook::ALL.len()), (33, 26, 5));
     assert_eq!(FileHook::from_name("clone"), None);
 }
 

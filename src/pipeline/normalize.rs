@@ -9,15 +9,16 @@ use std::path::PathBuf;
 use crate::bpf::abi::{
     self, rg_bpf, rg_cred, rg_exec, rg_filemeta, rg_ids, rg_inject, rg_signal, rg_task, DecodeError, RawEvent, Text,
 };
-use crate::bpf::skel::types::{rg_exec_flag, rg_syscall};
+use crate::bpf::skel::types::{rg_exec_flag, rg_syscall, rg_uring_fd};
 use crate::catalog::{self, FileKind, MetaKind};
 use crate::config::PathFilter;
 use crate::process::{procfs, ProcessInfo, ProcessTable};
 use crate::record::time::BootClock;
 use crate::record::{
-    cred_call, ptrace_request_name, same_exe, script_from_argv, signal_name, Body, BpfLoad, Caps, Chown, CmdlineSource,
-    Cred, CredCall, Exec, ExecCreds, Exit, File, FileOp, Fork, IdChange, Ids, Inject, Memfd, Net, NetKind, OldCreds,
-    Ptrace, Record, Script, ScriptSource, SharedStr, Signal, BPF_PROG_LOAD, RENAME_EXCHANGE,
+    cred_call, io_uring_op_name, ptrace_request_name, same_exe, script_from_argv, signal_name, Body, BpfLoad, Caps,
+    Chown, CmdlineSource, Cred, CredCall, Exec, ExecCreds, Exit, File, FileOp, Fork, IdChange, Ids, Inject, IoUring,
+    Memfd, Net, NetKind, OldCreds, Ptrace, Record, Script, ScriptSource, SharedStr, Signal, UringReq, BPF_PROG_LOAD,
+    FD_UNKNOWN, IORING_SETUP_REGISTERED_FD_ONLY, RENAME_EXCHANGE,
 };
 
 /// What normalization decided about one raw event.
@@ -183,6 +184,16 @@ impl Normalizer {
                 let body = Body::Mount(ns::mount_body(&e, &source, &target, &fstype));
                 Outcome::Record(self.record(&e.task, ktime, body))
             }
+            RawEvent::IoUring(e) => {
+                let body = Body::IoUring(IoUring {
+                    // a registered-only ring has an index, not an fd
+                    fd: (e.flags & IORING_SETUP_REGISTERED_FD_ONLY == 0).then_some(e.fd),
+                    sq_entries: e.sq_entries,
+                    cq_entries: e.cq_entries,
+                    flags: e.flags,
+                });
+                Outcome::Record(self.record(&e.task, ktime, body))
+            }
             RawEvent::File { op, e, path, new_path } => {
                 let p = absolute(&path);
                 let np = (op == FileKind::Rename).then(|| absolute(&new_path));
@@ -215,6 +226,7 @@ impl Normalizer {
                     path_detached: path.detached,
                     op,
                     syscall: catalog::syscall_name(e.syscall),
+                    io_uring: uring_req(e.syscall, e.uring_op),
                 });
                 Outcome::Record(self.record(&e.task, ktime, body))
             }
@@ -230,6 +242,7 @@ impl Normalizer {
                     path_detached: path.detached,
                     op: filemeta_op(&e, op),
                     syscall: catalog::syscall_name(e.syscall),
+                    io_uring: None,
                 });
                 Outcome::Record(self.record(&e.task, ktime, body))
             }
@@ -518,6 +531,21 @@ fn filemeta_op(e: &rg_filemeta, op: MetaKind) -> FileOp {
     }
 }
 
+// The reasons' bits are enum rg_uring_fd of include/events.h.
+const _: () = assert!(
+    FD_UNKNOWN[0].0 as u32 == rg_uring_fd::RG_URING_FD_REGISTERED.0
+        && FD_UNKNOWN[1].0 as u32 == rg_uring_fd::RG_URING_FD_NOT_KEPT.0
+);
+
+/// A request made through io_uring: its opcode (the low byte) and why its
+/// fd is unknown (the bits above); None for a syscall.
+fn uring_req(syscall: u32, bits: u16) -> Option<UringReq> {
+    (syscall == rg_syscall::RG_SYS_IO_URING.0).then(|| UringReq {
+        op: io_uring_op_name(bits & 0xff).unwrap_or("unknown"),
+        fd_unknown: FD_UNKNOWN.iter().find(|(bit, _)| bits & bit != 0).map(|(_, why)| *why),
+    })
+}
+
 fn net_body(e: &abi::rg_net, kind: NetKind, unix_path: &Text<'_>) -> Net {
     let family = match e.family {
         AF_INET => "ipv4".to_string(),
@@ -559,6 +587,8 @@ fn net_body(e: &abi::rg_net, kind: NetKind, unix_path: &Text<'_>) -> Net {
         remote_port: None,
         backlog: None,
         result: e.ret,
+        syscall: catalog::syscall_name(e.syscall),
+        io_uring: uring_req(e.syscall, e.uring_op),
     };
     match kind {
         NetKind::Connect => {

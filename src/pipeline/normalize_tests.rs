@@ -479,3 +479,41 @@ fn ptrace_names_its_target_from_the_table_except_for_traceme() {
     let Body::Ptrace(p) = &r.body else { panic!("{:?}", r.body) };
     assert_eq!((p.target_exe.as_deref(), p.target_same_exe), (None, None), "TRACEME names no target");
 }
+
+#[test]
+fn io_uring_records_name_the_opcode_and_say_why_an_fd_is_unknown() {
+    use crate::bpf::abi::{rg_file, rg_net};
+    use crate::bpf::skel::types::rg_uring_fd;
+    let mut n = normalizer();
+    let t = build::task(70, 71, 1, 0, "db", "init");
+    let r = rec(&mut n, &build::io_uring(t, 1, 5, 8, 1 << 12));
+    assert_eq!(r.body, Body::IoUring(IoUring { fd: Some(5), sq_entries: 8, cq_entries: 16, flags: 1 << 12 }));
+    // a registered-only ring's "fd" is an index
+    let r = rec(&mut n, &build::io_uring(t, 1, 0, 8, IORING_SETUP_REGISTERED_FD_ONLY));
+    assert!(matches!(r.body, Body::IoUring(IoUring { fd: None, .. })), "{:?}", r.body);
+
+    let uring = rg_syscall::RG_SYS_IO_URING.0;
+    let mut raw = build::file(EventType::FileWrite, t, 2, uring, "/etc/db", None);
+    let registered = rg_uring_fd::RG_URING_FD_REGISTERED.0 as u16;
+    let at = std::mem::offset_of!(rg_file, uring_op);
+    raw[at..at + 2].copy_from_slice(&(23 | registered).to_ne_bytes());
+    let at = std::mem::offset_of!(rg_file, fd);
+    raw[at..at + 4].copy_from_slice(&(-1i32).to_ne_bytes());
+    let Body::File(f) = rec(&mut n, &raw).body else { panic!("not a file record") };
+    assert_eq!((f.syscall, f.op), ("io_uring", FileOp::Write { bytes: 0, fd: -1 }));
+    assert_eq!(f.io_uring, Some(UringReq { op: "IORING_OP_WRITE", fd_unknown: Some("registered_file") }));
+    // a syscall's record has none
+    let Body::File(f) = rec(&mut n, &build::file(EventType::FileWrite, t, 3, 20, "/etc/db", None)).body else {
+        panic!("not a file record")
+    };
+    assert_eq!((f.syscall, f.io_uring), ("write", None));
+
+    let mut raw = build::net(EventType::NetworkConnect, t, 4, 2, &[10, 0, 0, 2], 443, 40000);
+    let at = std::mem::offset_of!(rg_net, syscall);
+    raw[at..at + 4].copy_from_slice(&uring.to_ne_bytes());
+    let at = std::mem::offset_of!(rg_net, uring_op);
+    raw[at..at + 2].copy_from_slice(&16u16.to_ne_bytes());
+    let Body::Net(c) = rec(&mut n, &raw).body else { panic!("not a network record") };
+    assert_eq!((c.syscall, c.fd, c.remote_port), ("io_uring", 3, Some(443)));
+    assert_eq!(c.io_uring, Some(UringReq { op: "IORING_OP_CONNECT", fd_unknown: None }));
+}

@@ -329,6 +329,7 @@ pub fn write_body(w: &mut ObjectWriter<'_>, body: &Body) {
         Body::Bpf(b) => super::inject::write_bpf(w, b),
         Body::Namespace(n) => super::ns::write_namespace(w, n),
         Body::Mount(m) => super::ns::write_mount(w, m),
+        Body::IoUring(u) => super::io_uring::write_json(w, u),
         Body::File(f) => {
             w.str("path", &f.path);
             w.bool("path_truncated", f.path_truncated);
@@ -338,11 +339,11 @@ pub fn write_body(w: &mut ObjectWriter<'_>, body: &Body) {
                     w.lit_array("flags", open_flag_names(*flags));
                     w.lit("access", open_access(*flags));
                     w.u64("mode", (*mode).into());
-                    w.i64("fd", (*fd).into());
+                    super::io_uring::write_fd(w, *fd);
                 }
                 FileOp::Write { bytes, fd } => {
                     w.u64("bytes", *bytes);
-                    w.i64("fd", (*fd).into());
+                    super::io_uring::write_fd(w, *fd);
                 }
                 FileOp::Rename { new_path, new_path_truncated, new_path_detached, exchange } => {
                     w.str("new_path", new_path);
@@ -368,6 +369,7 @@ pub fn write_body(w: &mut ObjectWriter<'_>, body: &Body) {
                 FileOp::Truncate { length } => w.i64("length", *length),
             }
             w.lit("syscall", f.syscall);
+            super::io_uring::write_op(w, f.io_uring.as_ref());
         }
         Body::Net(n) => {
             w.str("family", &n.family);
@@ -380,8 +382,10 @@ pub fn write_body(w: &mut ObjectWriter<'_>, body: &Body) {
             if let Some(b) = n.backlog {
                 w.u64("backlog", b.into());
             }
-            w.i64("fd", n.fd.into());
+            super::io_uring::write_fd(w, n.fd);
             w.i64("result", n.result);
+            w.lit("syscall", n.syscall);
+            super::io_uring::write_op(w, n.io_uring.as_ref());
         }
     }
 }
@@ -471,6 +475,11 @@ mod tests {
         }
     }
 
+    fn file(path: &str, op: FileOp, syscall: &'static str) -> Body {
+        let (path_truncated, path_detached, io_uring) = (false, false, None);
+        Body::File(File { path: path.into(), path_truncated, path_detached, op, syscall, io_uring })
+    }
+
     fn line(r: &Record) -> serde_json::Value {
         let mut out = Vec::new();
         write_record(&mut out, r);
@@ -505,13 +514,7 @@ mod tests {
     #[test]
     fn hostile_strings_stay_one_valid_line() {
         let evil = "a\nb\"c\\d\u{1}e\u{7f}f\r\t\u{fffd}g";
-        let r = base(Body::File(File {
-            path: evil.into(),
-            path_truncated: false,
-            path_detached: false,
-            op: FileOp::Unlink { is_dir: false },
-            syscall: "unlink",
-        }));
+        let r = base(file(evil, FileOp::Unlink { is_dir: false }, "unlink"));
         let v = line(&r);
         assert_eq!(v["path"], evil);
         assert_eq!(v["event_type"], "file_unlink");
@@ -560,13 +563,7 @@ mod tests {
 
     #[test]
     fn open_flags_and_network_direction() {
-        let r = base(Body::File(File {
-            path: "/etc/x".into(),
-            path_truncated: false,
-            path_detached: false,
-            op: FileOp::Open { flags: 0o1101, mode: 0o644, fd: 3 },
-            syscall: "openat",
-        }));
+        let r = base(file("/etc/x", FileOp::Open { flags: 0o1101, mode: 0o644, fd: 3 }, "openat"));
         let v = line(&r);
         assert_eq!(v["flags"], serde_json::json!(["O_WRONLY", "O_CREAT", "O_TRUNC"]));
         assert_eq!(v["access"], "write");
@@ -581,22 +578,26 @@ mod tests {
             remote_port: None,
             backlog: Some(5),
             result: 0,
+            syscall: "listen",
+            io_uring: None,
         }));
         let v = line(&r);
         assert_eq!(v["direction"], "listen");
         assert_eq!(v["local_port"], 8080);
         assert_eq!(v["backlog"], 5);
+        assert_eq!((v["syscall"].as_str(), v.get("io_uring_op")), (Some("listen"), None));
+        let mut r = base(file("/w/x", FileOp::Write { bytes: 5, fd: -1 }, "io_uring"));
+        if let Body::File(f) = &mut r.body {
+            f.io_uring = Some(crate::record::UringReq { op: "IORING_OP_WRITE", fd_unknown: Some("registered_file") });
+        }
+        let v = line(&r);
+        assert_eq!((v["fd"].is_null(), v["syscall"].as_str()), (true, Some("io_uring")));
+        assert_eq!((&v["io_uring_op"], &v["fd_unknown"]), (&"IORING_OP_WRITE".into(), &"registered_file".into()));
     }
 
     #[test]
     fn alert_carries_rule_and_source_fields() {
-        let mut r = base(Body::File(File {
-            path: "/etc/cron.d/x".into(),
-            path_truncated: false,
-            path_detached: false,
-            op: FileOp::Write { bytes: 5, fd: 3 },
-            syscall: "write",
-        }));
+        let mut r = base(file("/etc/cron.d/x", FileOp::Write { bytes: 5, fd: 3 }, "write"));
         r.detection = Some(Arc::from("cron_modified"));
         let v = line(&r);
         assert_eq!(v["alert"], true);

@@ -6,6 +6,7 @@ mod cred;
 mod exec;
 mod filemeta;
 mod inject;
+mod io_uring;
 pub mod json;
 mod ns;
 mod severity;
@@ -28,6 +29,10 @@ pub use inject::{
 pub use ns::{
     bit_names, bits_of, mount_flag_table, ns_initial, Mount, Namespace, MOUNT_ATTRS, MOVE_MOUNT_FLAGS, MS_FLAGS,
     NAMESPACES, OPEN_TREE_FLAGS, UMOUNT_FLAGS,
+};
+pub use io_uring::{
+    io_uring_op_name, setup_flag_names, setup_flags_from_names, IoUring, UringReq, FD_UNKNOWN,
+    IORING_SETUP_REGISTERED_FD_ONLY, IO_URING_OPS, IO_URING_SETUP_FLAGS,
 };
 pub use severity::Severity;
 pub use signal::{signal_name, signal_number, Signal};
@@ -99,6 +104,7 @@ impl Record {
             Body::Bpf(_) => EventType::BpfLoad,
             Body::Namespace(_) => EventType::ProcessNamespace,
             Body::Mount(_) => EventType::FileMount,
+            Body::IoUring(_) => EventType::ProcessIoUring,
             Body::File(f) => match f.op {
                 FileOp::Open { .. } => EventType::FileOpen,
                 FileOp::Write { .. } => EventType::FileWrite,
@@ -131,6 +137,7 @@ pub enum Body {
     Bpf(BpfLoad),
     Namespace(Namespace),
     Mount(Mount),
+    IoUring(IoUring),
     File(File),
     Net(Net),
 }
@@ -233,15 +240,21 @@ pub struct File {
     pub path_detached: bool,
     pub op: FileOp,
     pub syscall: &'static str,
+    /// `syscall` "io_uring": the request's opcode, and why `fd` is null.
+    pub io_uring: Option<UringReq>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum FileOp {
+    /// `fd` is -1 (null in the record) when an io_uring open put the file
+    /// in the ring's registered table, where it has no fd.
     Open {
         flags: u32,
         mode: u32,
         fd: i32,
     },
+    /// Through io_uring, `bytes` is the count written, not requested, and
+    /// `fd` is -1 (null) when the request named a registered file.
     Write {
         bytes: u64,
         fd: i32,
@@ -275,6 +288,7 @@ pub struct Net {
     pub family: String,
     /// "tcp", "udp", "raw", "stream", "dgram", ... (see normalize).
     pub protocol: &'static str,
+    /// -1 (null in the record) when an io_uring request named a registered file.
     pub fd: i32,
     pub local_addr: Option<String>,
     pub local_port: Option<u16>,
@@ -283,6 +297,10 @@ pub struct Net {
     pub backlog: Option<u32>,
     /// The syscall's return value (connect may be -EINPROGRESS).
     pub result: i64,
+    /// "connect", "accept4", ... or "io_uring".
+    pub syscall: &'static str,
+    /// `syscall` "io_uring": the request's opcode, and why `fd` is null.
+    pub io_uring: Option<UringReq>,
 }
 
 impl File {

@@ -211,7 +211,14 @@ pub fn exec(
 }
 
 pub fn file_body(path: &str, op: FileOp, syscall: &'static str) -> Body {
-    Body::File(File { path: path.to_string(), path_truncated: false, path_detached: false, op, syscall })
+    Body::File(File {
+        path: path.to_string(),
+        path_truncated: false,
+        path_detached: false,
+        op,
+        syscall,
+        io_uring: None,
+    })
 }
 
 pub const O_RDONLY: u32 = 0;
@@ -290,6 +297,8 @@ pub fn net(ts_ns: u64, pid: u32, ppid: u32, comm: &str, kind: NetKind, addr: &st
         remote_port: remote.1,
         backlog: (kind == NetKind::Listen).then_some(128),
         result: 0,
+        syscall: kind.syscall(),
+        io_uring: None,
     });
     record(ts_ns, pid, ppid, comm, &exe, "bash", body)
 }

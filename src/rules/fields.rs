@@ -3,8 +3,8 @@
 
 use crate::record::{
     bit_names, bpf_attach_type_name, bpf_cmd_name, bpf_prog_type_name, cap_names, mount_flag_table, open_access,
-    setgid, setuid, sticky, Body, Cred, EventType, FileOp, IdChange, NetKind, Record, MEMFD_FLAGS, NAMESPACES,
-    OPEN_FLAG_NAMES,
+    setgid, setuid, sticky, Body, Cred, EventType, FileOp, IdChange, NetKind, Record, IO_URING_SETUP_FLAGS, MEMFD_FLAGS,
+    NAMESPACES, OPEN_FLAG_NAMES,
 };
 
 pub use crate::catalog::{edit_distance, Field, FieldType, TypeMask};
@@ -74,6 +74,15 @@ pub fn dirname(p: &str) -> &str {
 
 fn opt(s: Option<&str>) -> Val<'_> {
     s.map_or(Val::Missing, Val::Str)
+}
+
+/// An fd; missing when -1 (an io_uring request's registered file).
+fn fd(fd: i32) -> Val<'static> {
+    if fd < 0 {
+        Val::Missing
+    } else {
+        Val::Int(fd.into())
+    }
 }
 
 pub fn get(field: Field, r: &Record) -> Val<'_> {
@@ -215,6 +224,13 @@ fn body_field(field: Field, body: &Body) -> Val<'_> {
             Syscall => Val::Str(m.syscall),
             _ => Val::Missing,
         },
+        Body::IoUring(u) => match field {
+            Fd => u.fd.map_or(Val::Missing, |f| Val::Int(f.into())),
+            SqEntries => Val::Int(u.sq_entries.into()),
+            CqEntries => Val::Int(u.cq_entries.into()),
+            Flags => Val::Bits(u.flags, &IO_URING_SETUP_FLAGS),
+            _ => Val::Missing,
+        },
         Body::File(f) => match (field, &f.op) {
             (Path, _) => Val::Str(&f.path),
             (PathName, _) => Val::Str(basename(&f.path)),
@@ -225,7 +241,9 @@ fn body_field(field: Field, body: &Body) -> Val<'_> {
             (Flags, FileOp::Open { flags, .. }) => Val::Flags(*flags),
             (Access, FileOp::Open { flags, .. }) => Val::Str(open_access(*flags)),
             (Mode, FileOp::Open { mode, .. }) => Val::Int((*mode).into()),
-            (Fd, FileOp::Open { fd, .. }) | (Fd, FileOp::Write { fd, .. }) => Val::Int((*fd).into()),
+            (Fd, FileOp::Open { fd: d, .. }) | (Fd, FileOp::Write { fd: d, .. }) => fd(*d),
+            (IoUringOp, _) => opt(f.io_uring.map(|u| u.op)),
+            (FdUnknown, _) => opt(f.io_uring.and_then(|u| u.fd_unknown)),
             (Bytes, FileOp::Write { bytes, .. }) => Val::Int((*bytes).min(i64::MAX as u64) as i64),
             (NewPath, FileOp::Rename { new_path, .. }) => Val::Str(new_path),
             (NewPathName, FileOp::Rename { new_path, .. }) => Val::Str(basename(new_path)),
@@ -255,8 +273,11 @@ fn body_field(field: Field, body: &Body) -> Val<'_> {
             RemoteAddr => opt(n.remote_addr.as_deref()),
             RemotePort => n.remote_port.map_or(Val::Missing, |p| Val::Int(p.into())),
             Backlog if n.kind == NetKind::Listen => n.backlog.map_or(Val::Missing, |b| Val::Int(b.into())),
-            Fd => Val::Int(n.fd.into()),
+            Fd => fd(n.fd),
             Result => Val::Int(n.result),
+            Syscall => Val::Str(n.syscall),
+            IoUringOp if n.kind == NetKind::Connect => opt(n.io_uring.map(|u| u.op)),
+            FdUnknown if n.kind == NetKind::Connect => opt(n.io_uring.and_then(|u| u.fd_unknown)),
             _ => Val::Missing,
         },
     }
@@ -311,7 +332,7 @@ mod tests {
 
     /// One record of each type with every optional field present.
     fn full_records() -> Vec<Record> {
-        use crate::record::{Chown, Exit, Fork, Ptrace, Signal};
+        use crate::record::{Chown, Exit, Fork, IoUring, Ptrace, Signal, UringReq};
         use crate::rules::bench::*;
         let mut v = vec![exec(1, 2, 1, "bash", "/bin/ls", &["ls"], ["tty", "tty", "tty"])];
         if let Body::Exec(e) = &mut v[0].body {
@@ -373,8 +394,15 @@ mod tests {
             m.fd = Some(3);
         }
         v.push(m);
-        v.push(open(1, 2, "a", "/x/y", O_RDWR | O_CREAT));
-        v.push(write(1, 2, "a", "/x/y"));
+        let ring = IoUring { fd: Some(3), sq_entries: 8, cq_entries: 16, flags: 2 };
+        v.push(record(1, 2, 1, "a", "/a", "b", Body::IoUring(ring)));
+        let req = Some(UringReq { op: "IORING_OP_OPENAT", fd_unknown: Some("registered_file") });
+        for mut r in [open(1, 2, "a", "/x/y", O_RDWR | O_CREAT), write(1, 2, "a", "/x/y")] {
+            if let Body::File(f) = &mut r.body {
+                f.io_uring = req;
+            }
+            v.push(r);
+        }
         v.push(rename(1, 2, "a", "/x/y", "/x/z"));
         v.push(unlink(1, 2, "a", "/x/y"));
         v.push(chmod(1, 2, "a", "/x/y", 0o4755));
@@ -385,6 +413,7 @@ mod tests {
             if let Body::Net(n) = &mut r.body {
                 (n.local_addr, n.local_port) = (Some("10.0.0.2".into()), Some(5000));
                 (n.remote_addr, n.remote_port, n.backlog) = (Some("10.0.0.3".into()), Some(80), Some(1));
+                n.io_uring = req.filter(|_| kind == NetKind::Connect);
             }
             v.push(r);
         }

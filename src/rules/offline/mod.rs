@@ -109,6 +109,7 @@ fn body_from_json(o: &Map<String, Value>, et: EventType, ppid: u32) -> Result<Bo
         EventType::BpfLoad => Body::Bpf(inject::bpf_from_json(o)?),
         EventType::ProcessNamespace => Body::Namespace(ns::namespace_from_json(o)?),
         EventType::FileMount => Body::Mount(ns::mount_from_json(o)?),
+        EventType::ProcessIoUring => Body::IoUring(io_uring::io_uring_from_json(o)?),
         EventType::FileOpen => {
             let op =
                 FileOp::Open { flags: flags_from_names(o)?, mode: opt_u32(o, "mode")?.unwrap_or(0), fd: opt_fd(o)? };
@@ -230,6 +231,7 @@ fn file_from_json(o: &Map<String, Value>, op: FileOp, syscall: &'static str) -> 
         path_detached: opt_bool(o, "path_detached")?,
         op,
         syscall: opt_str(o, "syscall")?.map_or(syscall, intern),
+        io_uring: io_uring::req_from_json(o)?,
     }))
 }
 
@@ -257,6 +259,8 @@ fn net_from_json(o: &Map<String, Value>, kind: NetKind) -> Result<Net, RecordPar
         remote_port: opt_port(o, "remote_port")?,
         backlog: opt_u32(o, "backlog")?,
         result: opt_int(o, "result")?.unwrap_or(0),
+        syscall: opt_str(o, "syscall")?.map_or(kind.syscall(), intern),
+        io_uring: io_uring::req_from_json(o)?,
     })
 }
 
@@ -374,6 +378,12 @@ fn intern(s: &str) -> &'static str {
         "tgkill",
         "pidfd_send_signal",
         "process_vm_writev",
+        "io_uring",
+        "connect",
+        "accept",
+        "accept4",
+        "bind",
+        "listen",
         "file",
         "pipe",
         "socket",
@@ -561,5 +571,6 @@ pub fn test_events(set: RuleSet, events: &Path, out: &mut dyn Write) -> Result<T
 
 mod inject;
 mod ns;
+mod io_uring;
 #[cfg(test)]
 mod tests;

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::record::json::write_record;
-use crate::record::{Chown, Exit, Fork, NetKind, Ptrace};
+use crate::record::{Chown, Exit, FileOp, Fork, IoUring, NetKind, Ptrace, UringReq};
 
 fn all_bodies() -> Vec<Record> {
     let mut v = vec![
@@ -57,6 +57,21 @@ fn all_bodies() -> Vec<Record> {
         net(T0, 4, 1, "nc", NetKind::Bind, "0.0.0.0", 80),
         net(T0, 4, 1, "nc", NetKind::Listen, "0.0.0.0", 80),
     ];
+    // through an io_uring ring: a write to a registered file, a connect, the ring itself
+    let mut w = write(T0, 3, "db", "/etc/y");
+    if let Body::File(f) = &mut w.body {
+        f.syscall = "io_uring";
+        f.io_uring = Some(UringReq { op: "IORING_OP_WRITE", fd_unknown: Some("registered_file") });
+        f.op = FileOp::Write { bytes: 9, fd: -1 };
+    }
+    let mut c = net(T0, 4, 1, "db", NetKind::Connect, "10.0.0.2", 443);
+    if let Body::Net(n) = &mut c.body {
+        n.syscall = "io_uring";
+        n.io_uring = Some(UringReq { op: "IORING_OP_CONNECT", fd_unknown: None });
+    }
+    let ring = |fd, flags| Body::IoUring(IoUring { fd, sq_entries: 8, cq_entries: 16, flags });
+    v.extend([w, c, record(T0, 5, 1, "db", "/usr/bin/db", "", ring(Some(7), 2 | 1 << 30))]);
+    v.push(record(T0, 5, 1, "db", "/usr/bin/db", "", ring(None, 1 << 15)));
     v[0].cmdline = None;
     v[0].parent_exe = Some(Arc::from("/usr/bin/bash"));
     v[6].detection = Some(Arc::from("cron_modified"));

@@ -146,6 +146,7 @@
   /** The one-line "detail" column of a record or alert. */
   function detail(r) {
     const t = r.event_type || "";
+    const uring = (x) => (x.io_uring_op ? `  via ${x.io_uring_op}` : "");
     const addr = (a, p) => (a === undefined || a === null ? "" : String(a).includes(":") ? `[${a}]:${p}` : `${a}:${p}`);
     switch (t) {
       case "alert": {
@@ -213,10 +214,12 @@
         const fs = r.fstype ? ` (${r.fstype})` : "";
         return `${r.syscall} ${src}${src && r.target ? " → " : ""}${r.target || ""}${fs}${flags}`;
       }
+      case "process_io_uring":
+        return `io_uring ${r.sq_entries}/${r.cq_entries} entries${(r.flags || []).length ? "  [" + r.flags.join(" ") + "]" : ""}${r.fd === null ? "" : " → fd " + r.fd}`;
       case "file_open":
-        return `${r.path || ""}${r.access ? "  [" + r.access + "]" : ""}`;
+        return `${r.path || ""}${r.access ? "  [" + r.access + "]" : ""}${uring(r)}`;
       case "file_write":
-        return `${r.path || ""}${r.bytes !== undefined ? "  (" + r.bytes + " bytes)" : ""}`;
+        return `${r.path || ""}${r.bytes !== undefined ? "  (" + r.bytes + " bytes)" : ""}${uring(r)}`;
       case "file_rename":
         return `${r.path || ""} ${r.exchange ? "⇄" : "→"} ${r.new_path || ""}`;
       case "file_unlink":
@@ -233,7 +236,7 @@
       case "file_truncate":
         return `${r.path || ""}  → ${r.length} bytes`;
       case "network_connect":
-        return `→ ${addr(r.remote_addr, r.remote_port)}${r.protocol ? " " + r.protocol : ""}`;
+        return `→ ${addr(r.remote_addr, r.remote_port)}${r.protocol ? " " + r.protocol : ""}${uring(r)}`;
       case "network_accept":
         return `${addr(r.local_addr, r.local_port)} ← ${addr(r.remote_addr, r.remote_port)}`;
       case "network_bind":
