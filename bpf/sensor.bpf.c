@@ -492,6 +492,10 @@ RG_EXIT_ARGS(rmdir, RG_SYS_RMDIR, file__unlink_exit)
 
 #include "filemeta.bpf.h"
 
+/* ---- hard and symbolic links ------------------------------------------ */
+
+#include "link.bpf.h"
+
 /* ---- exec via a dirfd, ptrace ---------------------------------------- */
 
 /* Only remembered so handle_exec can tell execveat from execve. */

@@ -135,6 +135,9 @@ fields! {
     OwnerGid = "owner_gid": Int;
     FollowSymlinks = "follow_symlinks": Bool;
     Length = "length": Int;
+    Target = "target": Str;
+    TargetTruncated = "target_truncated": Bool;
+    Symlink = "symlink": Bool;
     Family = "family": Str;
     Protocol = "protocol": Str;
     Direction = "direction": Str;

@@ -139,6 +139,10 @@ hook_enum! {
         Fchownat => "fchownat", abi: RG_SYS_FCHOWNAT, progs: [exit_prog!(fchownat)];
         Truncate => "truncate", abi: RG_SYS_TRUNCATE, progs: [exit_prog!(truncate)];
         Ftruncate => "ftruncate", abi: RG_SYS_FTRUNCATE, progs: [exit_prog!(ftruncate)];
+        Link => "link", abi: RG_SYS_LINK, progs: [exit_prog!(link)];
+        Linkat => "linkat", abi: RG_SYS_LINKAT, progs: [exit_prog!(linkat)];
+        Symlink => "symlink", abi: RG_SYS_SYMLINK, progs: [exit_prog!(symlink)];
+        Symlinkat => "symlinkat", abi: RG_SYS_SYMLINKAT, progs: [exit_prog!(symlinkat)];
     }
 }
 

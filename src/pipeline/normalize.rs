@@ -156,6 +156,7 @@ impl Normalizer {
                 Outcome::Record(r)
             }
             RawEvent::Bpf(e) => Outcome::Record(self.record(&e.task, ktime, Body::Bpf(bpf_body(&e)))),
+            RawEvent::File { op: FileKind::Link, e, path, new_path } => self.link(&e, ktime, &path, &new_path),
             RawEvent::File { op, e, path, new_path } => {
                 let p = absolute(&path);
                 let np = (op == FileKind::Rename).then(|| absolute(&new_path));
@@ -181,6 +182,8 @@ impl Normalizer {
                         exchange: e.syscall == rg_syscall::RG_SYS_RENAMEAT2.0 && e.flags & RENAME_EXCHANGE != 0,
                     },
                     FileKind::Unlink => FileOp::Unlink { is_dir: e.is_dir != 0 },
+                    // taken by the arm above, which reads the two paths the other way round
+                    FileKind::Link => return self.link(&e, ktime, &path, &new_path),
                 };
                 let body = Body::File(File {
                     path: p,
@@ -563,6 +566,9 @@ fn cred(e: &rg_cred) -> Cred {
         }),
     }
 }
+
+#[path = "normalize_link.rs"]
+mod link;
 
 #[cfg(test)]
 #[path = "normalize_tests.rs"]

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::bpf::abi::build;
-use crate::record::EventType;
+use crate::record::{EventType, Link};
 use std::sync::Arc;
 
 fn normalizer() -> Normalizer {
@@ -340,4 +340,35 @@ fn memfd_inject_and_bpf_records() {
             result: 7,
         })
     );
+}
+
+#[test]
+fn links_name_the_link_created_and_what_it_points_at() {
+    let mut n = normalizer();
+    let t = build::task(72, 72, 1, 0, "ln", "bash");
+    let link = |n: &mut Normalizer, syscall: rg_syscall, target: &str, created: &str, flags: u32| {
+        let mut raw = build::file(EventType::FileLink, t, 1, syscall.0, target, Some(created));
+        let off = std::mem::offset_of!(abi::rg_file, flags);
+        raw[off..off + 4].copy_from_slice(&flags.to_ne_bytes());
+        n.normalize(&raw)
+    };
+    let body = |o: Outcome| match o {
+        Outcome::Record(Record { body: Body::File(f), .. }) => f,
+        other => panic!("{other:?}"),
+    };
+    // a hard link of a watched file made in an unwatched place is reported
+    let f = body(link(&mut n, rg_syscall::RG_SYS_LINKAT, "/etc/./shadow", "/var/s", 0x400));
+    assert_eq!((f.path.as_str(), f.syscall), ("/var/s", "linkat"));
+    let FileOp::Link(l) = f.op else { panic!("{:?}", f.op) };
+    assert_eq!((l.target.as_str(), l.symlink, l.follow_symlinks), ("/etc/shadow", false, Some(true)));
+    // link(2) never follows; a symlink's content is kept as given
+    let f = body(link(&mut n, rg_syscall::RG_SYS_LINK, "/etc/a", "/var/a", 0x400));
+    assert!(matches!(f.op, FileOp::Link(Link { follow_symlinks: Some(false), .. })));
+    let f = body(link(&mut n, rg_syscall::RG_SYS_SYMLINKAT, "../etc//x", "/var/l", 0));
+    let FileOp::Link(l) = f.op else { panic!("{:?}", f.op) };
+    assert_eq!((l.target.as_str(), l.symlink, l.follow_symlinks), ("../etc//x", true, None));
+    // neither side watched: filtered (a relative content counts from the link's directory)
+    assert!(matches!(link(&mut n, rg_syscall::RG_SYS_SYMLINK, "../var/x", "/var/l", 0), Outcome::Filtered));
+    assert!(matches!(link(&mut n, rg_syscall::RG_SYS_LINK, "/var/a", "/var/b", 0), Outcome::Filtered));
+    assert!(matches!(link(&mut n, rg_syscall::RG_SYS_SYMLINK, "/tmp/skip/x", "/var/l", 0), Outcome::Filtered));
 }

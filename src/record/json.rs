@@ -356,6 +356,7 @@ pub fn write_body(w: &mut ObjectWriter<'_>, body: &Body) {
                     }
                 }
                 FileOp::Truncate { length } => w.i64("length", *length),
+                FileOp::Link(l) => l.write_json(w),
             }
             w.lit("syscall", f.syscall);
         }

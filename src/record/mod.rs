@@ -6,6 +6,7 @@ mod cred;
 mod filemeta;
 mod inject;
 pub mod json;
+mod link;
 mod severity;
 mod signal;
 pub mod time;
@@ -22,6 +23,7 @@ pub use inject::{
     bpf_attach_type_code, bpf_attach_type_name, bpf_cmd_code, bpf_cmd_name, bpf_prog_type_code, bpf_prog_type_name,
     memfd_flag_names, same_exe, BpfLoad, Inject, Memfd, BPF_PROG_LOAD, MEMFD_FLAGS,
 };
+pub use link::{symlink_points_at, Link, AT_SYMLINK_FOLLOW};
 pub use severity::Severity;
 pub use signal::{signal_name, signal_number, Signal};
 
@@ -98,6 +100,7 @@ impl Record {
                 FileOp::Chmod { .. } => EventType::FileChmod,
                 FileOp::Chown(_) => EventType::FileChown,
                 FileOp::Truncate { .. } => EventType::FileTruncate,
+                FileOp::Link(_) => EventType::FileLink,
             },
             Body::Net(n) => match n.kind {
                 NetKind::Connect => EventType::NetworkConnect,
@@ -243,6 +246,8 @@ pub enum FileOp {
     Truncate {
         length: i64,
     },
+    /// `File::path` is the link created.
+    Link(Link),
 }
 
 #[derive(Clone, Debug, PartialEq)]
