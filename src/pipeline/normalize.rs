@@ -369,11 +369,20 @@ fn strip_dev_fd(filename: &str, dirfd: i32) -> String {
     }
 }
 
+/// What a path the kernel had to cut starts with: it lost its leading
+/// components, so it must not look absolute (no rule anchored at "/" may
+/// match the part that is left).
+pub const CUT_MARKER: &str = "\u{2026}";
+
 /// A path from the kernel, made valid UTF-8 and lexically normal: the BPF
 /// side joins relative names to their directory but leaves `.`, `..` and
-/// doubled slashes for us.
+/// doubled slashes for us. A cut one starts with CUT_MARKER.
 fn absolute(t: &Text<'_>) -> String {
-    normalize_path(&lossy(t.bytes))
+    let p = normalize_path(&lossy(t.bytes));
+    if t.truncated && p.starts_with('/') {
+        return format!("{CUT_MARKER}{p}");
+    }
+    p
 }
 
 pub fn normalize_path(p: &str) -> String {
