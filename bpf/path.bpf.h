@@ -53,6 +53,30 @@ static __always_inline __u16 path__end_at(struct path_walk *w, struct mount *mnt
 }
 
 /*
+ * Whether nothing is left above where the walk stands: the root of the
+ * mount namespace, possibly across mounts stacked on mount roots (/ on
+ * the initial rootfs) that a walk step would still have to cross.
+ */
+static __always_inline int path__at_ns_root(struct path_walk *w)
+{
+	struct dentry *dentry = bpf_core_cast((void *)w->dentry, struct dentry);
+	struct mount *mnt = bpf_core_cast((void *)w->mnt, struct mount);
+
+#pragma unroll
+	for (int i = 0; i < 3; i++) {
+		struct mount *parent = mnt->mnt_parent;
+
+		if (dentry != mnt->mnt.mnt_root)
+			return 0;
+		if (parent == mnt || !parent)
+			return (__u64)mnt == w->ns_root || !w->ns_root;
+		dentry = mnt->mnt_mountpoint;
+		mnt = parent;
+	}
+	return 0;
+}
+
+/*
  * One component of path__walk(); returns 1 to stop.
  *
  * The walk reads kernel structs with plain loads through BTF-typed pointers
@@ -149,6 +173,13 @@ static __always_inline __u32 path__walk(struct rg_pathbuf *pb, struct dentry *de
 			*leaf = bpf_core_cast(point, struct dentry)->d_name.len;
 	}
 	bpf_loop(RG_PATH_DEPTH, path__walk_step, &w, 0);
+	/*
+	 * The loop stops after RG_PATH_DEPTH components before it can see
+	 * that the next step is the namespace root: a path of exactly that
+	 * many components is complete, not cut. path_truncated is exact.
+	 */
+	if (w.truncated == RG_STR_CUT && path__at_ns_root(&w))
+		w.truncated = 0;
 	*truncated = w.truncated;
 	if (w.off >= RG_PATH_HALF) {
 		w.off = RG_PATH_HALF - 1;

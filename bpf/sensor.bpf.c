@@ -397,6 +397,10 @@ RG_EXIT_ARGS(rmdir, RG_SYS_RMDIR, file__unlink_exit)
 
 #include "filemeta.bpf.h"
 
+/* ---- hard and symbolic links ------------------------------------------ */
+
+#include "link.bpf.h"
+
 /* ---- exec (sched_process_exec and the sys_enter stash), ptrace ----------- */
 
 #include "exec.bpf.h"

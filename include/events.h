@@ -59,6 +59,7 @@ enum rg_kind {
 	RG_KIND_FILE_CHMOD = 20,
 	RG_KIND_FILE_CHOWN = 21,
 	RG_KIND_FILE_TRUNCATE = 22,
+	RG_KIND_FILE_LINK = 23,
 	RG_KIND_NET_CONNECT = 32,
 	RG_KIND_NET_BIND = 33,
 	RG_KIND_NET_LISTEN = 34,
@@ -130,6 +131,10 @@ enum rg_syscall {
 	RG_SYS_CHROOT = 125,
 	RG_SYS_OPEN_TREE = 126,
 	RG_SYS_IO_URING = 160, /* an operation submitted through an io_uring ring */
+	RG_SYS_LINK = 130,
+	RG_SYS_LINKAT = 131,
+	RG_SYS_SYMLINK = 132,
+	RG_SYS_SYMLINKAT = 133,
 };
 
 /* Indexes of the per-CPU `counters` map; userspace sums across CPUs. */
@@ -323,7 +328,7 @@ struct rg_file {
 	struct rg_task task;
 	__s64 ret; /* syscall return value */
 	__u64 bytes; /* write: bytes requested */
-	__u32 flags; /* open: O_* flags */
+	__u32 flags; /* open: O_* flags; renameat2: RENAME_*; linkat: AT_* */
 	__u32 mode; /* open: creation mode */
 	__s32 fd; /* write: the fd; open: the new fd; io_uring: -1 when the
 		     request named a registered (fixed) file, which has no fd */
@@ -331,8 +336,9 @@ struct rg_file {
 	__u32 is_dir; /* unlink: a directory was removed */
 	__u16 uring_op; /* RG_SYS_IO_URING: the request's IORING_OP_* | enum rg_uring_fd */
 	__u16 _pad;
-	struct rg_str path; /* absolute, cap RG_PATH_MAX */
-	struct rg_str new_path; /* rename target, absolute, cap RG_PATH_MAX */
+	struct rg_str path; /* absolute, cap RG_PATH_MAX; link: the existing
+			       file, or a symlink's content as given */
+	struct rg_str new_path; /* rename target, link created; absolute, cap RG_PATH_MAX */
 };
 
 /* file_chmod, file_chown, file_truncate (successful calls only) */

@@ -215,7 +215,7 @@ fn rules_list_shows_every_rule_of_the_pack() {
     for id in ["RG-PERSIST-CRON", "RG-SEQ-DROP-EXEC", "RG-EXEC-REVERSE-SHELL", "RG-PRIV-SUDOERS"] {
         assert!(stdout.contains(id), "{id} missing from:\n{stdout}");
     }
-    assert_eq!(stdout.lines().count(), 30, "one line per rule:\n{stdout}");
+    assert_eq!(stdout.lines().count(), 31, "one line per rule:\n{stdout}");
 }
 
 #[test]

@@ -116,3 +116,99 @@ fn a_detached_mount_of_another_filesystem_is_flagged_not_filtered() {
     let write = sensor.wait_for("the write", |v| is(v, "file_write") && v["pid"] == me && v["path"] == path.as_str());
     assert_eq!((&write["path_detached"], &write["bytes"]), (&json!(true), &json!(1)));
 }
+
+/// Makes `levels` nested directories "d" under `base` and returns an fd on
+/// the deepest (walked by fd: the kernel resolves each level once).
+fn nest(base: &str, levels: usize) -> OwnedFd {
+    let d = CString::new("d").expect("no NUL");
+    let b = CString::new(base).expect("no NUL");
+    // SAFETY: valid C strings; each fd is owned once opened.
+    let mut fd = unsafe { OwnedFd::from_raw_fd(libc::open(b.as_ptr(), libc::O_DIRECTORY | libc::O_RDONLY)) };
+    for _ in 0..levels {
+        // SAFETY: as above.
+        unsafe {
+            assert_eq!(libc::mkdirat(fd.as_raw_fd(), d.as_ptr(), 0o755), 0, "mkdirat");
+            let next = libc::openat(fd.as_raw_fd(), d.as_ptr(), libc::O_DIRECTORY | libc::O_RDONLY);
+            assert!(next >= 0, "openat d: {}", std::io::Error::last_os_error());
+            fd = OwnedFd::from_raw_fd(next);
+        }
+    }
+    fd
+}
+
+/// The path the sensor reports for `leaf` in `dir` when it walks `walked`
+/// of the components (all for an open, the directory's for a name joined
+/// to a dirfd): the last 64 of them behind "…" when there are more.
+fn reported(dir: &str, leaf: &str, walk_leaf: bool) -> String {
+    let mut comps: Vec<&str> = dir.split('/').filter(|c| !c.is_empty()).collect();
+    if walk_leaf {
+        comps.push(leaf);
+    }
+    let cut = comps.len() > 64;
+    let kept = &comps[comps.len().saturating_sub(64)..];
+    let mut p = format!("{}/{}", if cut { "\u{2026}" } else { "" }, kept.join("/"));
+    if !walk_leaf {
+        p = format!("{p}/{leaf}");
+    }
+    p
+}
+
+#[test]
+fn deep_paths_are_reported_exactly_flagged_only_when_cut_and_never_filtered() {
+    let sensor = Sensor::start(&rules_config());
+    let me = my_pid();
+    let find = |what: &str, et: &str, path: &str| {
+        sensor.wait_for(&format!("{what}: {et} {path}"), |v| is(v, et) && v["pid"] == me && v["path"] == path)
+    };
+    let (f, g) = (CString::new("f").expect("no NUL"), CString::new("g").expect("no NUL"));
+    // /tmp/rg-e2e-… is 2 components; the file is one more
+    for total in [63usize, 64, 65, 100] {
+        let base = TempDir::new(&format!("deep{total}"));
+        let fd = nest(base.str(), total - 3);
+        let dir = format!("{}{}", base.str(), "/d".repeat(total - 3));
+        // SAFETY: valid C strings and our own dirfd.
+        unsafe {
+            let o = libc::openat(fd.as_raw_fd(), f.as_ptr(), libc::O_CREAT | libc::O_WRONLY | libc::O_CLOEXEC, 0o644);
+            assert!(o >= 0, "create f");
+            libc::close(o);
+            assert_eq!(libc::renameat(fd.as_raw_fd(), f.as_ptr(), fd.as_raw_fd(), g.as_ptr()), 0, "renameat");
+            assert_eq!(libc::unlinkat(fd.as_raw_fd(), g.as_ptr(), 0), 0, "unlinkat");
+        }
+        let what = format!("{total} components");
+        // the open walks the file itself: `total` components
+        let r = find(&what, "file_open", &reported(&dir, "f", true));
+        assert_eq!(r["path_truncated"], total > 64, "{what}: {r}");
+        // rename and unlink walk the dirfd, then add the name
+        let r = find(&what, "file_rename", &reported(&dir, "f", false));
+        assert_eq!(
+            (r["path_truncated"].clone(), r["new_path_truncated"].clone()),
+            (json!(total > 65), json!(total > 65))
+        );
+        assert_eq!(s(&r, "new_path"), reported(&dir, "g", false), "{r}");
+        let r = find(&what, "file_unlink", &reported(&dir, "g", false));
+        assert_eq!(r["path_truncated"], total > 65, "{what}: {r}");
+    }
+    // A cut path below an unwatched directory is still reported: what was
+    // cut off may be watched. A complete one there is filtered.
+    let away = format!("/var/lib/rg-e2e-deep-{me}");
+    // directories of 63 and 100 components
+    for (levels, tag) in [(59usize, "near"), (96, "far")] {
+        let top = format!("{away}/{tag}");
+        fs::create_dir_all(&top).expect("mkdir");
+        let fd = nest(&top, levels);
+        // SAFETY: valid C strings and our own dirfd.
+        unsafe {
+            let o = libc::openat(fd.as_raw_fd(), f.as_ptr(), libc::O_CREAT | libc::O_WRONLY | libc::O_CLOEXEC, 0o644);
+            assert!(o >= 0, "create f");
+            libc::close(o);
+            assert_eq!(libc::unlinkat(fd.as_raw_fd(), f.as_ptr(), 0), 0, "unlinkat");
+        }
+    }
+    let far = format!("{away}/far{}", "/d".repeat(96));
+    let r = find("unwatched, 100 components", "file_unlink", &reported(&far, "f", false));
+    assert_eq!(r["path_truncated"], true, "{r}");
+    let near = format!("{away}/near");
+    let seen = sensor.all(|v| v["pid"] == me && s(v, "path").contains(&near));
+    assert!(seen.is_empty(), "a complete unwatched path is filtered: {seen:?}");
+    let _ = fs::remove_dir_all(&away);
+}

@@ -194,6 +194,12 @@ events! {
         hooks: [File(FileHook::Unlink), File(FileHook::Unlinkat), File(FileHook::Rmdir)],
         fields: [Path, PathName, PathDir, PathTruncated, PathDetached, Syscall, IsDir],
     }
+    FileLink = "file_link" {
+        category: File, kind: RG_KIND_FILE_LINK, layout: Layout::File(F::Link),
+        hooks: [File(FileHook::Link), File(FileHook::Linkat), File(FileHook::Symlink), File(FileHook::Symlinkat)],
+        fields: [Path, PathName, PathDir, PathTruncated, PathDetached, Syscall,
+                 Target, TargetTruncated, Symlink, FollowSymlinks],
+    }
     FileChmod = "file_chmod" {
         category: File, kind: RG_KIND_FILE_CHMOD, layout: Layout::FileMeta(M::Chmod),
         hooks: [File(FileHook::Chmod), File(FileHook::Fchmod), File(FileHook::Fchmodat), File(FileHook::Fchmodat2)],

@@ -158,6 +158,8 @@ fields! {
     OwnerGid = "owner_gid": Int;
     FollowSymlinks = "follow_symlinks": Bool;
     Length = "length": Int;
+    TargetTruncated = "target_truncated": Bool;
+    Symlink = "symlink": Bool;
     Family = "family": Str;
     Protocol = "protocol": Str;
     Direction = "direction": Str;

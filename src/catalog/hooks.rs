@@ -161,6 +161,10 @@ hook_enum! {
         // ring's creation, the fd a request names (kept at submission) and
         // the request's result (at completion), for every opcode reported.
         IoUring => "io_uring", abi: RG_SYS_IO_URING, progs: [URING_CREATE, URING_SUBMIT, URING_COMPLETE];
+        Link => "link", abi: RG_SYS_LINK, progs: [exit_prog!(link)];
+        Linkat => "linkat", abi: RG_SYS_LINKAT, progs: [exit_prog!(linkat)];
+        Symlink => "symlink", abi: RG_SYS_SYMLINK, progs: [exit_prog!(symlink)];
+        Symlinkat => "symlinkat", abi: RG_SYS_SYMLINKAT, progs: [exit_prog!(symlinkat)];
     }
 }
 

@@ -110,6 +110,7 @@ pub enum FileKind {
     Write,
     Rename,
     Unlink,
+    Link,
 }
 
 /// Which change a `struct rg_filemeta` record reports.

@@ -175,6 +175,7 @@ impl Normalizer {
                 Outcome::Record(r)
             }
             RawEvent::Bpf(e) => Outcome::Record(self.record(&e.task, ktime, Body::Bpf(bpf_body(&e)))),
+            RawEvent::File { op: FileKind::Link, e, path, new_path } => self.link(&e, ktime, &path, &new_path),
             RawEvent::Namespace(e) => {
                 let target = u32::try_from(e.target_pid).ok().and_then(|p| self.lookup(p));
                 let body = Body::Namespace(ns::namespace_body(&e, target));
@@ -219,6 +220,8 @@ impl Normalizer {
                         exchange: e.syscall == rg_syscall::RG_SYS_RENAMEAT2.0 && e.flags & RENAME_EXCHANGE != 0,
                     },
                     FileKind::Unlink => FileOp::Unlink { is_dir: e.is_dir != 0 },
+                    // taken by the arm above, which reads the two paths the other way round
+                    FileKind::Link => return self.link(&e, ktime, &path, &new_path),
                 };
                 let body = Body::File(File {
                     path: p,
@@ -456,11 +459,20 @@ fn strip_dev_fd(filename: &str, dirfd: i32) -> String {
     }
 }
 
+/// What a path the kernel had to cut starts with: it lost its leading
+/// components, so it must not look absolute (no rule anchored at "/" may
+/// match the part that is left).
+pub const CUT_MARKER: &str = "\u{2026}";
+
 /// A path from the kernel, made valid UTF-8 and lexically normal: the BPF
 /// side joins relative names to their directory but leaves `.`, `..` and
-/// doubled slashes for us.
+/// doubled slashes for us. A cut one starts with CUT_MARKER.
 fn absolute(t: &Text<'_>) -> String {
-    normalize_path(&lossy(t.bytes))
+    let p = normalize_path(&lossy(t.bytes));
+    if t.truncated && p.starts_with('/') {
+        return format!("{CUT_MARKER}{p}");
+    }
+    p
 }
 
 pub fn normalize_path(p: &str) -> String {
@@ -673,6 +685,9 @@ fn cred(e: &rg_cred) -> Cred {
 
 #[path = "normalize_ns.rs"]
 mod ns;
+#[path = "normalize_link.rs"]
+mod link;
+
 #[cfg(test)]
 #[path = "normalize_tests.rs"]
 mod tests;

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::bpf::abi::build;
-use crate::record::EventType;
+use crate::record::{EventType, Link};
 use std::sync::Arc;
 
 fn normalizer() -> Normalizer {
@@ -87,7 +87,7 @@ fn truncated_paths_are_reported_not_filtered() {
     raw[off] = 1;
     let r = rec(&mut n, &raw);
     match &r.body {
-        Body::File(f) => assert!(f.path_truncated && f.path == "/dddd/leaf"),
+        Body::File(f) => assert!(f.path_truncated && f.path == "\u{2026}/dddd/leaf", "{}", f.path),
         other => panic!("{other:?}"),
     }
 }
@@ -516,4 +516,35 @@ fn io_uring_records_name_the_opcode_and_say_why_an_fd_is_unknown() {
     let Body::Net(c) = rec(&mut n, &raw).body else { panic!("not a network record") };
     assert_eq!((c.syscall, c.fd, c.remote_port), ("io_uring", 3, Some(443)));
     assert_eq!(c.io_uring, Some(UringReq { op: "IORING_OP_CONNECT", fd_unknown: None }));
+}
+
+#[test]
+fn links_name_the_link_created_and_what_it_points_at() {
+    let mut n = normalizer();
+    let t = build::task(72, 72, 1, 0, "ln", "bash");
+    let link = |n: &mut Normalizer, syscall: rg_syscall, target: &str, created: &str, flags: u32| {
+        let mut raw = build::file(EventType::FileLink, t, 1, syscall.0, target, Some(created));
+        let off = std::mem::offset_of!(abi::rg_file, flags);
+        raw[off..off + 4].copy_from_slice(&flags.to_ne_bytes());
+        n.normalize(&raw)
+    };
+    let body = |o: Outcome| match o {
+        Outcome::Record(Record { body: Body::File(f), .. }) => f,
+        other => panic!("{other:?}"),
+    };
+    // a hard link of a watched file made in an unwatched place is reported
+    let f = body(link(&mut n, rg_syscall::RG_SYS_LINKAT, "/etc/./shadow", "/var/s", 0x400));
+    assert_eq!((f.path.as_str(), f.syscall), ("/var/s", "linkat"));
+    let FileOp::Link(l) = f.op else { panic!("{:?}", f.op) };
+    assert_eq!((l.target.as_str(), l.symlink, l.follow_symlinks), ("/etc/shadow", false, Some(true)));
+    // link(2) never follows; a symlink's content is kept as given
+    let f = body(link(&mut n, rg_syscall::RG_SYS_LINK, "/etc/a", "/var/a", 0x400));
+    assert!(matches!(f.op, FileOp::Link(Link { follow_symlinks: Some(false), .. })));
+    let f = body(link(&mut n, rg_syscall::RG_SYS_SYMLINKAT, "../etc//x", "/var/l", 0));
+    let FileOp::Link(l) = f.op else { panic!("{:?}", f.op) };
+    assert_eq!((l.target.as_str(), l.symlink, l.follow_symlinks), ("../etc//x", true, None));
+    // neither side watched: filtered (a relative content counts from the link's directory)
+    assert!(matches!(link(&mut n, rg_syscall::RG_SYS_SYMLINK, "../var/x", "/var/l", 0), Outcome::Filtered));
+    assert!(matches!(link(&mut n, rg_syscall::RG_SYS_LINK, "/var/a", "/var/b", 0), Outcome::Filtered));
+    assert!(matches!(link(&mut n, rg_syscall::RG_SYS_SYMLINK, "/tmp/skip/x", "/var/l", 0), Outcome::Filtered));
 }

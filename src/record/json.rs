@@ -367,6 +367,7 @@ pub fn write_body(w: &mut ObjectWriter<'_>, body: &Body) {
                     }
                 }
                 FileOp::Truncate { length } => w.i64("length", *length),
+                FileOp::Link(l) => l.write_json(w),
             }
             w.lit("syscall", f.syscall);
             super::io_uring::write_op(w, f.io_uring.as_ref());

@@ -9,6 +9,7 @@ mod inject;
 mod io_uring;
 pub mod json;
 mod ns;
+mod link;
 mod severity;
 mod signal;
 pub mod time;
@@ -34,6 +35,7 @@ pub use io_uring::{
     io_uring_op_name, setup_flag_names, setup_flags_from_names, IoUring, UringReq, FD_UNKNOWN,
     IORING_SETUP_REGISTERED_FD_ONLY, IO_URING_OPS, IO_URING_SETUP_FLAGS,
 };
+pub use link::{symlink_points_at, Link, AT_SYMLINK_FOLLOW};
 pub use severity::Severity;
 pub use signal::{signal_name, signal_number, Signal};
 
@@ -113,6 +115,7 @@ impl Record {
                 FileOp::Chmod { .. } => EventType::FileChmod,
                 FileOp::Chown(_) => EventType::FileChown,
                 FileOp::Truncate { .. } => EventType::FileTruncate,
+                FileOp::Link(_) => EventType::FileLink,
             },
             Body::Net(n) => match n.kind {
                 NetKind::Connect => EventType::NetworkConnect,
@@ -279,6 +282,8 @@ pub enum FileOp {
     Truncate {
         length: i64,
     },
+    /// `File::path` is the link created.
+    Link(Link),
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::record::{
     ptrace_request_code, same_exe, signal_name, Body, BpfLoad, Chown, Cred, Exec, ExecCreds, Exit, File, FileOp, Fork,
-    IdChange, Ids, Inject, Memfd, Mount, Namespace, Net, NetKind, OldCreds, Ptrace, Record, Signal, BPF_PROG_LOAD,
+    IdChange, Ids, Inject, Link, Memfd, Mount, Namespace, Net, NetKind, OldCreds, Ptrace, Record, Signal, BPF_PROG_LOAD,
 };
 
 /// A record with common fields filled in; `exe` also names `comm`'s image.
@@ -277,6 +277,20 @@ pub fn chown(ts_ns: u64, pid: u32, comm: &str, path: &str, c: Chown) -> Record {
 pub fn truncate(ts_ns: u64, pid: u32, comm: &str, path: &str, length: i64) -> Record {
     let exe = format!("/usr/bin/{comm}");
     record(ts_ns, pid, 1, comm, &exe, "bash", file_body(path, FileOp::Truncate { length }, "truncate"))
+}
+
+/// A link created at `path` to `target`: a hard link unless `symlink`.
+pub fn link(ts_ns: u64, pid: u32, comm: &str, target: &str, path: &str, symlink: bool) -> Record {
+    let exe = format!("/usr/bin/{comm}");
+    let l = Link {
+        target: target.to_string(),
+        target_truncated: false,
+        target_detached: false,
+        symlink,
+        follow_symlinks: (!symlink).then_some(false),
+    };
+    let syscall = if symlink { "symlinkat" } else { "linkat" };
+    record(ts_ns, pid, 1, comm, &exe, "bash", file_body(path, FileOp::Link(l), syscall))
 }
 
 pub fn net(ts_ns: u64, pid: u32, ppid: u32, comm: &str, kind: NetKind, addr: &str, port: u16) -> Record {

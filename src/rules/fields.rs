@@ -262,6 +262,10 @@ fn body_field(field: Field, body: &Body) -> Val<'_> {
             (OwnerGid, FileOp::Chown(c)) => c.owner_gid.map_or(Val::Missing, |g| Val::Int(g.into())),
             (FollowSymlinks, FileOp::Chown(c)) => c.follow_symlinks.map_or(Val::Missing, Val::Bool),
             (Length, FileOp::Truncate { length }) => Val::Int(*length),
+            (Target, FileOp::Link(l)) => Val::Str(&l.target),
+            (TargetTruncated, FileOp::Link(l)) => Val::Bool(l.target_truncated),
+            (Symlink, FileOp::Link(l)) => Val::Bool(l.symlink),
+            (FollowSymlinks, FileOp::Link(l)) => l.follow_symlinks.map_or(Val::Missing, Val::Bool),
             _ => Val::Missing,
         },
         Body::Net(n) => match field {
@@ -408,6 +412,7 @@ mod tests {
         v.push(chmod(1, 2, "a", "/x/y", 0o4755));
         v.push(chown(1, 2, "a", "/x/y", Chown::from_raw(0, 0, Some(true))));
         v.push(truncate(1, 2, "a", "/x/y", 0));
+        v.push(link(1, 2, "a", "/x/y", "/x/z", false));
         for kind in [NetKind::Connect, NetKind::Accept, NetKind::Bind, NetKind::Listen] {
             let mut r = net(1, 2, 1, "a", kind, "10.0.0.1", 80);
             if let Body::Net(n) = &mut r.body {

@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 use super::{Alert, Engine, RuleError, RuleSet};
 use crate::record::{
     ptrace_request_code, ptrace_request_name, signal_name, signal_number, Body, Chown, CmdlineSource, EventType, Exec,
-    Exit, File, FileOp, Fork, Net, NetKind, Ptrace, Record, Signal, OPEN_FLAG_NAMES,
+    Exit, File, FileOp, Fork, Link, Net, NetKind, Ptrace, Record, Signal, OPEN_FLAG_NAMES,
 };
 
 /// What is wrong with one NDJSON line; the caller adds the file and line.
@@ -134,18 +134,25 @@ fn body_from_json(o: &Map<String, Value>, et: EventType, ppid: u32) -> Result<Bo
         }
         EventType::FileChmod => file_from_json(o, FileOp::Chmod { mode: chmod_mode(o)? }, "fchmodat")?,
         EventType::FileChown => {
-            let follow = match o.get("follow_symlinks") {
-                None | Some(Value::Null) => None,
-                Some(_) => Some(opt_bool(o, "follow_symlinks")?),
-            };
             let c = Chown {
                 owner_uid: opt_u32(o, "owner_uid")?,
                 owner_gid: opt_u32(o, "owner_gid")?,
-                follow_symlinks: follow,
+                follow_symlinks: opt_follow(o)?,
             };
             file_from_json(o, FileOp::Chown(c), "fchownat")?
         }
         EventType::FileTruncate => file_from_json(o, FileOp::Truncate { length: req_int(o, "length")? }, "truncate")?,
+        EventType::FileLink => {
+            let symlink = opt_bool(o, "symlink")?;
+            let l = Link {
+                target: req_str(o, "target")?.to_string(),
+                target_truncated: opt_bool(o, "target_truncated")?,
+                target_detached: opt_bool(o, "target_detached")?,
+                symlink,
+                follow_symlinks: opt_follow(o)?,
+            };
+            file_from_json(o, FileOp::Link(l), if symlink { "symlinkat" } else { "linkat" })?
+        }
         EventType::NetworkConnect => Body::Net(net_from_json(o, NetKind::Connect)?),
         EventType::NetworkAccept => Body::Net(net_from_json(o, NetKind::Accept)?),
         EventType::NetworkBind => Body::Net(net_from_json(o, NetKind::Bind)?),
@@ -233,6 +240,14 @@ fn file_from_json(o: &Map<String, Value>, op: FileOp, syscall: &'static str) -> 
         syscall: opt_str(o, "syscall")?.map_or(syscall, intern),
         io_uring: io_uring::req_from_json(o)?,
     }))
+}
+
+/// `follow_symlinks`: absent or null when the call named no path to follow.
+fn opt_follow(o: &Map<String, Value>) -> Result<Option<bool>, RecordParseError> {
+    match o.get("follow_symlinks") {
+        None | Some(Value::Null) => Ok(None),
+        Some(_) => Ok(Some(opt_bool(o, "follow_symlinks")?)),
+    }
 }
 
 /// `mode`, with any of `setuid`, `setgid`, `sticky` that are true added

@@ -415,6 +415,23 @@ fn pack_cases() -> Vec<(&'static str, Vec<Record>, Vec<Record>)> {
             vec![exec(t(0), 10, 1, "bash", "/usr/bin/touch", &["touch", "/tmp/x"], TTY)],
         ),
         (
+            "RG-CRED-HARDLINK",
+            vec![
+                link(t(0), 10, "ln", "/etc/shadow", "/var/tmp/.s", false),
+                link(t(1), 10, "python3", "/etc/ssh/ssh_host_ed25519_key", "/dev/shm/k", false),
+                link(t(2), 10, "busybox", "/etc/sudoers.d/90-cloud-init-users", "/tmp/s", false),
+                // a renamed copy of a credential tool is no exemption
+                at_exe(link(t(3), 10, "passwd", "/root/.ssh/id_ed25519", "/tmp/id", false), "/tmp/passwd"),
+            ],
+            vec![
+                // an ordinary file, a lock file next to shadow (shadow-utils' own), a symlink
+                link(t(0), 10, "ln", "/etc/hosts", "/tmp/hosts", false),
+                link(t(1), 10, "useradd", "/etc/shadow.4242", "/etc/shadow.lock", false),
+                link(t(2), 10, "ln", "/etc/shadow", "/tmp/s", true),
+                link(t(3), 10, "ln", "/etc/ssh/ssh_host_ed25519_key.pub", "/tmp/k.pub", false),
+            ],
+        ),
+        (
             "RG-EVADE-SIGNAL-WATCHDOG",
             vec![
                 signal(t(0), "/usr/bin/kill", 19, "/usr/sbin/rsyslogd"),

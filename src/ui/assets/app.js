@@ -235,6 +235,10 @@
       }
       case "file_truncate":
         return `${r.path || ""}  → ${r.length} bytes`;
+      case "file_link":
+        return r.symlink
+          ? `${r.path || ""} ⇢ "${r.target || ""}"  (symlink)`
+          : `${r.path || ""} = ${r.target || ""}  (hard link)`;
       case "network_connect":
         return `→ ${addr(r.remote_addr, r.remote_port)}${r.protocol ? " " + r.protocol : ""}${uring(r)}`;
       case "network_accept":
