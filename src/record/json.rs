@@ -356,6 +356,8 @@ pub fn write_body(w: &mut ObjectWriter<'_>, body: &Body) {
                     }
                 }
                 FileOp::Truncate { length } => w.i64("length", *length),
+                FileOp::Utimes(u) => super::write_utimes(w, u),
+                FileOp::Xattr(x) => super::write_xattr(w, x),
             }
             w.lit("syscall", f.syscall);
         }

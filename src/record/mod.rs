@@ -9,6 +9,8 @@ pub mod json;
 mod severity;
 mod signal;
 pub mod time;
+mod utimes;
+mod xattr;
 
 use std::sync::Arc;
 
@@ -24,6 +26,8 @@ pub use inject::{
 };
 pub use severity::Severity;
 pub use signal::{signal_name, signal_number, Signal};
+pub use utimes::{utimes_flag_names, write_utimes, TimeSet, Utimes, UTIMES_FLAGS, UTIME_NOW, UTIME_OMIT};
+pub use xattr::{write_xattr, xattr_flag_names, FileCaps, Xattr, XattrOp, XATTR_FLAGS, XATTR_SECURITY_CAPABILITY};
 
 /// Where a record's `cmdline` came from. A process can rewrite its own argv
 /// area after exec (`$0 = "[kworker/0:1]"`), so `/proc/<pid>/cmdline` read
@@ -98,6 +102,8 @@ impl Record {
                 FileOp::Chmod { .. } => EventType::FileChmod,
                 FileOp::Chown(_) => EventType::FileChown,
                 FileOp::Truncate { .. } => EventType::FileTruncate,
+                FileOp::Utimes(_) => EventType::FileUtimes,
+                FileOp::Xattr(_) => EventType::FileXattr,
             },
             Body::Net(n) => match n.kind {
                 NetKind::Connect => EventType::NetworkConnect,
@@ -243,6 +249,10 @@ pub enum FileOp {
     Truncate {
         length: i64,
     },
+    /// The access and modification times the file was given.
+    Utimes(Utimes),
+    /// An extended attribute set or removed.
+    Xattr(Xattr),
 }
 
 #[derive(Clone, Debug, PartialEq)]
