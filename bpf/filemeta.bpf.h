@@ -32,6 +32,34 @@ static __always_inline int filemeta__empty_name(unsigned long name)
 	return c == 0;
 }
 
+/*
+ * Appends the path of the file a metadata call changed: the fd's file,
+ * walked from its dentry, when @name is NULL or when *@flags has
+ * AT_EMPTY_PATH and @name is "" (or, since 6.11, NULL); else @name made
+ * absolute against @fd or the cwd. On return AT_EMPTY_PATH in *@flags says
+ * which it was, and *@fp is the fd's file for the first kind. Returns 1 to
+ * send, 0 when the [file] filter rules the path out, -1 when there is
+ * nothing to name (another thread closed the fd). Shared by the handlers
+ * in fileattr.bpf.h.
+ */
+static __always_inline int filemeta__path(struct rg_scratch *sc, __u32 *off, struct rg_str *path, long fd,
+					  unsigned long name, __u32 *flags, struct file **fp)
+{
+	__u32 empty = *flags & RG_AT_EMPTY_PATH;
+	struct file *f;
+
+	*flags &= ~RG_AT_EMPTY_PATH;
+	if (name && !(empty && filemeta__empty_name(name)))
+		return rec__user_path_at(off, path, fd, name, 0);
+	*flags |= RG_AT_EMPTY_PATH;
+	f = task__fd_file(current_task(), fd);
+	if (!f)
+		return -1;
+	*fp = f;
+	return rec__path(sc, off, path, bpf_core_cast(f, struct file)->f_path.dentry,
+			 bpf_core_cast(f, struct file)->f_path.mnt, 1);
+}
+
 static __always_inline int filemeta__exit(struct trace_event_raw_sys_exit *ctx, const struct rg_args *st)
 {
 	struct task_struct *task = current_task();
@@ -41,8 +69,9 @@ static __always_inline int filemeta__exit(struct trace_event_raw_sys_exit *ctx, 
 	struct file *f = NULL;
 	unsigned long name = 0;
 	long fd = RG_AT_FDCWD;
-	__u32 flags = 0, empty, off = sizeof(*e);
+	__u32 flags = 0, off = sizeof(*e);
 	__u16 kind;
+	int keep;
 
 	if (ctx->ret != 0)
 		return 0;
@@ -82,19 +111,11 @@ static __always_inline int filemeta__exit(struct trace_event_raw_sys_exit *ctx, 
 	 * file: set for the fd calls, and for an AT_EMPTY_PATH call with an
 	 * empty (or, since 6.11, NULL) name.
 	 */
-	empty = flags & RG_AT_EMPTY_PATH;
-	flags &= ~RG_AT_EMPTY_PATH;
-	if (!name || (empty && filemeta__empty_name(name))) {
-		flags |= RG_AT_EMPTY_PATH;
-		f = task__fd_file(task, fd);
-		if (!f)
-			return 0; /* another thread closed it: nothing to name */
-		if (!rec__path(sc, &off, &path, bpf_core_cast(f, struct file)->f_path.dentry,
-			       bpf_core_cast(f, struct file)->f_path.mnt, 1))
-			return file__filtered();
-	} else if (!rec__user_path_at(&off, &path, fd, name, 0)) {
+	keep = filemeta__path(sc, &off, &path, fd, name, &flags, &f);
+	if (keep < 0)
+		return 0; /* another thread closed the fd: nothing to name */
+	if (!keep)
 		return file__filtered();
-	}
 	switch (st->syscall) {
 	case RG_SYS_CHMOD:
 	case RG_SYS_FCHMOD:

@@ -393,9 +393,10 @@ RG_EXIT_ARGS(unlink, RG_SYS_UNLINK, file__unlink_exit)
 RG_EXIT_ARGS(unlinkat, RG_SYS_UNLINKAT, file__unlink_exit)
 RG_EXIT_ARGS(rmdir, RG_SYS_RMDIR, file__unlink_exit)
 
-/* ---- file metadata (chmod, chown, truncate) --------------------------- */
+/* ---- file metadata (chmod, chown, truncate, times, xattrs) ----------- */
 
 #include "filemeta.bpf.h"
+#include "fileattr.bpf.h"
 
 /* ---- hard and symbolic links ------------------------------------------ */
 
@@ -480,6 +481,8 @@ struct rg_inject _rg_inject = {};
 struct rg_bpf _rg_bpf = {};
 struct rg_file _rg_file = {};
 struct rg_filemeta _rg_filemeta = {};
+struct rg_utimes _rg_utimes = {};
+struct rg_xattr _rg_xattr = {};
 struct rg_net _rg_net = {};
 struct rg_namespace _rg_namespace = {};
 struct rg_mount _rg_mount = {};

@@ -60,6 +60,8 @@ enum rg_kind {
 	RG_KIND_FILE_CHOWN = 21,
 	RG_KIND_FILE_TRUNCATE = 22,
 	RG_KIND_FILE_LINK = 23,
+	RG_KIND_FILE_UTIMES = 24,
+	RG_KIND_FILE_XATTR = 25,
 	RG_KIND_NET_CONNECT = 32,
 	RG_KIND_NET_BIND = 33,
 	RG_KIND_NET_LISTEN = 34,
@@ -135,6 +137,18 @@ enum rg_syscall {
 	RG_SYS_LINKAT = 131,
 	RG_SYS_SYMLINK = 132,
 	RG_SYS_SYMLINKAT = 133,
+	RG_SYS_UTIMENSAT = 140,
+	RG_SYS_UTIMES = 141,
+	RG_SYS_FUTIMESAT = 142,
+	RG_SYS_UTIME = 143,
+	RG_SYS_SETXATTR = 150,
+	RG_SYS_LSETXATTR = 151,
+	RG_SYS_FSETXATTR = 152,
+	RG_SYS_SETXATTRAT = 153,
+	RG_SYS_REMOVEXATTR = 154,
+	RG_SYS_LREMOVEXATTR = 155,
+	RG_SYS_FREMOVEXATTR = 156,
+	RG_SYS_REMOVEXATTRAT = 157,
 };
 
 /* Indexes of the per-CPU `counters` map; userspace sums across CPUs. */
@@ -405,6 +419,59 @@ struct rg_io_uring {
 	__u32 flags; /* IORING_SETUP_* */
 };
 
+/* Bits of rg_utimes.times. */
+enum rg_times_flag {
+	RG_TIMES_NULL = 1, /* the times argument was NULL: both set to the current time */
+	RG_TIMES_UNREAD = 2, /* the times could not be read from the caller's memory */
+};
+
+/*
+ * file_utimes: utimensat, utimes, futimesat, utime (successful calls only).
+ * The times as the caller passed them: utimensat's nsec may be UTIME_NOW
+ * ((1 << 30) - 1) or UTIME_OMIT ((1 << 30) - 2); utimes and futimesat pass
+ * microseconds (stored here times 1000), utime whole seconds. All four are
+ * 0 when times says RG_TIMES_NULL or RG_TIMES_UNREAD.
+ */
+struct rg_utimes {
+	struct rg_header hdr;
+	struct rg_task task;
+	__s64 atime_sec;
+	__s64 atime_nsec;
+	__s64 mtime_sec;
+	__s64 mtime_nsec;
+	__u32 syscall; /* enum rg_syscall */
+	__u32 flags; /* utimensat: AT_SYMLINK_NOFOLLOW as passed; AT_EMPTY_PATH
+			(0x1000) set iff the path is the fd's file */
+	__s32 fd; /* the dirfd or fd; -100 (AT_FDCWD) for utimes and utime */
+	__u32 times; /* enum rg_times_flag bits */
+	struct rg_str path; /* absolute, cap RG_PATH_MAX */
+};
+
+#define RG_XATTR_NAME_MAX 256 /* XATTR_NAME_MAX (255) + NUL */
+#define RG_XATTR_VALUE_HEAD 24 /* sizeof(struct vfs_ns_cap_data) */
+
+/*
+ * file_xattr: setxattr, lsetxattr, fsetxattr, setxattrat and the
+ * removexattr family (successful calls only).
+ */
+struct rg_xattr {
+	struct rg_header hdr;
+	struct rg_task task;
+	__u64 size; /* set: the value's size in bytes; remove: 0 */
+	__u32 syscall; /* enum rg_syscall */
+	__u32 flags; /* set: XATTR_CREATE (1), XATTR_REPLACE (2) as passed */
+	__u32 at_flags; /* AT_SYMLINK_NOFOLLOW for the l* calls and as passed to
+			   the *at calls; AT_EMPTY_PATH (0x1000) iff the path
+			   is the fd's file */
+	__s32 fd; /* the fd or dirfd; -100 (AT_FDCWD) for the path calls */
+	__u32 value_len; /* bytes of value[] read: min(size, 24) */
+	__u8 value[RG_XATTR_VALUE_HEAD]; /* the value's first bytes (for
+					    security.capability: all of it) */
+	__u32 value_unread; /* 1: size > 0 but the value could not be read */
+	struct rg_str path; /* absolute, cap RG_PATH_MAX */
+	struct rg_str name; /* the attribute's name, cap RG_XATTR_NAME_MAX */
+};
+
 /* network_connect, network_bind, network_listen, network_accept */
 struct rg_net {
 	struct rg_header hdr;
@@ -439,6 +506,8 @@ _Static_assert(sizeof(struct rg_inject) == 96, "rg_inject");
 _Static_assert(sizeof(struct rg_bpf) == 120, "rg_bpf");
 _Static_assert(sizeof(struct rg_file) == 128, "rg_file");
 _Static_assert(sizeof(struct rg_filemeta) == 112, "rg_filemeta");
+_Static_assert(sizeof(struct rg_utimes) == 128, "rg_utimes");
+_Static_assert(sizeof(struct rg_xattr) == 144, "rg_xattr");
 _Static_assert(sizeof(struct rg_net) == 144, "rg_net");
 _Static_assert(sizeof(struct rg_namespace) == 104, "rg_namespace");
 _Static_assert(sizeof(struct rg_mount) == 112, "rg_mount");

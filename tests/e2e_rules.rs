@@ -116,24 +116,30 @@ fn evade_history() {
 #[test]
 fn evade_timestomp() {
     let sensor = Sensor::start(&rules_config());
-    let dir = TempDir::new("timestomp");
-    let f = dir.path("f");
-    fs::write(&f, b"x").expect("write");
-    let f_s = f.to_str().expect("utf-8");
+    // a file in a binary directory, backdated by touch -d, touch -r and os.utime
+    let f = Restore::new(format!("/usr/local/bin/rg-e2e-stomp-{}", my_pid()));
+    fs::write(&f.path, b"x").expect("write");
+    let f_s = f.str();
     let p = run(Command::new("/usr/bin/touch").args(["-d", "2001-01-01", f_s]));
-    let (a, _) = expect_alert(&sensor, "RG-EVADE-TIMESTOMP", "touch -d", |v| v["pid"] == p);
-    assert_eq!(s(&a, "source_event_type"), "process_exec");
-    assert!(has_str(&a, "args", "-d") && has_str(&a, "args", "2001-01-01"), "args: {a}");
-    let p2 = run(Command::new("/usr/bin/touch").args(["-r", "/etc/hostname", f_s]));
-    expect_alert(&sensor, "RG-EVADE-TIMESTOMP", "touch -r", |v| v["pid"] == p2);
-    assert!(fs::metadata(&f).expect("stat").modified().expect("mtime") < std::time::SystemTime::now());
+    let (a, src) = expect_alert(&sensor, "RG-EVADE-TIMESTOMP", "touch -d", |v| v["pid"] == p);
+    assert_eq!((s(&a, "source_event_type"), s(&a, "path")), ("file_utimes", f_s), "{a}");
+    assert_eq!((s(&src, "mtime"), s(&src, "mtime_set")), ("2001-01-01T00:00:00.000000000Z", "time"), "{src}");
+    assert!(n(&src, "mtime_age_s") > 30 * 86_400, "{src}");
+    let p2 = run(Command::new("/usr/bin/touch").args(["-r", "/bin/ls", f_s]));
+    expect_alert(&sensor, "RG-EVADE-TIMESTOMP", "touch -r /bin/ls", |v| v["pid"] == p2);
+    let p3 = python("import os, sys; os.utime(sys.argv[1], (978307200, 978307200))", &[f_s]);
+    let (_, src) = expect_alert(&sensor, "RG-EVADE-TIMESTOMP", "os.utime", |v| v["pid"] == p3);
+    assert_eq!((s(&src, "syscall"), n(&src, "mtime_sec")), ("utimensat", 978_307_200), "{src}");
 
-    // benign: plain touch, touch -c -m
+    // benign: plain touch (now), and a backdated file in /tmp (not a system location)
     let b1 = run(Command::new("/usr/bin/touch").arg(f_s));
-    let b2 = run(Command::new("/usr/bin/touch").args(["-c", "-m", f_s]));
-    exec_of(&sensor, "touch", b1, "touch");
-    exec_of(&sensor, "touch -c -m", b2, "touch");
-    expect_no_alert(&sensor, "RG-EVADE-TIMESTOMP", "touch without a time", |v| pid_in(v, &[b1, b2]));
+    let dir = TempDir::new("timestomp");
+    let tmp = dir.path("f");
+    let b2 = run(Command::new("/usr/bin/touch").args(["-d", "2001-01-01"]).arg(&tmp));
+    for b in [b1, b2] {
+        sensor.wait_for("benign touch", |v| is(v, "file_utimes") && v["pid"] == b);
+    }
+    expect_no_alert(&sensor, "RG-EVADE-TIMESTOMP", "touch now, touch -d in /tmp", |v| pid_in(v, &[b1, b2]));
 }
 
 // -------------------------------------------------------------- execution

@@ -15,7 +15,7 @@ use thiserror::Error;
 
 pub use super::skel::types::{
     rg_bpf, rg_cred, rg_exec, rg_exit, rg_file, rg_filemeta, rg_fork, rg_header, rg_ids, rg_inject, rg_io_uring,
-    rg_memfd, rg_mount, rg_namespace, rg_net, rg_ptrace, rg_signal, rg_str, rg_str_flag, rg_task,
+    rg_memfd, rg_mount, rg_namespace, rg_net, rg_ptrace, rg_signal, rg_str, rg_str_flag, rg_task, rg_utimes, rg_xattr,
 };
 
 pub const ABI_VERSION: u16 = 1;
@@ -50,6 +50,13 @@ const _: () = assert!(size_of::<rg_file>() == 128);
 const _: () = assert!(size_of::<rg_filemeta>() == 112);
 const _: () = assert!(offset_of!(rg_filemeta, length) == 72);
 const _: () = assert!(offset_of!(rg_filemeta, path) == 104);
+const _: () = assert!(size_of::<rg_utimes>() == 128);
+const _: () = assert!(offset_of!(rg_utimes, syscall) == 104);
+const _: () = assert!(offset_of!(rg_utimes, path) == 120);
+const _: () = assert!(size_of::<rg_xattr>() == 144);
+const _: () = assert!(offset_of!(rg_xattr, value) == 100);
+const _: () = assert!(offset_of!(rg_xattr, path) == 128);
+const _: () = assert!(offset_of!(rg_xattr, name) == 136);
 const _: () = assert!(size_of::<rg_net>() == 144);
 const _: () = assert!(size_of::<rg_namespace>() == 104);
 const _: () = assert!(offset_of!(rg_namespace, flags) == 72);
@@ -92,6 +99,8 @@ unsafe impl Plain for rg_inject {}
 unsafe impl Plain for rg_bpf {}
 unsafe impl Plain for rg_file {}
 unsafe impl Plain for rg_filemeta {}
+unsafe impl Plain for rg_utimes {}
+unsafe impl Plain for rg_xattr {}
 unsafe impl Plain for rg_net {}
 unsafe impl Plain for rg_namespace {}
 unsafe impl Plain for rg_mount {}
@@ -141,6 +150,8 @@ pub enum RawEvent<'a> {
     IoUring(rg_io_uring),
     File { op: FileKind, e: rg_file, path: Text<'a>, new_path: Text<'a> },
     FileMeta { op: MetaKind, e: rg_filemeta, path: Text<'a> },
+    Utimes { e: rg_utimes, path: Text<'a> },
+    Xattr { e: rg_xattr, path: Text<'a>, name: Text<'a> },
     Net { kind: NetKind, e: rg_net, unix_path: Text<'a> },
 }
 
@@ -161,6 +172,8 @@ impl RawEvent<'_> {
             RawEvent::IoUring(e) => &e.hdr,
             RawEvent::File { e, .. } => &e.hdr,
             RawEvent::FileMeta { e, .. } => &e.hdr,
+            RawEvent::Utimes { e, .. } => &e.hdr,
+            RawEvent::Xattr { e, .. } => &e.hdr,
             RawEvent::Net { e, .. } => &e.hdr,
         }
     }
@@ -253,6 +266,15 @@ pub fn decode(buf: &[u8]) -> Result<RawEvent<'_>, DecodeError> {
         Layout::FileMeta(op) => {
             let e: rg_filemeta = fixed(buf, kind)?;
             RawEvent::FileMeta { op, path: text(buf, size_of::<rg_filemeta>(), &e.path, "path")?, e }
+        }
+        Layout::Utimes => {
+            let e: rg_utimes = fixed(buf, kind)?;
+            RawEvent::Utimes { path: text(buf, size_of::<rg_utimes>(), &e.path, "path")?, e }
+        }
+        Layout::Xattr => {
+            let e: rg_xattr = fixed(buf, kind)?;
+            let n = size_of::<rg_xattr>();
+            RawEvent::Xattr { path: text(buf, n, &e.path, "path")?, name: text(buf, n, &e.name, "name")?, e }
         }
         Layout::Net(net) => {
             let e: rg_net = fixed(buf, kind)?;
@@ -387,6 +409,28 @@ pub mod build {
         let mut b = RecordBuilder::new(&e);
         let s = b.push(path.as_bytes(), false);
         b.set_str(offset_of!(rg_filemeta, path), s);
+        b.finish()
+    }
+
+    /// A file_utimes record as the kernel sends it; the caller sets the
+    /// type's fields on `e`.
+    pub fn utimes(task: rg_task, ktime: u64, path: &str, e: rg_utimes) -> Vec<u8> {
+        let e = rg_utimes { task, hdr: header(EventType::FileUtimes.kind(), ktime), ..e };
+        let mut b = RecordBuilder::new(&e);
+        let s = b.push(path.as_bytes(), false);
+        b.set_str(offset_of!(rg_utimes, path), s);
+        b.finish()
+    }
+
+    /// A file_xattr record as the kernel sends it; the caller sets the
+    /// type's fields on `e`.
+    pub fn xattr(task: rg_task, ktime: u64, path: &str, name: &str, e: rg_xattr) -> Vec<u8> {
+        let e = rg_xattr { task, hdr: header(EventType::FileXattr.kind(), ktime), ..e };
+        let mut b = RecordBuilder::new(&e);
+        let s = b.push(path.as_bytes(), false);
+        b.set_str(offset_of!(rg_xattr, path), s);
+        let s = b.push(name.as_bytes(), false);
+        b.set_str(offset_of!(rg_xattr, name), s);
         b.finish()
     }
 

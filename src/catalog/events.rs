@@ -215,6 +215,21 @@ events! {
         hooks: [File(FileHook::Truncate), File(FileHook::Ftruncate)],
         fields: [Path, PathName, PathDir, PathTruncated, PathDetached, Syscall, Length],
     }
+    FileUtimes = "file_utimes" {
+        category: File, kind: RG_KIND_FILE_UTIMES, layout: Layout::Utimes,
+        hooks: [File(FileHook::Utimensat), File(FileHook::Utimes), File(FileHook::Futimesat), File(FileHook::Utime)],
+        fields: [Path, PathName, PathDir, PathTruncated, PathDetached, Syscall, Flags, FollowSymlinks,
+                 AtimeSec, AtimeNsec, AtimeSet, MtimeSec, MtimeNsec, MtimeSet, MtimeAgeS, TimesNull, TimesUnread],
+    }
+    FileXattr = "file_xattr" {
+        category: File, kind: RG_KIND_FILE_XATTR, layout: Layout::Xattr,
+        hooks: [File(FileHook::Setxattr), File(FileHook::Lsetxattr), File(FileHook::Fsetxattr),
+                File(FileHook::Setxattrat), File(FileHook::Removexattr), File(FileHook::Lremovexattr),
+                File(FileHook::Fremovexattr), File(FileHook::Removexattrat)],
+        fields: [Path, PathName, PathDir, PathTruncated, PathDetached, Syscall, Flags, FollowSymlinks,
+                 XattrName, XattrOp, ValueSize, ValueUnread, FileCaps, CapPermitted, CapInheritable,
+                 CapEffective, CapRootid],
+    }
     NetworkConnect = "network_connect" {
         category: Network, kind: RG_KIND_NET_CONNECT, layout: Layout::Net(N::Connect),
         hooks: [Net(NetHook::Connect), File(FileHook::IoUring)],

@@ -165,6 +165,18 @@ hook_enum! {
         Linkat => "linkat", abi: RG_SYS_LINKAT, progs: [exit_prog!(linkat)];
         Symlink => "symlink", abi: RG_SYS_SYMLINK, progs: [exit_prog!(symlink)];
         Symlinkat => "symlinkat", abi: RG_SYS_SYMLINKAT, progs: [exit_prog!(symlinkat)];
+        Utimensat => "utimensat", abi: RG_SYS_UTIMENSAT, progs: [exit_prog!(utimensat)];
+        Utimes => "utimes", abi: RG_SYS_UTIMES, progs: [exit_prog!(utimes)];
+        Futimesat => "futimesat", abi: RG_SYS_FUTIMESAT, progs: [exit_prog!(futimesat)];
+        Utime => "utime", abi: RG_SYS_UTIME, progs: [exit_prog!(utime)];
+        Setxattr => "setxattr", abi: RG_SYS_SETXATTR, progs: [exit_prog!(setxattr)];
+        Lsetxattr => "lsetxattr", abi: RG_SYS_LSETXATTR, progs: [exit_prog!(lsetxattr)];
+        Fsetxattr => "fsetxattr", abi: RG_SYS_FSETXATTR, progs: [exit_prog!(fsetxattr)];
+        Setxattrat => "setxattrat", abi: RG_SYS_SETXATTRAT, progs: [exit_prog!(setxattrat)];
+        Removexattr => "removexattr", abi: RG_SYS_REMOVEXATTR, progs: [exit_prog!(removexattr)];
+        Lremovexattr => "lremovexattr", abi: RG_SYS_LREMOVEXATTR, progs: [exit_prog!(lremovexattr)];
+        Fremovexattr => "fremovexattr", abi: RG_SYS_FREMOVEXATTR, progs: [exit_prog!(fremovexattr)];
+        Removexattrat => "removexattrat", abi: RG_SYS_REMOVEXATTRAT, progs: [exit_prog!(removexattrat)];
     }
 }
 

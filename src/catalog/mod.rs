@@ -184,6 +184,10 @@ pub enum Layout {
     File(FileKind),
     /// `struct rg_filemeta`
     FileMeta(MetaKind),
+    /// `struct rg_utimes`
+    Utimes,
+    /// `struct rg_xattr`
+    Xattr,
     /// `struct rg_net`
     Net(NetKind),
 }

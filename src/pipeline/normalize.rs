@@ -233,21 +233,14 @@ impl Normalizer {
                 });
                 Outcome::Record(self.record(&e.task, ktime, body))
             }
-            RawEvent::FileMeta { op, e, path } => {
-                let p = absolute(&path);
-                // as for the other file events: a cut or detached path is reported
-                if !path.truncated && !path.detached && !self.select.paths.matches(&p) {
-                    return Outcome::Filtered;
-                }
-                let body = Body::File(File {
-                    path: p,
-                    path_truncated: path.truncated,
-                    path_detached: path.detached,
-                    op: filemeta_op(&e, op),
-                    syscall: catalog::syscall_name(e.syscall),
-                    io_uring: None,
-                });
-                Outcome::Record(self.record(&e.task, ktime, body))
+            RawEvent::FileMeta { op, e, path } => self.meta(&e.task, ktime, &path, e.syscall, filemeta_op(&e, op)),
+            RawEvent::Utimes { e, path } => {
+                let op = fileattr::utimes_op(&e, self.clock.to_wall_ns(ktime));
+                self.meta(&e.task, ktime, &path, e.syscall, op)
+            }
+            RawEvent::Xattr { e, path, name } => {
+                let op = fileattr::xattr_op(&e, &lossy(name.bytes));
+                self.meta(&e.task, ktime, &path, e.syscall, op)
             }
             RawEvent::Net { kind, e, unix_path } => {
                 Outcome::Record(self.record(&e.task, ktime, Body::Net(net_body(&e, kind, &unix_path))))
@@ -319,6 +312,25 @@ impl Normalizer {
             Some(p) => ((!p.comm.is_empty()).then(|| p.comm.clone()), p.exe.clone(), p.cmdline.clone()),
             None => (None, None, None),
         }
+    }
+
+    /// A record of a change to one file's metadata, unless the path filter
+    /// rules its path out: as for the other file events, a cut or detached
+    /// path is reported.
+    fn meta(&mut self, t: &rg_task, ktime: u64, path: &Text<'_>, syscall: u32, op: FileOp) -> Outcome {
+        let p = absolute(path);
+        if !path.truncated && !path.detached && !self.select.paths.matches(&p) {
+            return Outcome::Filtered;
+        }
+        let body = Body::File(File {
+            path: p,
+            path_truncated: path.truncated,
+            path_detached: path.detached,
+            op,
+            syscall: catalog::syscall_name(syscall),
+            io_uring: None,
+        });
+        Outcome::Record(self.record(t, ktime, body))
     }
 
     fn record(&mut self, t: &rg_task, ktime: u64, body: Body) -> Record {
@@ -687,6 +699,8 @@ fn cred(e: &rg_cred) -> Cred {
 mod ns;
 #[path = "normalize_link.rs"]
 mod link;
+#[path = "normalize_fileattr.rs"]
+mod fileattr;
 
 #[cfg(test)]
 #[path = "normalize_tests.rs"]

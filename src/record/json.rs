@@ -368,6 +368,8 @@ pub fn write_body(w: &mut ObjectWriter<'_>, body: &Body) {
                 }
                 FileOp::Truncate { length } => w.i64("length", *length),
                 FileOp::Link(l) => l.write_json(w),
+                FileOp::Utimes(u) => super::write_utimes(w, u),
+                FileOp::Xattr(x) => super::write_xattr(w, x),
             }
             w.lit("syscall", f.syscall);
             super::io_uring::write_op(w, f.io_uring.as_ref());

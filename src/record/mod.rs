@@ -13,6 +13,8 @@ mod link;
 mod severity;
 mod signal;
 pub mod time;
+mod utimes;
+mod xattr;
 
 use std::sync::Arc;
 
@@ -38,6 +40,8 @@ pub use io_uring::{
 pub use link::{symlink_points_at, Link, AT_SYMLINK_FOLLOW};
 pub use severity::Severity;
 pub use signal::{signal_name, signal_number, Signal};
+pub use utimes::{utimes_flag_names, write_utimes, TimeSet, Utimes, UTIMES_FLAGS, UTIME_NOW, UTIME_OMIT};
+pub use xattr::{write_xattr, xattr_flag_names, FileCaps, Xattr, XattrOp, XATTR_FLAGS, XATTR_SECURITY_CAPABILITY};
 
 /// Where a record's `cmdline` came from. A process can rewrite its own argv
 /// area after exec (`$0 = "[kworker/0:1]"`), so `/proc/<pid>/cmdline` read
@@ -116,6 +120,8 @@ impl Record {
                 FileOp::Chown(_) => EventType::FileChown,
                 FileOp::Truncate { .. } => EventType::FileTruncate,
                 FileOp::Link(_) => EventType::FileLink,
+                FileOp::Utimes(_) => EventType::FileUtimes,
+                FileOp::Xattr(_) => EventType::FileXattr,
             },
             Body::Net(n) => match n.kind {
                 NetKind::Connect => EventType::NetworkConnect,
@@ -284,6 +290,10 @@ pub enum FileOp {
     },
     /// `File::path` is the link created.
     Link(Link),
+    /// The access and modification times the file was given.
+    Utimes(Utimes),
+    /// An extended attribute set or removed.
+    Xattr(Xattr),
 }
 
 #[derive(Clone, Debug, PartialEq)]

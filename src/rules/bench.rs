@@ -3,8 +3,9 @@
 use std::sync::Arc;
 
 use crate::record::{
-    ptrace_request_code, same_exe, signal_name, Body, BpfLoad, Chown, Cred, Exec, ExecCreds, Exit, File, FileOp, Fork,
-    IdChange, Ids, Inject, Link, Memfd, Mount, Namespace, Net, NetKind, OldCreds, Ptrace, Record, Signal, BPF_PROG_LOAD,
+    ptrace_request_code, same_exe, signal_name, Body, BpfLoad, Chown, Cred, Exec, ExecCreds, Exit, File, FileCaps, FileOp,
+    Fork, IdChange, Ids, Inject, Link, Memfd, Mount, Namespace, Net, NetKind, OldCreds, Ptrace, Record, Signal, TimeSet,
+    Utimes, Xattr, XattrOp, BPF_PROG_LOAD,
 };
 
 /// A record with common fields filled in; `exe` also names `comm`'s image.
@@ -291,6 +292,31 @@ pub fn link(ts_ns: u64, pid: u32, comm: &str, target: &str, path: &str, symlink:
     };
     let syscall = if symlink { "symlinkat" } else { "linkat" };
     record(ts_ns, pid, 1, comm, &exe, "bash", file_body(path, FileOp::Link(l), syscall))
+}
+
+/// A utimensat by `exe` at `ts_ns` that set both times of `path` to
+/// `sec` (seconds since the epoch).
+pub fn utimes(ts_ns: u64, exe: &str, path: &str, sec: i64) -> Record {
+    let t = Some(TimeSet::At { sec, nsec: 0 });
+    let op = FileOp::Utimes(Utimes::new(t, t, false, 0, ts_ns));
+    record(ts_ns, 10, 1, comm_of(exe), exe, "bash", file_body(path, op, "utimensat"))
+}
+
+/// A setxattr by `exe` of attribute `name` on `path`; `caps` is the decoded
+/// value of a `security.capability`.
+pub fn xattr(ts_ns: u64, exe: &str, path: &str, name: &str, op: XattrOp, caps: Option<FileCaps>) -> Record {
+    let set = op == XattrOp::Set;
+    let x = Xattr {
+        name: name.to_string(),
+        op,
+        value_size: set.then_some(20),
+        flags: 0,
+        at_flags: 0,
+        value_unread: false,
+        caps,
+    };
+    let syscall = if set { "setxattr" } else { "removexattr" };
+    record(ts_ns, 10, 1, comm_of(exe), exe, "bash", file_body(path, FileOp::Xattr(x), syscall))
 }
 
 pub fn net(ts_ns: u64, pid: u32, ppid: u32, comm: &str, kind: NetKind, addr: &str, port: u16) -> Record {

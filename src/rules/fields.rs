@@ -3,8 +3,8 @@
 
 use crate::record::{
     bit_names, bpf_attach_type_name, bpf_cmd_name, bpf_prog_type_name, cap_names, mount_flag_table, open_access,
-    setgid, setuid, sticky, Body, Cred, EventType, FileOp, IdChange, NetKind, Record, IO_URING_SETUP_FLAGS, MEMFD_FLAGS,
-    NAMESPACES, OPEN_FLAG_NAMES,
+    setgid, setuid, sticky, Body, Cred, EventType, FileOp, IdChange, NetKind, Record, TimeSet, Utimes, Xattr,
+    IO_URING_SETUP_FLAGS, MEMFD_FLAGS, NAMESPACES, OPEN_FLAG_NAMES, UTIMES_FLAGS, XATTR_FLAGS,
 };
 
 pub use crate::catalog::{edit_distance, Field, FieldType, TypeMask};
@@ -266,6 +266,8 @@ fn body_field(field: Field, body: &Body) -> Val<'_> {
             (TargetTruncated, FileOp::Link(l)) => Val::Bool(l.target_truncated),
             (Symlink, FileOp::Link(l)) => Val::Bool(l.symlink),
             (FollowSymlinks, FileOp::Link(l)) => l.follow_symlinks.map_or(Val::Missing, Val::Bool),
+            (_, FileOp::Utimes(u)) => utimes_field(field, u),
+            (_, FileOp::Xattr(x)) => xattr_field(field, x),
             _ => Val::Missing,
         },
         Body::Net(n) => match field {
@@ -316,6 +318,52 @@ fn cred_field(field: Field, c: &Cred) -> Val<'_> {
         CapEffective => c.caps.map_or(Val::Missing, |k| Val::Caps(k.effective)),
         CapPermitted => c.caps.map_or(Val::Missing, |k| Val::Caps(k.permitted)),
         CapInheritable => c.caps.map_or(Val::Missing, |k| Val::Caps(k.inheritable)),
+        _ => Val::Missing,
+    }
+}
+
+/// A `file_utimes` field beyond the path's.
+fn utimes_field(field: Field, u: &Utimes) -> Val<'_> {
+    use Field::*;
+    let sec = |t: Option<TimeSet>| match t {
+        Some(TimeSet::At { sec, .. }) => Val::Int(sec),
+        _ => Val::Missing,
+    };
+    let nsec = |t: Option<TimeSet>| match t {
+        Some(TimeSet::At { nsec, .. }) => Val::Int(nsec.into()),
+        _ => Val::Missing,
+    };
+    match field {
+        AtimeSec => sec(u.atime),
+        AtimeNsec => nsec(u.atime),
+        AtimeSet => u.atime.map_or(Val::Missing, |t| Val::Str(t.name())),
+        MtimeSec => sec(u.mtime),
+        MtimeNsec => nsec(u.mtime),
+        MtimeSet => u.mtime.map_or(Val::Missing, |t| Val::Str(t.name())),
+        MtimeAgeS => u.mtime_age_s.map_or(Val::Missing, Val::Int),
+        TimesNull => Val::Bool(u.times_null),
+        TimesUnread => Val::Bool(u.times_unread()),
+        Flags => Val::Bits(u.flags, &UTIMES_FLAGS),
+        FollowSymlinks => u.follow_symlinks().map_or(Val::Missing, Val::Bool),
+        _ => Val::Missing,
+    }
+}
+
+/// A `file_xattr` field beyond the path's.
+fn xattr_field(field: Field, x: &Xattr) -> Val<'_> {
+    use Field::*;
+    match field {
+        XattrName => Val::Str(&x.name),
+        XattrOp => Val::Str(x.op.as_str()),
+        ValueSize => x.value_size.map_or(Val::Missing, |n| Val::Int(n.min(i64::MAX as u64) as i64)),
+        ValueUnread => Val::Bool(x.value_unread),
+        Flags => Val::Bits(x.flags, &XATTR_FLAGS),
+        FollowSymlinks => x.follow_symlinks().map_or(Val::Missing, Val::Bool),
+        FileCaps => Val::Bool(x.file_caps()),
+        CapPermitted => x.caps.map_or(Val::Missing, |c| Val::Caps(c.permitted)),
+        CapInheritable => x.caps.map_or(Val::Missing, |c| Val::Caps(c.inheritable)),
+        CapEffective => x.caps.map_or(Val::Missing, |c| Val::Caps(c.effective_set())),
+        CapRootid => x.caps.and_then(|c| c.rootid).map_or(Val::Missing, |r| Val::Int(r.into())),
         _ => Val::Missing,
     }
 }
@@ -413,6 +461,9 @@ mod tests {
         v.push(chown(1, 2, "a", "/x/y", Chown::from_raw(0, 0, Some(true))));
         v.push(truncate(1, 2, "a", "/x/y", 0));
         v.push(link(1, 2, "a", "/x/y", "/x/z", false));
+        v.push(utimes(1, "/a", "/x/y", 0));
+        let caps = crate::record::FileCaps { permitted: 1, inheritable: 0, effective: true, rootid: Some(0) };
+        v.push(xattr(1, "/a", "/x/y", "security.capability", crate::record::XattrOp::Set, Some(caps)));
         for kind in [NetKind::Connect, NetKind::Accept, NetKind::Bind, NetKind::Listen] {
             let mut r = net(1, 2, 1, "a", kind, "10.0.0.1", 80);
             if let Body::Net(n) = &mut r.body {

@@ -25,7 +25,7 @@ pub(super) fn cred_from_json(o: &Map<String, Value>) -> Result<Cred, RecordParse
         }
         Ok(IdChange { old: Ids::from_array(old), new: Ids::from_array(new) })
     };
-    let caps = |k: &str| caps_from_json(o, k);
+    let caps = |k: &str| caps_from_names(o, k).map(|c| c.unwrap_or(0));
     let groups = match o.get("groups") {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Array(a)) => a
@@ -56,14 +56,22 @@ pub(super) fn cred_from_json(o: &Map<String, Value>) -> Result<Cred, RecordParse
     })
 }
 
-/// A capability set given by names; none when absent.
-pub(super) fn caps_from_json(o: &Map<String, Value>, k: &str) -> Result<u64, RecordParseError> {
+/// A capability set given by names (`["CAP_NET_RAW"]`); None when absent or null.
+pub(super) fn caps_from_names(o: &Map<String, Value>, k: &str) -> Result<Option<u64>, RecordParseError> {
     match o.get(k) {
-        None | Some(Value::Null) => Ok(0),
-        Some(Value::Array(a)) => a.iter().try_fold(0u64, |bits, v| {
-            let n = v.as_str().ok_or_else(|| perr(k, "expected an array of capability names"))?;
-            cap_bit(n).map(|b| bits | b).ok_or_else(|| perr(k, format!("`{n}` is not a capability")))
-        }),
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Array(a)) => a
+            .iter()
+            .try_fold(0u64, |bits, v| {
+                let n = v.as_str().ok_or_else(|| perr(k, "expected an array of capability names"))?;
+                cap_bit(n).map(|b| bits | b).ok_or_else(|| perr(k, format!("`{n}` is not a capability")))
+            })
+            .map(Some),
         Some(_) => Err(perr(k, "expected an array of capability names")),
     }
+}
+
+/// A capability set given by names; 0 when absent or null.
+pub(super) fn caps_from_json(o: &Map<String, Value>, k: &str) -> Result<u64, RecordParseError> {
+    caps_from_names(o, k).map(|c| c.unwrap_or(0))
 }

@@ -3,6 +3,7 @@
 
 mod cred;
 mod exec;
+mod fileattr;
 
 use std::collections::{BTreeMap, HashSet};
 use std::io::{BufRead, BufReader, Write};
@@ -14,7 +15,7 @@ use serde_json::{Map, Value};
 use super::{Alert, Engine, RuleError, RuleSet};
 use crate::record::{
     ptrace_request_code, ptrace_request_name, signal_name, signal_number, Body, Chown, CmdlineSource, EventType, Exec,
-    Exit, File, FileOp, Fork, Link, Net, NetKind, Ptrace, Record, Signal, OPEN_FLAG_NAMES,
+    Exit, File, FileOp, Fork, Link, Net, NetKind, Ptrace, Record, Signal, XattrOp, OPEN_FLAG_NAMES,
 };
 
 /// What is wrong with one NDJSON line; the caller adds the file and line.
@@ -61,7 +62,7 @@ pub fn record_from_json(line: &str) -> Result<Option<Record>, RecordParseError> 
     let et = EventType::from_name(et).ok_or_else(|| perr("event_type", format!("unknown event type `{et}`")))?;
     let timestamp_ns = parse_rfc3339(req_str(&o, "timestamp")?).ok_or_else(|| perr("timestamp", "not RFC 3339 UTC"))?;
     let ppid = opt_u32(&o, "ppid")?.unwrap_or(0);
-    let body = body_from_json(&o, et, ppid)?;
+    let body = body_from_json(&o, et, ppid, timestamp_ns)?;
     let detection = match (o.get("alert"), opt_str(&o, "detection_type")?) {
         (Some(Value::Bool(true)), Some(d)) => Some(Arc::from(d)),
         _ => None,
@@ -90,7 +91,7 @@ pub fn record_from_json(line: &str) -> Result<Option<Record>, RecordParseError> 
 /// does not list, its default is what the sensor would most likely have
 /// written: the syscall named after the event, `unknown` for what it
 /// cannot guess.
-fn body_from_json(o: &Map<String, Value>, et: EventType, ppid: u32) -> Result<Body, RecordParseError> {
+fn body_from_json(o: &Map<String, Value>, et: EventType, ppid: u32, ts: u64) -> Result<Body, RecordParseError> {
     Ok(match et {
         EventType::ProcessExec => Body::Exec(exec_from_json(o)?),
         // a fork from the parent's main thread: its tid is its pid
@@ -152,6 +153,12 @@ fn body_from_json(o: &Map<String, Value>, et: EventType, ppid: u32) -> Result<Bo
                 follow_symlinks: opt_follow(o)?,
             };
             file_from_json(o, FileOp::Link(l), if symlink { "symlinkat" } else { "linkat" })?
+        }
+        EventType::FileUtimes => file_from_json(o, fileattr::utimes_from_json(o, ts)?, "utimensat")?,
+        EventType::FileXattr => {
+            let x = fileattr::xattr_from_json(o)?;
+            let syscall = if x.op == XattrOp::Set { "setxattr" } else { "removexattr" };
+            file_from_json(o, FileOp::Xattr(x), syscall)?
         }
         EventType::NetworkConnect => Body::Net(net_from_json(o, NetKind::Connect)?),
         EventType::NetworkAccept => Body::Net(net_from_json(o, NetKind::Accept)?),

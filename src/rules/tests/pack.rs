@@ -5,12 +5,17 @@ use std::path::Path;
 
 use super::*;
 use crate::record::json::write_record;
-use crate::record::{Fork, NetKind};
+use crate::record::{FileCaps, Fork, NetKind, XattrOp};
 
 /// `r` as run from the executable `exe` (whatever its comm says).
 fn at_exe(r: Record, exe: &str) -> Record {
     r.with_exe(exe)
 }
+
+/// 2001-01-01T00:00:00Z: a backdated time.
+const T2001: i64 = 978_307_200;
+/// `setcap cap_setuid+ep`: CAP_SETUID (7) permitted and effective.
+const CAP_SETUID_EP: FileCaps = FileCaps { permitted: 1 << 7, inheritable: 0, effective: true, rootid: None };
 
 const MFD_CLOEXEC: u32 = 0x1;
 const MFD_ALLOW_SEALING: u32 = 0x2;
@@ -407,12 +412,35 @@ fn pack_cases() -> Vec<(&'static str, Vec<Record>, Vec<Record>)> {
         (
             "RG-EVADE-TIMESTOMP",
             vec![
-                exec(t(0), 10, 1, "bash", "/usr/bin/touch", &["touch", "-d", "2020-01-01", "/tmp/x"], TTY),
-                exec(t(1), 10, 1, "bash", "/usr/bin/touch", &["touch", "-r", "/bin/ls", "/tmp/x"], TTY),
-                exec(t(2), 10, 1, "bash", "/usr/bin/touch", &["touch", "--reference=/bin/ls", "/tmp/x"], TTY),
-                exec(t(3), 10, 1, "bash", "/usr/bin/touch", &["touch", "-t", "202001010000", "/tmp/x"], TTY),
+                // by the time set, whatever set it: touch -d/-r, os.utime, a renamed touch
+                utimes(t(0), "/usr/bin/touch", "/usr/local/bin/x", T2001),
+                utimes(t(1), "/usr/bin/python3.11", "/etc/cron.d/job", T2001),
+                utimes(t(2), "/usr/bin/touch", "/home/u/.bashrc", T2001),
+                renamed(utimes(t(3), "/usr/bin/touch", "/usr/lib/x.so", T2001), "dpkg"),
+                // exemption is by path: a tar copied elsewhere is not tar
+                utimes(t(4), "/tmp/tar", "/usr/sbin/x", T2001),
             ],
-            vec![exec(t(0), 10, 1, "bash", "/usr/bin/touch", &["touch", "/tmp/x"], TTY)],
+            vec![
+                // now (plain touch), a recent time, an unwatched kind of place, the real dpkg and tar
+                utimes(t(0), "/usr/bin/touch", "/usr/local/bin/x", (t(0) / S) as i64),
+                utimes(t(1), "/usr/bin/touch", "/etc/x", (t(1) / S) as i64 - 10 * 86_400),
+                utimes(t(2), "/usr/bin/touch", "/tmp/x", T2001),
+                utimes(t(3), "/usr/bin/dpkg", "/usr/bin/ls", T2001),
+                utimes(t(4), "/usr/bin/tar", "/usr/local/lib/x.so", T2001),
+            ],
+        ),
+        (
+            "RG-PRIV-FILE-CAPS",
+            vec![
+                xattr(t(0), "/usr/sbin/setcap", "/tmp/py", "security.capability", XattrOp::Set, Some(CAP_SETUID_EP)),
+                xattr(t(1), "/usr/bin/python3.11", "/usr/local/bin/x", "security.capability", XattrOp::Set, None),
+                renamed(xattr(t(2), "/usr/sbin/setcap", "/tmp/x", "security.capability", XattrOp::Set, None), "dpkg"),
+            ],
+            vec![
+                xattr(t(0), "/usr/bin/dpkg", "/usr/bin/ping", "security.capability", XattrOp::Set, Some(CAP_SETUID_EP)),
+                xattr(t(1), "/usr/sbin/setcap", "/tmp/py", "security.capability", XattrOp::Remove, None),
+                xattr(t(2), "/usr/bin/setfattr", "/tmp/x", "user.note", XattrOp::Set, None),
+            ],
         ),
         (
             "RG-CRED-HARDLINK",

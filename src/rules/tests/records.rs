@@ -2,7 +2,10 @@
 
 use super::*;
 use crate::record::json::write_record;
-use crate::record::{Chown, Exit, FileOp, Fork, IoUring, NetKind, Ptrace, UringReq};
+use crate::record::{Chown, Exit, FileCaps, FileOp, Fork, IoUring, NetKind, Ptrace, UringReq, XattrOp};
+
+/// `setcap cap_net_raw+ep`: vfs_cap_data revision 2, effective, bit 13.
+const CAP_NET_RAW_EP: [u8; 20] = [1, 0, 0, 2, 0, 0x20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
 
 fn all_bodies() -> Vec<Record> {
     let mut v = vec![
@@ -52,6 +55,9 @@ fn all_bodies() -> Vec<Record> {
         chown(T0, 3, "chown", "/tmp/x", Chown::from_raw(1000, u32::MAX, Some(false))),
         chown(T0, 3, "chown", "/tmp/x", Chown::from_raw(u32::MAX, 0, None)),
         truncate(T0, 3, "truncate", "/tmp/x", 1 << 40),
+        utimes(T0, "/usr/bin/touch", "/usr/local/bin/x", 978_307_200),
+        xattr(T0, "/usr/sbin/setcap", "/tmp/x", "security.capability", XattrOp::Set, FileCaps::decode(&CAP_NET_RAW_EP)),
+        xattr(T0, "/usr/bin/setfattr", "/tmp/x", "user.note", XattrOp::Remove, None),
         net(T0, 4, 1, "nc", NetKind::Connect, "::1", 4444),
         net(T0, 4, 1, "nc", NetKind::Accept, "10.0.0.1", 22),
         net(T0, 4, 1, "nc", NetKind::Bind, "0.0.0.0", 80),

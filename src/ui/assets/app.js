@@ -239,6 +239,15 @@
         return r.symlink
           ? `${r.path || ""} ⇢ "${r.target || ""}"  (symlink)`
           : `${r.path || ""} = ${r.target || ""}  (hard link)`;
+      case "file_utimes": {
+        const t = (k) => (r[k + "_set"] === "time" ? r[k] || r[k + "_sec"] + "s" : r[k + "_set"] || "?");
+        return `${r.path || ""}  mtime ${t("mtime")}, atime ${t("atime")}`;
+      }
+      case "file_xattr": {
+        const caps = r.file_caps ? "  caps " + (r.cap_permitted ? r.cap_permitted.join(",") || "none" : "?") : "";
+        const size = r.value_size !== null && r.value_size !== undefined ? " (" + r.value_size + " bytes)" : "";
+        return `${r.path || ""}  ${r.xattr_op} ${r.xattr_name}${size}${caps}`;
+      }
       case "network_connect":
         return `→ ${addr(r.remote_addr, r.remote_port)}${r.protocol ? " " + r.protocol : ""}${uring(r)}`;
       case "network_accept":
