@@ -196,8 +196,8 @@ fn helpers() {
     assert_eq!(strip_dev_fd("/dev/fd/3/run.sh", 3), "run.sh");
     assert_eq!(strip_dev_fd("/dev/fd/3", 3), "");
     assert_eq!(strip_dev_fd("/bin/true", 3), "/bin/true");
-    assert_eq!(unix_name(b"\0abs\0\0"), "@abs");
-    assert_eq!(unix_name(b"/run/x.sock\0"), "/run/x.sock");
+    assert_eq!(net::unix_name(b"\0abs\0\0"), "@abs");
+    assert_eq!(net::unix_name(b"/run/x.sock\0"), "/run/x.sock");
     let t = Text { bytes: b"a\0b\0c", truncated: true, detached: false, present: true };
     assert_eq!(split_args(&t, 5), (vec!["a".into(), "b".into(), "c".into()], true));
     let t = Text { bytes: b"a\0\0", truncated: false, detached: false, present: true };

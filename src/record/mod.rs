@@ -8,8 +8,8 @@ mod filemeta;
 mod inject;
 mod io_uring;
 pub mod json;
-mod ns;
 mod link;
+mod ns;
 mod severity;
 mod signal;
 pub mod time;
@@ -29,15 +29,15 @@ pub use inject::{
     bpf_attach_type_code, bpf_attach_type_name, bpf_cmd_code, bpf_cmd_name, bpf_prog_type_code, bpf_prog_type_name,
     memfd_flag_names, same_exe, BpfLoad, Inject, Memfd, BPF_PROG_LOAD, MEMFD_FLAGS,
 };
-pub use ns::{
-    bit_names, bits_of, mount_flag_table, ns_initial, Mount, Namespace, MOUNT_ATTRS, MOVE_MOUNT_FLAGS, MS_FLAGS,
-    NAMESPACES, OPEN_TREE_FLAGS, UMOUNT_FLAGS,
-};
 pub use io_uring::{
     io_uring_op_name, setup_flag_names, setup_flags_from_names, IoUring, UringReq, FD_UNKNOWN,
     IORING_SETUP_REGISTERED_FD_ONLY, IO_URING_OPS, IO_URING_SETUP_FLAGS,
 };
 pub use link::{symlink_points_at, Link, AT_SYMLINK_FOLLOW};
+pub use ns::{
+    bit_names, bits_of, mount_flag_table, ns_initial, Mount, Namespace, MOUNT_ATTRS, MOVE_MOUNT_FLAGS, MS_FLAGS,
+    NAMESPACES, OPEN_TREE_FLAGS, UMOUNT_FLAGS,
+};
 pub use severity::Severity;
 pub use signal::{signal_name, signal_number, Signal};
 pub use utimes::{utimes_flag_names, write_utimes, TimeSet, Utimes, UTIMES_FLAGS, UTIME_NOW, UTIME_OMIT};

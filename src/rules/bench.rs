@@ -3,9 +3,9 @@
 use std::sync::Arc;
 
 use crate::record::{
-    ptrace_request_code, same_exe, signal_name, Body, BpfLoad, Chown, Cred, Exec, ExecCreds, Exit, File, FileCaps, FileOp,
-    Fork, IdChange, Ids, Inject, Link, Memfd, Mount, Namespace, Net, NetKind, OldCreds, Ptrace, Record, Signal, TimeSet,
-    Utimes, Xattr, XattrOp, BPF_PROG_LOAD,
+    ptrace_request_code, same_exe, signal_name, Body, BpfLoad, Chown, Cred, Exec, ExecCreds, Exit, File, FileCaps,
+    FileOp, Fork, IdChange, Ids, Inject, Link, Memfd, Mount, Namespace, Net, NetKind, OldCreds, Ptrace, Record, Signal,
+    TimeSet, Utimes, Xattr, XattrOp, BPF_PROG_LOAD,
 };
 
 /// A record with common fields filled in; `exe` also names `comm`'s image.

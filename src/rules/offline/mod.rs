@@ -592,7 +592,7 @@ pub fn test_events(set: RuleSet, events: &Path, out: &mut dyn Write) -> Result<T
 }
 
 mod inject;
-mod ns;
 mod io_uring;
+mod ns;
 #[cfg(test)]
 mod tests;

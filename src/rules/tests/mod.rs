@@ -8,6 +8,7 @@ mod eval;
 mod load;
 mod maintainer;
 mod pack;
+mod pack_events;
 mod records;
 mod sequence;
 
