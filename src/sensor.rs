@@ -14,7 +14,6 @@ use libbpf_rs::MapHandle;
 use thiserror::Error;
 
 use crate::bpf::loader::{self, LoadError};
-use crate::bpf::skel::SensorLinks;
 use crate::catalog::counter;
 use crate::config::{Config, ProcessHook};
 use crate::health::{Counters, KernelCounters, Snapshot};
@@ -84,7 +83,9 @@ pub fn run(cfg: &Config, rules: RuleSet, source: reload::Source) -> Result<(), R
     let ring = MapHandle::try_from(&loaded.skel.maps.events).map_err(RunError::Map)?;
     let counters_map = MapHandle::try_from(&loaded.skel.maps.counters).map_err(RunError::Map)?;
     let (mut ctl, stage_ctl) = reload::Control::new(source, cfg, kernel_filter_maps(&loaded.skel));
-    let mut skel = loaded.skel;
+    // The object outlives its links: they are detached before it is closed.
+    let _skel = loaded.skel;
+    let links = loaded.links;
 
     // Seed after attaching: a process born since is seen by its fork event.
     let mut table = ProcessTable::with_max_bytes(
@@ -151,9 +152,8 @@ pub fn run(cfg: &Config, rules: RuleSet, source: reload::Source) -> Result<(), R
         let threads = [
             (
                 "poller",
-                spawn("rg-poller").spawn_scoped(s, move || {
-                    poller::run(ring, raw_tx, counters, stop, dwf, || skel.links = SensorLinks::default())
-                }),
+                spawn("rg-poller")
+                    .spawn_scoped(s, move || poller::run(ring, raw_tx, counters, stop, dwf, || links.detach())),
             ),
             (
                 "normalize",

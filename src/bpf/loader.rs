@@ -9,6 +9,7 @@ use libbpf_rs::{MapCore, OpenObject};
 use thiserror::Error;
 
 use super::filter::KernelFilter;
+use super::links::Links;
 use super::skel::{OpenSensorSkel, SensorSkel, SensorSkelBuilder};
 use crate::catalog::{self, Prog};
 use crate::config::Config;
@@ -49,6 +50,8 @@ impl LoadError {
 /// A loaded and attached sensor.
 pub struct Loaded<'obj> {
     pub skel: SensorSkel<'obj>,
+    /// One per attached program; dropping them detaches.
+    pub links: Links,
     /// Programs attached, by name.
     pub attached: Vec<String>,
     /// Hooks skipped because this kernel lacks their tracepoint.
@@ -79,7 +82,7 @@ pub fn load<'obj>(cfg: &Config, storage: &'obj mut MaybeUninit<OpenObject>) -> R
     }
     host::raise_memlock();
     let (open, attached, warnings, filter) = open_configured(cfg, storage, None)?;
-    let mut skel = open.load().map_err(LoadError::Load)?;
+    let skel = open.load().map_err(LoadError::Load)?;
     for (key, flags) in &filter.rules {
         skel.maps
             .path_rules
@@ -90,8 +93,13 @@ pub fn load<'obj>(cfg: &Config, storage: &'obj mut MaybeUninit<OpenObject>) -> R
         .filter_meta
         .update(&0u32.to_ne_bytes(), &filter.meta_bytes(), libbpf_rs::MapFlags::ANY)
         .map_err(LoadError::Configure)?;
-    skel.attach().map_err(LoadError::Attach)?;
-    Ok(Loaded { skel, attached, warnings })
+    // Attached one by one rather than with skel.attach(), so the links can
+    // be detached in parallel (see links.rs).
+    let mut links = Links::default();
+    for prog in skel.object().progs_mut().filter(|p| p.autoload()) {
+        links.push(prog.attach().map_err(LoadError::Attach)?);
+    }
+    Ok(Loaded { skel, links, attached, warnings })
 }
 
 /// Open and configure, not yet loaded: the programs `cfg` wants whose

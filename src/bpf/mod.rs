@@ -3,6 +3,7 @@
 
 pub mod abi;
 pub mod filter;
+pub mod links;
 pub mod loader;
 
 #[allow(clippy::all, non_camel_case_types, non_snake_case, dead_code, unused_imports)]

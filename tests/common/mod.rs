@@ -309,10 +309,18 @@ impl Sensor {
 }
 
 impl Drop for Sensor {
+    /// Kills the sensor without waiting for it to exit: the kernel detaches
+    /// its ~90 tracepoint programs one RCU grace period at a time (seconds),
+    /// which the next test need not wait for. A thread reaps it meanwhile; a
+    /// sensor still exiting when the test binary ends is reaped by init.
     fn drop(&mut self) {
         if let Ok(None) = self.child.try_wait() {
             let _ = self.child.kill();
-            let _ = self.child.wait();
+            let pid = self.child.id() as libc::pid_t;
+            std::thread::spawn(move || {
+                // SAFETY: waitpid on our own child, which std never reaps on drop.
+                unsafe { libc::waitpid(pid, std::ptr::null_mut(), 0) };
+            });
         }
     }
 }
