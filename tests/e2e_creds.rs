@@ -171,6 +171,14 @@ fn regaining_root_alerts_and_dropping_it_or_an_elevator_does_not() {
     expect_no_alert(&sensor, "RG-PRIV-GAIN-ROOT", "runuser and setpriv dropping root", |a| {
         a["pid"] == i64::from(setpriv) || s(a, "exe") == "/usr/sbin/runuser"
     });
+    // Benign: root lending only its effective uid and taking it back, as
+    // apt-get does around its downloads as _apt (the real uid stays 0).
+    let lend = run(Command::new(PYTHON).arg("-c").arg("import os\nos.seteuid(65534)\nos.seteuid(0)\n"));
+    let back = sensor.wait_for("the effective uid taken back", |v| {
+        is(v, "process_setuid") && v["pid"] == i64::from(lend) && v["new_euid"] == 0
+    });
+    assert_eq!((n(&back, "old_uid"), n(&back, "old_euid")), (0, 65534), "{back}");
+    expect_no_alert(&sensor, "RG-PRIV-GAIN-ROOT", "root taking back its lent euid", |a| a["pid"] == i64::from(lend));
 
     // Real triggers: a process that parked root in its saved uid takes it
     // back; a copy of python called sudo is no elevator (by exe, not comm).

@@ -12,6 +12,12 @@ pub(super) fn at_exe(r: Record, exe: &str) -> Record {
     r.with_exe(exe)
 }
 
+/// `r` from a process started with command line `cmdline`.
+fn with_cmdline(mut r: Record, cmdline: &str) -> Record {
+    r.cmdline = Some(cmdline.into());
+    r
+}
+
 /// `r` from a process whose comm says `comm`: rules judge by exe, not by this.
 pub(super) fn renamed(mut r: Record, comm: &str) -> Record {
     r.comm = comm.into();
@@ -192,6 +198,15 @@ fn pack_cases() -> Vec<(&'static str, Vec<Record>, Vec<Record>)> {
                 at_exe(open(t(4), 10, "unix_chkpwd", "/etc/shadow", O_RDONLY), "/usr/bin/cat"),
                 at_exe(open(t(5), 10, "systemd-journal", "/etc/gshadow", O_RDONLY), "/dev/shm/systemd-journald"),
                 at_exe(open(t(6), 10, "sshd", "/etc/shadow", O_RDONLY), "/usr/lib/systemd/evil/sshd"),
+                // perl is no debconf front end by its interpreter alone
+                with_cmdline(
+                    at_exe(open(t(7), 10, "perl", "/etc/shadow", O_RDONLY), "/usr/bin/perl"),
+                    "/usr/bin/perl -e print",
+                ),
+                with_cmdline(
+                    at_exe(open(t(8), 10, "perl", "/etc/shadow", O_RDONLY), "/usr/bin/perl"),
+                    "/usr/bin/perl -w /tmp/usr/sbin/dpkg-preconfigure",
+                ),
             ],
             vec![
                 at_exe(open(t(0), 10, "unix_chkpwd", "/etc/shadow", O_RDONLY | O_CLOEXEC), "/usr/sbin/unix_chkpwd"),
@@ -199,6 +214,11 @@ fn pack_cases() -> Vec<(&'static str, Vec<Record>, Vec<Record>)> {
                 at_exe(open(t(2), 10, "sshd", "/etc/ssh/ssh_host_ed25519_key", O_RDONLY), "/usr/sbin/sshd"),
                 open(t(3), 10, "cat", "/root/.ssh/id_rsa.pub", O_RDONLY),
                 at_exe(open(t(4), 10, "systemd-userdbd", "/etc/shadow", O_RDONLY), "/usr/lib/systemd/systemd-userdbd"),
+                // debconf's front end, run by apt at every install
+                with_cmdline(
+                    at_exe(open(t(5), 10, "dpkg-preconfigu", "/etc/shadow", O_RDONLY | O_CLOEXEC), "/usr/bin/perl"),
+                    "/usr/bin/perl -w /usr/sbin/dpkg-preconfigure --apt",
+                ),
             ],
         ),
         (
@@ -289,12 +309,23 @@ fn pack_cases() -> Vec<(&'static str, Vec<Record>, Vec<Record>)> {
                 exec(t(5), 801, 800, "bash", "/tmp/x", &["/tmp/x"], TTY),
                 rename(t(10), 800, "mv", "/home/u/y", "/dev/shm/y"),
                 exec(t(12), 802, 800, "bash", "/dev/shm/y", &["/dev/shm/y"], TTY),
+                // a copy of the linker in /tmp is no linker
+                at_exe(open(t(13), 803, "ld", "/tmp/z", w), "/tmp/ld"),
+                exec(t(14), 804, 800, "bash", "/tmp/z", &["/tmp/z"], TTY),
             ],
             vec![
                 open(t(0), 800, "cp", "/usr/local/bin/tool", w),
                 exec(t(5), 801, 800, "bash", "/usr/local/bin/tool", &["tool"], TTY),
                 open(t(6), 800, "vim", "/tmp/notes.txt", w),
                 exec(t(7), 803, 800, "bash", "/usr/bin/cat", &["cat", "/tmp/notes.txt"], TTY),
+                // gcc -o /tmp/cc/x: the linker writes it; go run: go's linker
+                at_exe(open(t(8), 804, "ld", "/tmp/cc/x", w), "/usr/bin/x86_64-linux-gnu-ld.bfd"),
+                exec(t(9), 805, 800, "bash", "/tmp/cc/x", &["/tmp/cc/x"], TTY),
+                at_exe(
+                    open(t(10), 806, "link", "/tmp/go-build1/b001/exe/m", w),
+                    "/usr/lib/go-1.22/pkg/tool/linux_amd64/link",
+                ),
+                exec(t(11), 807, 800, "go", "/tmp/go-build1/b001/exe/m", &["m"], TTY),
             ],
         ),
         ("RG-EXEC-FILELESS", vec![memfd_exec], vec![exec(t(0), 300, 1, "bash", "/usr/bin/ls", &["ls"], TTY)]),

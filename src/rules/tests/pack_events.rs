@@ -123,6 +123,8 @@ pub(super) fn cases() -> Vec<(&'static str, Vec<Record>, Vec<Record>)> {
                 setuid(t(2), "/usr/bin/python3.11", "setresuid", [1000, 1000, 1000, 1000], [1001, 1001, 1001, 1001]),
                 setuid(t(3), "/usr/sbin/nginx", "setuid", [0, 0, 0, 0], [0, 0, 0, 0]),
                 setuid(t(4), "/usr/bin/python3.11", "setfsuid", [1000, 1000, 0, 1000], [1000, 1000, 0, 0]),
+                // apt-get lending its euid to _apt for a download, then taking it back
+                setuid(t(5), "/usr/bin/apt-get", "setresuid", [0, 42, 0, 42], [0, 0, 0, 0]),
             ],
         ),
         (
