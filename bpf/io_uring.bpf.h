@@ -11,9 +11,10 @@
  * only successful requests are reported, and the file is the one the
  * request really used (the new fd of an open, req->file of a write or a
  * connect), its path walked in the kernel and put through the [file]
- * filter as for the syscalls. A request submitted with
+ * filter as for the syscalls. An open, write or connect submitted with
  * IOSQE_CQE_SKIP_SUCCESS posts no completion and is not seen
- * (docs/threat-model.md).
+ * (docs/threat-model.md). Renames, unlinks and links are built at
+ * submission instead (io_uring_paths.bpf.h).
  */
 #ifndef __RG_IO_URING_BPF_H
 #define __RG_IO_URING_BPF_H
@@ -67,6 +68,8 @@ static __always_inline struct task_struct *uring__task(struct io_kiocb *req)
 		t = BPF_CORE_READ(old, task);
 	return t ? t : current_task();
 }
+
+#include "io_uring_paths.bpf.h"
 
 /* The opcodes whose records need the fd the request named. */
 static __always_inline int uring__names_fd(__u8 op)
@@ -148,6 +151,8 @@ int BPF_PROG(handle_io_uring_submit, struct io_kiocb *req)
 	__u64 key = (__u64)req;
 	__s32 fd;
 
+	if (uring__path_op(req->opcode))
+		return uring__path_submit(req, req->opcode);
 	if (!uring__names_fd(req->opcode))
 		return 0;
 	/* a recycled request must not inherit an earlier one's fd */
@@ -217,6 +222,11 @@ int BPF_PROG(handle_io_uring_complete, struct io_ring_ctx *ring, void *request, 
 		if (rg_uring_net)
 			break;
 		return 0;
+	case IORING_OP_RENAMEAT:
+	case IORING_OP_UNLINKAT:
+	case IORING_OP_LINKAT:
+	case IORING_OP_SYMLINKAT:
+		return uring__path_complete(req, BPF_CORE_READ(cqe, res));
 	default:
 		return 0;
 	}

@@ -17,16 +17,22 @@
 #ifndef __RG_LINK_BPF_H
 #define __RG_LINK_BPF_H
 
-/* A symlink's content, copied as given; returns whether the filter keeps it. */
+/*
+ * A symlink's content, copied as given (from the caller's memory, or with
+ * @kernel from the kernel's copy); returns whether the filter keeps it.
+ */
 static __always_inline int link__content(struct rg_scratch *sc, __u32 *off, struct rg_str *s,
-					 unsigned long uname)
+					 unsigned long uname, int kernel)
 {
 	struct rg_pathbuf *pb = pathbuf__get();
 	long n;
 
 	if (!pb)
 		return 1;
-	n = bpf_probe_read_user_str(&pb->buf[RG_PATH_HALF + 1], RG_PATH_HALF - 1, (void *)uname);
+	if (kernel)
+		n = bpf_probe_read_kernel_str(&pb->buf[RG_PATH_HALF + 1], RG_PATH_HALF - 1, (void *)uname);
+	else
+		n = bpf_probe_read_user_str(&pb->buf[RG_PATH_HALF + 1], RG_PATH_HALF - 1, (void *)uname);
 	if (n <= 1)
 		return 1;
 	rec__bytes(sc, off, s, &pb->buf[RG_PATH_HALF + 1], n - 1, n == RG_PATH_HALF - 1, RG_PATH_MAX, 0);
@@ -63,7 +69,7 @@ static __always_inline int file__link_exit(struct trace_event_raw_sys_exit *ctx,
 	if (!sc)
 		return 0;
 	if (st->syscall == RG_SYS_SYMLINK || st->syscall == RG_SYS_SYMLINKAT)
-		keep = link__content(sc, &off, &path, oldname);
+		keep = link__content(sc, &off, &path, oldname, 0);
 	else
 		keep = rec__user_path_at(&off, &path, olddfd, oldname, 1);
 	keep |= rec__user_path_at(&off, &new_path, newdfd, newname, 1);

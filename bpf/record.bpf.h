@@ -113,14 +113,19 @@ static __always_inline int rec__path(struct rg_scratch *sc, __u32 *off, struct r
 	return 1;
 }
 
+/* Bits of rec__user_path_at()'s @how. */
+#define RG_PATH_ALWAYS 1 /* copy the path even when the filter rules it out */
+#define RG_PATH_KERNEL 2 /* @uname is kernel memory (an io_uring request's struct filename) */
+
 /*
  * Appends the user-supplied @name made absolute: as is when it starts with
- * '/', else joined to the directory of @dirfd (or the cwd for AT_FDCWD).
- * Called at sys_exit, when the kernel has already copied @name, so its page
- * is resident. Dots are left for userspace to normalize. Returns whether
+ * '/', else joined to the directory of @dirfd (or the cwd for AT_FDCWD) of
+ * the current task. Called at sys_exit, when the kernel has already copied
+ * @name, so its page is resident; or, with RG_PATH_KERNEL, on the kernel's
+ * own copy. Dots are left for userspace to normalize. Returns whether
  * the path passes the [file] filter (1 when it cannot tell); a path that
- * does not is only copied with @always (a rename needs both names when
- * either passes). Appends to the per-CPU scratch record (at most five
+ * does not is only copied with RG_PATH_ALWAYS in @how (a rename needs both
+ * names when either passes). Appends to the per-CPU scratch record (at most five
  * arguments for a BPF function, so it looks the buffer up itself).
  *
  * A global (non-inlined) function: the verifier checks it once on its own
@@ -128,8 +133,9 @@ static __always_inline int rec__path(struct rg_scratch *sc, __u32 *off, struct r
  * a dentry walk and a filter scan) well inside the complexity limit.
  */
 __noinline int rec__user_path_at(__u32 *off, struct rg_str *s, long dirfd, unsigned long uname,
-				 int always)
+				 int how)
 {
+	int always = how & RG_PATH_ALWAYS;
 	struct rg_scratch *sc = rec__scratch();
 	const char *name = (const char *)uname;
 	struct task_struct *task = (void *)bpf_get_current_task();
@@ -143,7 +149,10 @@ __noinline int rec__user_path_at(__u32 *off, struct rg_str *s, long dirfd, unsig
 
 	if (!pb || !sc || !off || !s)
 		return 1;
-	n = bpf_probe_read_user_str(&pb->buf[RG_PATH_HALF + 1], RG_PATH_HALF - 1, name);
+	if (how & RG_PATH_KERNEL)
+		n = bpf_probe_read_kernel_str(&pb->buf[RG_PATH_HALF + 1], RG_PATH_HALF - 1, name);
+	else
+		n = bpf_probe_read_user_str(&pb->buf[RG_PATH_HALF + 1], RG_PATH_HALF - 1, name);
 	if (n <= 0)
 		return 1;
 	if (pb->buf[RG_PATH_HALF + 1] == '/') {
@@ -188,18 +197,25 @@ __noinline int rec__user_path_at(__u32 *off, struct rg_str *s, long dirfd, unsig
  */
 const volatile __u64 rg_wakeup_bytes = 64 * 1024; /* min(64 KiB, ring / 4), set by the loader */
 
+/* Sends the @size bytes of a finished record at @rec (its header's size set). */
+static __always_inline void rec__output(void *rec, __u32 size)
+{
+	__u64 flags = BPF_RB_NO_WAKEUP;
+
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= rg_wakeup_bytes)
+		flags = BPF_RB_FORCE_WAKEUP;
+	if (bpf_ringbuf_output(&events, rec, size, flags))
+		counter__inc(RG_CNT_RINGBUF_DROPS);
+}
+
 static __always_inline void rec__submit(struct rg_scratch *sc, __u32 size)
 {
 	struct rg_header *h = (void *)sc->rec;
-	__u64 flags = BPF_RB_NO_WAKEUP;
 
 	if (size > RG_RECORD_MAX)
 		size = RG_RECORD_MAX;
 	h->size = size;
-	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= rg_wakeup_bytes)
-		flags = BPF_RB_FORCE_WAKEUP;
-	if (bpf_ringbuf_output(&events, sc->rec, size, flags))
-		counter__inc(RG_CNT_RINGBUF_DROPS);
+	rec__output(sc->rec, size);
 }
 
 #endif /* __RG_RECORD_BPF_H */

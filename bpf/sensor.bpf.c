@@ -465,7 +465,8 @@ RG_EXIT_ARGS(ptrace, RG_SYS_PTRACE, proc__ptrace_exit)
 
 #include "net.bpf.h"
 
-/* ---- io_uring: the ring's setup, its opens, writes and connects -------- */
+/* ---- io_uring: the ring's setup, its opens, writes, connects, renames,
+ *      unlinks and links ------------------------------------------------- */
 
 #include "io_uring.bpf.h"
 
@@ -495,3 +496,4 @@ enum rg_counter _rg_counter = RG_CNT_RINGBUF_DROPS;
 enum rg_str_flag _rg_str_flag = RG_STR_CUT;
 enum rg_exec_flag _rg_exec_flag = RG_EXEC_OLD_IDS;
 enum rg_uring_fd _rg_uring_fd = RG_URING_FD_REGISTERED;
+enum rg_uring_req _rg_uring_req = RG_URING_AT_SUBMIT;

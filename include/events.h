@@ -154,7 +154,8 @@ enum rg_syscall {
 /* Indexes of the per-CPU `counters` map; userspace sums across CPUs. */
 enum rg_counter {
 	RG_CNT_RINGBUF_DROPS = 0, /* record built but the ring buffer was full */
-	RG_CNT_STASH_DROPS = 1, /* execveat args or a credential call's old ids lost: no task storage */
+	RG_CNT_STASH_DROPS = 1, /* execveat args or a credential call's old ids lost (no task storage);
+				  an io_uring request's fd or paths lost before it completed */
 	RG_CNT_KERNEL_FILTERED = 2, /* records the kernel chose not to send */
 	RG_CNT_MAX = 4,
 };
@@ -182,6 +183,14 @@ struct rg_task {
 enum rg_uring_fd {
 	RG_URING_FD_REGISTERED = 0x8000, /* a file registered with the ring: it has no fd */
 	RG_URING_FD_NOT_KEPT = 0x4000, /* lost between submission and completion (counted) */
+};
+
+/* A bit of rg_file.uring_op above the opcode, besides enum rg_uring_fd. */
+enum rg_uring_req {
+	/* sent at submission, before the request ran: it asked for no
+	 * completion on success (IOSQE_CQE_SKIP_SUCCESS), so whether it
+	 * succeeded is unknown and ret means nothing */
+	RG_URING_AT_SUBMIT = 0x2000,
 };
 
 /* Bits of rg_str.truncated. */
@@ -342,13 +351,15 @@ struct rg_file {
 	struct rg_task task;
 	__s64 ret; /* syscall return value */
 	__u64 bytes; /* write: bytes requested */
-	__u32 flags; /* open: O_* flags; renameat2: RENAME_*; linkat: AT_* */
+	__u32 flags; /* open: O_* flags; renameat2, IORING_OP_RENAMEAT: RENAME_*;
+			linkat, IORING_OP_LINKAT: AT_* */
 	__u32 mode; /* open: creation mode */
 	__s32 fd; /* write: the fd; open: the new fd; io_uring: -1 when the
 		     request named a registered (fixed) file, which has no fd */
 	__u32 syscall; /* enum rg_syscall */
 	__u32 is_dir; /* unlink: a directory was removed */
-	__u16 uring_op; /* RG_SYS_IO_URING: the request's IORING_OP_* | enum rg_uring_fd */
+	__u16 uring_op; /* RG_SYS_IO_URING: the request's IORING_OP_* | enum rg_uring_fd
+			   | enum rg_uring_req */
 	__u16 _pad;
 	struct rg_str path; /* absolute, cap RG_PATH_MAX; link: the existing
 			       file, or a symlink's content as given */

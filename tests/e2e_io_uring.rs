@@ -2,17 +2,20 @@
 //! with the raw syscalls (io_uring_setup, mmap, io_uring_enter), and the
 //! exact fields of what the sensor reports for it: the ring's setup
 //! (`process_io_uring`), and opens, writes and a connect submitted through
-//! it as the same `file_open`, `file_write` and `network_connect` records
-//! the syscalls give, with `syscall: "io_uring"`. Failed requests and
-//! unwatched or excluded files stay in the kernel.
+//! it as the same `file_open`, `file_write`, `network_connect`,
+//! `file_rename`, `file_unlink` and `file_link` records the syscalls give,
+//! with `syscall: "io_uring"`. Failed requests and unwatched or excluded
+//! files stay in the kernel.
 
 mod common;
 
 use std::ffi::CString;
 use std::fs;
 use std::net::TcpListener;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
+use common::ring::*;
 use common::*;
 use serde_json::Value;
 
@@ -44,208 +47,6 @@ hooks = ["listen"]
 /// The same with network records off: a ring's connects are not reported.
 fn config_network_off() -> String {
     CONFIG.replace("network = true", "network = false")
-}
-
-// include/uapi/linux/io_uring.h
-const IORING_OP_CONNECT: u8 = 16;
-const IORING_OP_OPENAT: u8 = 18;
-const IORING_OP_WRITE: u8 = 23;
-const IOSQE_FIXED_FILE: u8 = 1;
-const IORING_ENTER_GETEVENTS: u32 = 1;
-const IORING_REGISTER_FILES: u32 = 2;
-const IORING_OFF_SQ_RING: i64 = 0;
-const IORING_OFF_CQ_RING: i64 = 0x800_0000;
-const IORING_OFF_SQES: i64 = 0x1000_0000;
-
-#[repr(C)]
-#[derive(Default)]
-struct SqOffsets {
-    head: u32,
-    tail: u32,
-    ring_mask: u32,
-    ring_entries: u32,
-    flags: u32,
-    dropped: u32,
-    array: u32,
-    resv1: u32,
-    user_addr: u64,
-}
-
-#[repr(C)]
-#[derive(Default)]
-struct CqOffsets {
-    head: u32,
-    tail: u32,
-    ring_mask: u32,
-    ring_entries: u32,
-    overflow: u32,
-    cqes: u32,
-    flags: u32,
-    resv1: u32,
-    user_addr: u64,
-}
-
-#[repr(C)]
-#[derive(Default)]
-struct Params {
-    sq_entries: u32,
-    cq_entries: u32,
-    flags: u32,
-    sq_thread_cpu: u32,
-    sq_thread_idle: u32,
-    features: u32,
-    wq_fd: u32,
-    resv: [u32; 3],
-    sq_off: SqOffsets,
-    cq_off: CqOffsets,
-}
-
-/// One submission queue entry, as the kernel reads it (64 bytes).
-#[repr(C)]
-#[derive(Default, Clone, Copy)]
-struct Sqe {
-    opcode: u8,
-    flags: u8,
-    ioprio: u16,
-    fd: i32,
-    off: u64,
-    addr: u64,
-    len: u32,
-    op_flags: u32,
-    user_data: u64,
-    buf_index: u16,
-    personality: u16,
-    file_index: u32,
-    addr3: u64,
-    pad: u64,
-}
-
-const _: () = assert!(std::mem::size_of::<Params>() == 120 && std::mem::size_of::<Sqe>() == 64);
-
-/// A ring that submits one request at a time and waits for its result.
-struct Ring {
-    fd: i32,
-    entries: u32,
-    sq: *mut u8,
-    sq_len: usize,
-    cq: *mut u8,
-    cq_len: usize,
-    sqes: *mut Sqe,
-    p: Params,
-}
-
-fn mmap(fd: i32, len: usize, off: i64) -> *mut u8 {
-    // SAFETY: a fresh shared mapping of the ring fd; checked below.
-    let m = unsafe {
-        libc::mmap(
-            std::ptr::null_mut(),
-            len,
-            libc::PROT_READ | libc::PROT_WRITE,
-            libc::MAP_SHARED | libc::MAP_POPULATE,
-            fd,
-            off,
-        )
-    };
-    assert_ne!(m, libc::MAP_FAILED, "mmap ring: {}", std::io::Error::last_os_error());
-    m.cast()
-}
-
-impl Ring {
-    fn new(entries: u32) -> Ring {
-        let mut p = Params::default();
-        // SAFETY: io_uring_setup reads and fills `p`.
-        let fd = unsafe { libc::syscall(libc::SYS_io_uring_setup, entries, &mut p as *mut Params) } as i32;
-        assert!(fd >= 0, "io_uring_setup: {}", std::io::Error::last_os_error());
-        let sq_len = (p.sq_off.array + p.sq_entries * 4) as usize;
-        let cq_len = (p.cq_off.cqes + p.cq_entries * 16) as usize;
-        let sq = mmap(fd, sq_len, IORING_OFF_SQ_RING);
-        let cq = mmap(fd, cq_len, IORING_OFF_CQ_RING);
-        let sqes = mmap(fd, p.sq_entries as usize * 64, IORING_OFF_SQES).cast();
-        Ring { fd, entries: p.sq_entries, sq, sq_len, cq, cq_len, sqes, p }
-    }
-
-    fn u32_at(base: *mut u8, off: u32) -> &'static std::sync::atomic::AtomicU32 {
-        // SAFETY: `off` is a kernel-given offset of an aligned u32 inside the mapping.
-        unsafe { &*(base.add(off as usize).cast::<std::sync::atomic::AtomicU32>()) }
-    }
-
-    /// Submits `sqe` and returns its completion's result.
-    fn run(&mut self, sqe: Sqe) -> i32 {
-        use std::sync::atomic::Ordering::{Acquire, Release};
-        let tail = Self::u32_at(self.sq, self.p.sq_off.tail).load(Acquire);
-        let idx = tail & (self.entries - 1);
-        // SAFETY: idx < sq_entries: inside the SQE array and the index array.
-        unsafe {
-            *self.sqes.add(idx as usize) = sqe;
-            *self.sq.add(self.p.sq_off.array as usize).cast::<u32>().add(idx as usize) = idx;
-        }
-        Self::u32_at(self.sq, self.p.sq_off.tail).store(tail.wrapping_add(1), Release);
-        // SAFETY: the ring fd; no signal mask.
-        let n = unsafe {
-            libc::syscall(libc::SYS_io_uring_enter, self.fd, 1, 1, IORING_ENTER_GETEVENTS, std::ptr::null::<u8>(), 0)
-        };
-        assert_eq!(n, 1, "io_uring_enter: {}", std::io::Error::last_os_error());
-        let head = Self::u32_at(self.cq, self.p.cq_off.head).load(Acquire);
-        assert_ne!(head, Self::u32_at(self.cq, self.p.cq_off.tail).load(Acquire), "a completion");
-        let at = self.p.cq_off.cqes as usize + 16 * (head & (self.p.cq_entries - 1)) as usize;
-        // SAFETY: a completion entry inside the CQ mapping; res is at offset 8.
-        let res = unsafe { *self.cq.add(at + 8).cast::<i32>() };
-        Self::u32_at(self.cq, self.p.cq_off.head).store(head.wrapping_add(1), Release);
-        res
-    }
-
-    fn openat(&mut self, path: &CString, flags: i32, mode: u32, file_index: u32) -> i32 {
-        let sqe = Sqe {
-            opcode: IORING_OP_OPENAT,
-            fd: libc::AT_FDCWD,
-            addr: path.as_ptr() as u64,
-            len: mode,
-            op_flags: flags as u32,
-            file_index,
-            ..Sqe::default()
-        };
-        self.run(sqe)
-    }
-
-    fn write(&mut self, fd: i32, buf: &[u8], flags: u8) -> i32 {
-        let sqe = Sqe {
-            opcode: IORING_OP_WRITE,
-            flags,
-            fd,
-            addr: buf.as_ptr() as u64,
-            len: buf.len() as u32,
-            off: u64::MAX, // the file position
-            ..Sqe::default()
-        };
-        self.run(sqe)
-    }
-
-    /// Registers a table of `slots` files, `fds` first and the rest empty.
-    fn register_files(&mut self, fds: &[i32], slots: usize) {
-        let mut table = vec![-1i32; slots];
-        table[..fds.len()].copy_from_slice(fds);
-        // SAFETY: an array of `slots` fds (-1: empty).
-        let r = unsafe {
-            libc::syscall(libc::SYS_io_uring_register, self.fd, IORING_REGISTER_FILES, table.as_ptr(), slots as u32)
-        };
-        assert_eq!(r, 0, "register files: {}", std::io::Error::last_os_error());
-    }
-}
-
-impl Drop for Ring {
-    fn drop(&mut self) {
-        // SAFETY: the mappings and fd this ring made.
-        unsafe {
-            libc::munmap(self.sqes.cast(), self.entries as usize * 64);
-            libc::munmap(self.cq.cast(), self.cq_len);
-            libc::munmap(self.sq.cast(), self.sq_len);
-            libc::close(self.fd);
-        }
-    }
-}
-
-fn c(p: &Path) -> CString {
-    CString::new(p.to_str().expect("utf-8")).expect("no NUL")
 }
 
 /// This thread's record of type `et`, made through a ring, on `path`.
@@ -362,17 +163,29 @@ fn failed_requests_unwatched_or_excluded_files_and_connects_with_network_off_sta
     for d in [&unwatched, &excluded] {
         fs::create_dir_all(d).expect("mkdir");
         let f = c(&d.join("f"));
+        let (g, l) = (c(&d.join("g")), c(&d.join("l")));
         for _ in 0..50 {
             let fd = ring.openat(&f, libc::O_WRONLY | libc::O_CREAT, 0o600, 0);
             assert!(fd >= 0, "open: {}", std::io::Error::from_raw_os_error(-fd));
             assert_eq!(ring.write(fd, b"x", 0), 1);
             // SAFETY: the fd the ring opened.
             unsafe { libc::close(fd) };
-            calls += 2;
+            assert_eq!(ring.renameat(libc::AT_FDCWD, &f, libc::AT_FDCWD, &g, 0), 0, "rename");
+            assert_eq!(ring.linkat(libc::AT_FDCWD, &g, libc::AT_FDCWD, &l, 0), 0, "link");
+            assert_eq!(ring.unlinkat(libc::AT_FDCWD, &l, 0), 0, "unlink");
+            assert_eq!(ring.unlinkat(libc::AT_FDCWD, &g, 0), 0, "unlink");
+            calls += 6;
         }
     }
     let missing = c(&watched.path("missing"));
     assert_eq!(ring.openat(&missing, libc::O_RDONLY, 0, 0), -libc::ENOENT);
+    // Failed renames, links and unlinks in a watched directory: not reported.
+    let other = c(&watched.path("other"));
+    assert_eq!(ring.renameat(libc::AT_FDCWD, &missing, libc::AT_FDCWD, &other, 0), -libc::ENOENT);
+    assert_eq!(ring.linkat(libc::AT_FDCWD, &missing, libc::AT_FDCWD, &other, 0), -libc::ENOENT);
+    assert_eq!(ring.unlinkat(libc::AT_FDCWD, &missing, 0), -libc::ENOENT);
+    fs::write(watched.path("other"), b"x").expect("write");
+    assert_eq!(ring.symlinkat(&missing, libc::AT_FDCWD, &other), -libc::EEXIST);
     // The marker comes last: by then the kernel has decided them all.
     let marker = watched.path("marker");
     let fd = ring.openat(&c(&marker), libc::O_WRONLY | libc::O_CREAT, 0o600, 0);
@@ -385,7 +198,159 @@ fn failed_requests_unwatched_or_excluded_files_and_connects_with_network_off_sta
     assert_eq!(status.code(), Some(0), "{stderr}");
     let mine: Vec<&Value> = records.iter().filter(|v| v["syscall"] == "io_uring" && v["pid"] == me).collect();
     assert_eq!(mine.len(), 1, "only the marker is reported: {mine:?}");
-    assert!(n(&final_health(&records), "kernel_filtered") >= calls, "{calls} requests counted as kernel_filtered");
+    let health = final_health(&records);
+    assert!(n(&health, "kernel_filtered") >= calls, "{calls} requests counted as kernel_filtered: {health}");
+    assert_eq!(n(&health, "kernel_stash_drops"), 0, "no request's record was lost: {health}");
     let _ = fs::remove_dir_all(&unwatched);
     let _ = fs::remove_dir_all(&excluded);
+}
+
+/// A directory's fd, closed on drop.
+struct DirFd(i32);
+
+impl DirFd {
+    fn open(p: &Path) -> DirFd {
+        // SAFETY: a NUL-terminated path; the fd is closed on drop.
+        let fd = unsafe { libc::open(c(p).as_ptr(), libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC) };
+        assert!(fd >= 0, "open {}: {}", p.display(), std::io::Error::last_os_error());
+        DirFd(fd)
+    }
+}
+
+impl Drop for DirFd {
+    fn drop(&mut self) {
+        // SAFETY: our fd.
+        unsafe { libc::close(self.0) };
+    }
+}
+
+fn name(s: &str) -> CString {
+    CString::new(s).expect("no NUL")
+}
+
+fn text(p: &Path) -> &str {
+    p.to_str().expect("utf-8")
+}
+
+/// A directory outside the watched ones, removed on drop.
+struct Unwatched(PathBuf);
+
+impl Unwatched {
+    fn new(tag: &str) -> Unwatched {
+        let d = Path::new("/run").join(format!("rg-e2e-uring-{tag}-{}", std::process::id()));
+        fs::create_dir_all(&d).expect("mkdir");
+        Unwatched(d)
+    }
+}
+
+impl Drop for Unwatched {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+#[test]
+fn renames_through_a_ring_are_file_renames_with_paths_resolved_against_the_dirfds() {
+    let sensor = Sensor::start(CONFIG);
+    let tid = gettid();
+    let mut ring = Ring::new(8);
+    // From an unwatched directory into a watched one, both names relative
+    // to a dirfd: kept because the destination is watched.
+    let outside = Unwatched::new("rename");
+    fs::write(outside.0.join("payload"), b"x").expect("write");
+    let dir = TempDir::new("uring-rename");
+    let (from, into) = (DirFd::open(&outside.0), DirFd::open(&dir.0));
+    assert_eq!(ring.renameat(from.0, &name("payload"), into.0, &name("job"), 0), 0, "IORING_OP_RENAMEAT");
+    let (old, dest) = (outside.0.join("payload"), dir.path("job"));
+    assert!(dest.exists() && !old.exists());
+    let r = uring_rec(&sensor, "file_rename", &old, |_| true);
+    assert_eq!(
+        (s(&r, "new_path"), s(&r, "io_uring_op"), n(&r, "tid")),
+        (text(&dest), "IORING_OP_RENAMEAT", tid),
+        "{r}"
+    );
+    assert_eq!(
+        (r["exchange"].as_bool(), r["path_truncated"].as_bool(), r["new_path_truncated"].as_bool()),
+        (Some(false), Some(false), Some(false)),
+        "{r}"
+    );
+    assert_eq!((r.get("result_unknown"), r.get("fd_unknown")), (None, None), "{r}");
+    assert_eq!(r["exe"], fs::read_link("/proc/self/exe").expect("exe").to_str().expect("utf-8"), "{r}");
+
+    // RENAME_EXCHANGE, with absolute names: each path now holds the other's file.
+    let (a, b) = (dir.path("a"), dir.path("b"));
+    fs::write(&a, b"a").expect("write");
+    fs::write(&b, b"b").expect("write");
+    assert_eq!(ring.renameat(libc::AT_FDCWD, &c(&a), libc::AT_FDCWD, &c(&b), libc::RENAME_EXCHANGE), 0);
+    assert_eq!(fs::read(&a).expect("read"), b"b");
+    let x = uring_rec(&sensor, "file_rename", &a, |_| true);
+    assert_eq!((s(&x, "new_path"), x["exchange"].as_bool()), (text(&b), Some(true)), "{x}");
+}
+
+#[test]
+fn unlinks_and_links_through_a_ring_are_file_unlinks_and_file_links() {
+    let sensor = Sensor::start(CONFIG);
+    let tid = gettid();
+    let mut ring = Ring::new(8);
+    let dir = TempDir::new("uring-links");
+    let d = DirFd::open(&dir.0);
+    let file = dir.path("file");
+    fs::write(&file, b"x").expect("write");
+
+    // A hard link: its path is the link made, its target the existing file.
+    let hard = dir.path("hard");
+    assert_eq!(ring.linkat(d.0, &name("file"), libc::AT_FDCWD, &c(&hard), libc::AT_SYMLINK_FOLLOW), 0, "LINKAT");
+    let l = uring_rec(&sensor, "file_link", &hard, |_| true);
+    assert_eq!((s(&l, "target"), s(&l, "io_uring_op"), n(&l, "tid")), (text(&file), "IORING_OP_LINKAT", tid), "{l}");
+    assert_eq!((l["symlink"].as_bool(), l["follow_symlinks"].as_bool()), (Some(false), Some(true)), "{l}");
+    assert_eq!((l["target_truncated"].as_bool(), l.get("result_unknown")), (Some(false), None), "{l}");
+
+    // A symlink: its target is the content exactly as given, never resolved.
+    let soft = dir.path("soft");
+    assert_eq!(ring.symlinkat(&name("../elsewhere/file"), d.0, &name("soft")), 0, "SYMLINKAT");
+    assert_eq!(fs::read_link(&soft).expect("readlink").to_str(), Some("../elsewhere/file"));
+    let sl = uring_rec(&sensor, "file_link", &soft, |_| true);
+    assert_eq!((s(&sl, "target"), s(&sl, "io_uring_op")), ("../elsewhere/file", "IORING_OP_SYMLINKAT"), "{sl}");
+    assert_eq!((sl["symlink"].as_bool(), sl["follow_symlinks"].is_null()), (Some(true), true), "{sl}");
+
+    // An unlink relative to a dirfd, and a directory removed with AT_REMOVEDIR.
+    assert_eq!(ring.unlinkat(d.0, &name("hard"), 0), 0, "UNLINKAT");
+    let u = uring_rec(&sensor, "file_unlink", &hard, |_| true);
+    assert_eq!(
+        (u["is_dir"].as_bool(), s(&u, "io_uring_op"), n(&u, "tid")),
+        (Some(false), "IORING_OP_UNLINKAT", tid),
+        "{u}"
+    );
+    let sub = dir.path("sub");
+    fs::create_dir(&sub).expect("mkdir");
+    assert_eq!(ring.unlinkat(libc::AT_FDCWD, &c(&sub), libc::AT_REMOVEDIR), 0, "UNLINKAT AT_REMOVEDIR");
+    let rm = uring_rec(&sensor, "file_unlink", &sub, |_| true);
+    assert_eq!((rm["is_dir"].as_bool(), rm.get("result_unknown")), (Some(true), None), "{rm}");
+}
+
+#[test]
+fn a_request_that_posts_no_completion_on_success_is_reported_at_submission() {
+    let sensor = Sensor::start(CONFIG);
+    let mut ring = Ring::new(4);
+    let dir = TempDir::new("uring-skip");
+    let f = dir.path("gone");
+    fs::write(&f, b"x").expect("write");
+    ring.run_skip_success(Ring::unlinkat_sqe(libc::AT_FDCWD, &c(&f), 0));
+    // It runs in an io_uring worker and tells no one: wait for its effect.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while f.exists() {
+        assert!(Instant::now() < deadline, "the unlink never ran");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(ring.reap(), None, "a success posts no completion");
+    let r = uring_rec(&sensor, "file_unlink", &f, |_| true);
+    assert_eq!((r["result_unknown"].as_bool(), s(&r, "io_uring_op")), (Some(true), "IORING_OP_UNLINKAT"), "{r}");
+    assert_eq!((r["is_dir"].as_bool(), n(&r, "tid")), (Some(false), gettid()), "{r}");
+
+    // The same request that waits for its completion is confirmed.
+    let g = dir.path("kept");
+    fs::write(&g, b"x").expect("write");
+    assert_eq!(ring.unlinkat(libc::AT_FDCWD, &c(&g), 0), 0);
+    let r = uring_rec(&sensor, "file_unlink", &g, |_| true);
+    assert_eq!(r.get("result_unknown"), None, "{r}");
 }

@@ -52,6 +52,24 @@ fn doctor_as_root_reports_this_host_and_every_hook_ok() {
     ] {
         assert!(text.contains(&format!("[ok  ] {prog} (")), "{prog} in\n{text}");
     }
+    // The namespace and mount hooks of the shipped config, each program by
+    // name and the syscall tracepoint it attaches at (umount2's is the
+    // kernel's sys_exit_umount).
+    for (prog, tp) in [
+        ("handle_exit_setns", "sys_exit_setns"),
+        ("handle_exit_unshare", "sys_exit_unshare"),
+        ("handle_exit_clone", "sys_exit_clone"),
+        ("handle_exit_clone3", "sys_exit_clone3"),
+        ("handle_exit_mount", "sys_exit_mount"),
+        ("handle_exit_umount", "sys_exit_umount"),
+        ("handle_exit_fsmount", "sys_exit_fsmount"),
+        ("handle_exit_move_mount", "sys_exit_move_mount"),
+        ("handle_exit_pivot_root", "sys_exit_pivot_root"),
+        ("handle_exit_chroot", "sys_exit_chroot"),
+        ("handle_exit_open_tree", "sys_exit_open_tree"),
+    ] {
+        assert!(text.contains(&format!("[ok  ] {prog} (syscalls/{tp}): loads")), "{prog} at {tp} in\n{text}");
+    }
     assert!(text.contains("[off ] handle_exit_connect: not enabled"), "{text}");
     assert!(!text.contains("FAIL"), "{text}");
     assert!(text.contains("verdict: the sensor can run"), "{text}");

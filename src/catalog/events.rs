@@ -184,21 +184,22 @@ events! {
     }
     FileRename = "file_rename" {
         category: File, kind: RG_KIND_FILE_RENAME, layout: Layout::File(F::Rename),
-        hooks: [File(FileHook::Rename), File(FileHook::Renameat), File(FileHook::Renameat2)],
+        hooks: [File(FileHook::Rename), File(FileHook::Renameat), File(FileHook::Renameat2), File(FileHook::IoUring)],
         fields: [Path, PathName, PathDir, PathTruncated, PathDetached, Syscall,
                  NewPath, NewPathName, NewPathDir, NewPathTruncated,
-                 Exchange, DestPath],
+                 Exchange, DestPath, IoUringOp, ResultUnknown],
     }
     FileUnlink = "file_unlink" {
         category: File, kind: RG_KIND_FILE_UNLINK, layout: Layout::File(F::Unlink),
-        hooks: [File(FileHook::Unlink), File(FileHook::Unlinkat), File(FileHook::Rmdir)],
-        fields: [Path, PathName, PathDir, PathTruncated, PathDetached, Syscall, IsDir],
+        hooks: [File(FileHook::Unlink), File(FileHook::Unlinkat), File(FileHook::Rmdir), File(FileHook::IoUring)],
+        fields: [Path, PathName, PathDir, PathTruncated, PathDetached, Syscall, IsDir, IoUringOp, ResultUnknown],
     }
     FileLink = "file_link" {
         category: File, kind: RG_KIND_FILE_LINK, layout: Layout::File(F::Link),
-        hooks: [File(FileHook::Link), File(FileHook::Linkat), File(FileHook::Symlink), File(FileHook::Symlinkat)],
+        hooks: [File(FileHook::Link), File(FileHook::Linkat), File(FileHook::Symlink), File(FileHook::Symlinkat),
+                File(FileHook::IoUring)],
         fields: [Path, PathName, PathDir, PathTruncated, PathDetached, Syscall,
-                 Target, TargetTruncated, Symlink, FollowSymlinks],
+                 Target, TargetTruncated, Symlink, FollowSymlinks, IoUringOp, ResultUnknown],
     }
     FileChmod = "file_chmod" {
         category: File, kind: RG_KIND_FILE_CHMOD, layout: Layout::FileMeta(M::Chmod),

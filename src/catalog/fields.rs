@@ -134,6 +134,7 @@ fields! {
     CqEntries = "cq_entries": Int;
     IoUringOp = "io_uring_op": Str;
     FdUnknown = "fd_unknown": Str;
+    ResultUnknown = "result_unknown": Bool;
     Path = "path": Str;
     PathName = "path_name": Str;
     PathDir = "path_dir": Str;

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use crate::bpf::abi::{
     self, rg_bpf, rg_cred, rg_exec, rg_filemeta, rg_ids, rg_inject, rg_signal, rg_task, DecodeError, RawEvent, Text,
 };
-use crate::bpf::skel::types::{rg_exec_flag, rg_syscall, rg_uring_fd};
+use crate::bpf::skel::types::{rg_exec_flag, rg_syscall, rg_uring_fd, rg_uring_req};
 use crate::catalog::{self, FileKind, MetaKind};
 use crate::config::PathFilter;
 use crate::process::{procfs, ProcessInfo, ProcessTable};
@@ -18,7 +18,7 @@ use crate::record::{
     cred_call, io_uring_op_name, ptrace_request_name, same_exe, script_from_argv, signal_name, Body, BpfLoad, Caps,
     Chown, CmdlineSource, Cred, CredCall, Exec, ExecCreds, Exit, File, FileOp, Fork, IdChange, Ids, Inject, IoUring,
     Memfd, Net, NetKind, OldCreds, Ptrace, Record, Script, ScriptSource, SharedStr, Signal, UringReq, BPF_PROG_LOAD,
-    FD_UNKNOWN, IORING_SETUP_REGISTERED_FD_ONLY, RENAME_EXCHANGE,
+    FD_UNKNOWN, IORING_OP_RENAMEAT, IORING_SETUP_REGISTERED_FD_ONLY, RENAME_EXCHANGE, RESULT_UNKNOWN_BIT,
 };
 
 /// What normalization decided about one raw event.
@@ -217,7 +217,9 @@ impl Normalizer {
                         new_path: np.unwrap_or_default(),
                         new_path_truncated: new_path.truncated,
                         new_path_detached: new_path.detached,
-                        exchange: e.syscall == rg_syscall::RG_SYS_RENAMEAT2.0 && e.flags & RENAME_EXCHANGE != 0,
+                        exchange: (e.syscall == rg_syscall::RG_SYS_RENAMEAT2.0
+                            || net::uring_op(e.syscall, e.uring_op) == Some(IORING_OP_RENAMEAT))
+                            && e.flags & RENAME_EXCHANGE != 0,
                     },
                     FileKind::Unlink => FileOp::Unlink { is_dir: e.is_dir != 0 },
                     // taken by the arm above, which reads the two paths the other way round
@@ -555,10 +557,12 @@ fn filemeta_op(e: &rg_filemeta, op: MetaKind) -> FileOp {
     }
 }
 
-// The reasons' bits are enum rg_uring_fd of include/events.h.
+// The reasons' bits are enum rg_uring_fd of include/events.h, and the
+// submission's bit enum rg_uring_req.
 const _: () = assert!(
     FD_UNKNOWN[0].0 as u32 == rg_uring_fd::RG_URING_FD_REGISTERED.0
         && FD_UNKNOWN[1].0 as u32 == rg_uring_fd::RG_URING_FD_NOT_KEPT.0
+        && RESULT_UNKNOWN_BIT as u32 == rg_uring_req::RG_URING_AT_SUBMIT.0
 );
 
 /// A credential record: each part filled only for the calls it applies to

@@ -6,11 +6,16 @@ use super::{absolute, lossy, Normalizer, Outcome};
 use crate::bpf::abi::{rg_file, Text};
 use crate::bpf::skel::types::rg_syscall;
 use crate::catalog;
-use crate::record::{symlink_points_at, Body, File, FileOp, Link, AT_SYMLINK_FOLLOW};
+use crate::record::{
+    symlink_points_at, Body, File, FileOp, Link, AT_SYMLINK_FOLLOW, IORING_OP_LINKAT, IORING_OP_SYMLINKAT,
+};
 
 impl Normalizer {
     pub(super) fn link(&mut self, e: &rg_file, ktime: u64, target: &Text<'_>, created: &Text<'_>) -> Outcome {
-        let symlink = e.syscall == rg_syscall::RG_SYS_SYMLINK.0 || e.syscall == rg_syscall::RG_SYS_SYMLINKAT.0;
+        let op = super::net::uring_op(e.syscall, e.uring_op);
+        let symlink = e.syscall == rg_syscall::RG_SYS_SYMLINK.0
+            || e.syscall == rg_syscall::RG_SYS_SYMLINKAT.0
+            || op == Some(IORING_OP_SYMLINKAT);
         let p = absolute(created);
         let (t, points_at) = if symlink {
             let content = lossy(target.bytes).into_owned();
@@ -31,7 +36,8 @@ impl Normalizer {
         if !watched {
             return Outcome::Filtered;
         }
-        let follow = (!symlink).then_some(e.syscall == rg_syscall::RG_SYS_LINKAT.0 && e.flags & AT_SYMLINK_FOLLOW != 0);
+        let linkat = e.syscall == rg_syscall::RG_SYS_LINKAT.0 || op == Some(IORING_OP_LINKAT);
+        let follow = (!symlink).then_some(linkat && e.flags & AT_SYMLINK_FOLLOW != 0);
         let l = Link {
             target: t,
             target_truncated: target.truncated,
@@ -45,7 +51,7 @@ impl Normalizer {
             path_detached: created.detached,
             op: FileOp::Link(l),
             syscall: catalog::syscall_name(e.syscall),
-            io_uring: None,
+            io_uring: super::net::uring_req(e.syscall, e.uring_op),
         });
         Outcome::Record(self.record(&e.task, ktime, body))
     }

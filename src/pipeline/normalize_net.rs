@@ -3,13 +3,20 @@
 
 use super::*;
 
-/// A request made through io_uring: its opcode (the low byte) and why its
-/// fd is unknown (the bits above); None for a syscall.
+/// A request made through io_uring: its opcode (the low byte), why its
+/// fd is unknown and whether its result is (the bits above); None for a
+/// syscall.
 pub(super) fn uring_req(syscall: u32, bits: u16) -> Option<UringReq> {
     (syscall == rg_syscall::RG_SYS_IO_URING.0).then(|| UringReq {
         op: io_uring_op_name(bits & 0xff).unwrap_or("unknown"),
         fd_unknown: FD_UNKNOWN.iter().find(|(bit, _)| bits & bit != 0).map(|(_, why)| *why),
+        result_unknown: bits & RESULT_UNKNOWN_BIT != 0,
     })
+}
+
+/// The io_uring opcode of a request made through a ring, or None.
+pub(super) fn uring_op(syscall: u32, bits: u16) -> Option<u16> {
+    (syscall == rg_syscall::RG_SYS_IO_URING.0).then_some(bits & 0xff)
 }
 
 pub(super) fn net_body(e: &abi::rg_net, kind: NetKind, unix_path: &Text<'_>) -> Net {

@@ -501,7 +501,10 @@ fn io_uring_records_name_the_opcode_and_say_why_an_fd_is_unknown() {
     raw[at..at + 4].copy_from_slice(&(-1i32).to_ne_bytes());
     let Body::File(f) = rec(&mut n, &raw).body else { panic!("not a file record") };
     assert_eq!((f.syscall, f.op), ("io_uring", FileOp::Write { bytes: 0, fd: -1 }));
-    assert_eq!(f.io_uring, Some(UringReq { op: "IORING_OP_WRITE", fd_unknown: Some("registered_file") }));
+    assert_eq!(
+        f.io_uring,
+        Some(UringReq { op: "IORING_OP_WRITE", fd_unknown: Some("registered_file"), result_unknown: false })
+    );
     // a syscall's record has none
     let Body::File(f) = rec(&mut n, &build::file(EventType::FileWrite, t, 3, 20, "/etc/db", None)).body else {
         panic!("not a file record")
@@ -515,7 +518,7 @@ fn io_uring_records_name_the_opcode_and_say_why_an_fd_is_unknown() {
     raw[at..at + 2].copy_from_slice(&16u16.to_ne_bytes());
     let Body::Net(c) = rec(&mut n, &raw).body else { panic!("not a network record") };
     assert_eq!((c.syscall, c.fd, c.remote_port), ("io_uring", 3, Some(443)));
-    assert_eq!(c.io_uring, Some(UringReq { op: "IORING_OP_CONNECT", fd_unknown: None }));
+    assert_eq!(c.io_uring, Some(UringReq { op: "IORING_OP_CONNECT", fd_unknown: None, result_unknown: false }));
 }
 
 #[test]
@@ -547,4 +550,36 @@ fn links_name_the_link_created_and_what_it_points_at() {
     assert!(matches!(link(&mut n, rg_syscall::RG_SYS_SYMLINK, "../var/x", "/var/l", 0), Outcome::Filtered));
     assert!(matches!(link(&mut n, rg_syscall::RG_SYS_LINK, "/var/a", "/var/b", 0), Outcome::Filtered));
     assert!(matches!(link(&mut n, rg_syscall::RG_SYS_SYMLINK, "/tmp/skip/x", "/var/l", 0), Outcome::Filtered));
+}
+
+#[test]
+fn io_uring_path_requests_read_flags_by_opcode_and_flag_a_record_made_at_submission() {
+    use crate::bpf::skel::types::rg_uring_req;
+    let mut n = normalizer();
+    let t = build::task(73, 73, 1, 0, "db", "init");
+    let raw = |et, op: u16, path: &str, new: Option<&str>, flags: u32| {
+        let mut raw = build::file(et, t, 1, rg_syscall::RG_SYS_IO_URING.0, path, new);
+        let at = std::mem::offset_of!(abi::rg_file, uring_op);
+        raw[at..at + 2].copy_from_slice(&op.to_ne_bytes());
+        let at = std::mem::offset_of!(abi::rg_file, flags);
+        raw[at..at + 4].copy_from_slice(&flags.to_ne_bytes());
+        raw
+    };
+    let mut file = |raw: &[u8]| match rec(&mut n, raw).body {
+        Body::File(f) => f,
+        other => panic!("{other:?}"),
+    };
+    // RENAME_EXCHANGE (2) through IORING_OP_RENAMEAT (35)
+    let f = file(&raw(EventType::FileRename, 35, "/etc/a", Some("/etc/b"), 2));
+    assert!(matches!(f.op, FileOp::Rename { exchange: true, .. }), "{:?}", f.op);
+    // SYMLINKAT (38): the target is content; LINKAT (39) with AT_SYMLINK_FOLLOW follows
+    let f = file(&raw(EventType::FileLink, 38, "../x", Some("/etc/l"), 0));
+    assert!(matches!(&f.op, FileOp::Link(Link { symlink: true, follow_symlinks: None, .. })), "{:?}", f.op);
+    let f = file(&raw(EventType::FileLink, 39, "/etc/a", Some("/etc/h"), 0x400));
+    assert!(matches!(&f.op, FileOp::Link(Link { symlink: false, follow_symlinks: Some(true), .. })), "{:?}", f.op);
+    assert_eq!(f.io_uring, Some(UringReq { op: "IORING_OP_LINKAT", fd_unknown: None, result_unknown: false }));
+    // UNLINKAT (36) sent at submission: whether it succeeded is unknown
+    let at_submit = rg_uring_req::RG_URING_AT_SUBMIT.0 as u16;
+    let f = file(&raw(EventType::FileUnlink, 36 | at_submit, "/etc/a", None, 0));
+    assert_eq!(f.io_uring, Some(UringReq { op: "IORING_OP_UNLINKAT", fd_unknown: None, result_unknown: true }));
 }

@@ -27,10 +27,17 @@ pub struct UringReq {
     /// file has no fd), `not_kept` (lost between submission and completion,
     /// counted in `kernel_stash_drops`). None when `fd` is known.
     pub fd_unknown: Option<&'static str>,
+    /// The record was made when the request was submitted, before it ran:
+    /// it asked for no completion on success (IOSQE_CQE_SKIP_SUCCESS), so
+    /// whether it succeeded is not known.
+    pub result_unknown: bool,
 }
 
 /// The `fd_unknown` values, by the ABI bit that carries them (`enum rg_uring_fd`).
 pub const FD_UNKNOWN: [(u16, &str); 2] = [(0x8000, "registered_file"), (0x4000, "not_kept")];
+
+/// The ABI bit that marks a record sent at submission (`enum rg_uring_req`).
+pub const RESULT_UNKNOWN_BIT: u16 = 0x2000;
 
 /// IORING_SETUP_REGISTERED_FD_ONLY (include/uapi/linux/io_uring.h).
 pub const IORING_SETUP_REGISTERED_FD_ONLY: u32 = 1 << 15;
@@ -60,15 +67,25 @@ pub const IO_URING_SETUP_FLAGS: [(u32, &str); 19] = [
 
 /// The opcodes whose requests are reported, as the kernel numbers them
 /// (enum io_uring_op); any other is never sent.
-pub const IO_URING_OPS: [(u16, &str); 7] = [
+pub const IO_URING_OPS: [(u16, &str); 11] = [
     (2, "IORING_OP_WRITEV"),
     (5, "IORING_OP_WRITE_FIXED"),
     (16, "IORING_OP_CONNECT"),
     (18, "IORING_OP_OPENAT"),
     (23, "IORING_OP_WRITE"),
     (28, "IORING_OP_OPENAT2"),
+    (IORING_OP_RENAMEAT, "IORING_OP_RENAMEAT"),
+    (36, "IORING_OP_UNLINKAT"),
+    (IORING_OP_SYMLINKAT, "IORING_OP_SYMLINKAT"),
+    (IORING_OP_LINKAT, "IORING_OP_LINKAT"),
     (61, "IORING_OP_WRITEV_FIXED"),
 ];
+
+/// The opcodes whose records normalization reads differently from the
+/// syscalls' (a rename's flags, which side of a link is a symlink's content).
+pub const IORING_OP_RENAMEAT: u16 = 35;
+pub const IORING_OP_SYMLINKAT: u16 = 38;
+pub const IORING_OP_LINKAT: u16 = 39;
 
 /// The name of opcode `op`, if records name it.
 pub fn io_uring_op_name(op: u16) -> Option<&'static str> {
@@ -114,6 +131,9 @@ pub(super) fn write_op(w: &mut ObjectWriter<'_>, req: Option<&UringReq>) {
         if let Some(why) = r.fd_unknown {
             w.lit("fd_unknown", why);
         }
+        if r.result_unknown {
+            w.bool("result_unknown", true);
+        }
     }
 }
 
@@ -148,6 +168,8 @@ mod tests {
     fn opcode_names() {
         assert_eq!(io_uring_op_name(18), Some("IORING_OP_OPENAT"));
         assert_eq!(io_uring_op_name(23), Some("IORING_OP_WRITE"));
+        assert_eq!(io_uring_op_name(36), Some("IORING_OP_UNLINKAT"));
+        assert_eq!(io_uring_op_name(IORING_OP_SYMLINKAT), Some("IORING_OP_SYMLINKAT"));
         assert_eq!(io_uring_op_name(0), None);
     }
 }

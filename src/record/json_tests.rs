@@ -138,11 +138,25 @@ fn open_flags_and_network_direction() {
     assert_eq!((v["syscall"].as_str(), v.get("io_uring_op")), (Some("listen"), None));
     let mut r = base(file("/w/x", FileOp::Write { bytes: 5, fd: -1 }, "io_uring"));
     if let Body::File(f) = &mut r.body {
-        f.io_uring = Some(crate::record::UringReq { op: "IORING_OP_WRITE", fd_unknown: Some("registered_file") });
+        f.io_uring = Some(crate::record::UringReq {
+            op: "IORING_OP_WRITE",
+            fd_unknown: Some("registered_file"),
+            result_unknown: false,
+        });
     }
     let v = line(&r);
     assert_eq!((v["fd"].is_null(), v["syscall"].as_str()), (true, Some("io_uring")));
     assert_eq!((&v["io_uring_op"], &v["fd_unknown"]), (&"IORING_OP_WRITE".into(), &"registered_file".into()));
+    assert_eq!(v.get("result_unknown"), None, "only written when true");
+    let mut r = base(file("/w/x", FileOp::Unlink { is_dir: false }, "io_uring"));
+    if let Body::File(f) = &mut r.body {
+        f.io_uring = Some(crate::record::UringReq { op: "IORING_OP_UNLINKAT", fd_unknown: None, result_unknown: true });
+    }
+    let v = line(&r);
+    assert_eq!(
+        (&v["io_uring_op"], &v["result_unknown"], v.get("fd_unknown")),
+        (&"IORING_OP_UNLINKAT".into(), &true.into(), None)
+    );
 }
 
 #[test]

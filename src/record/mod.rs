@@ -30,8 +30,9 @@ pub use inject::{
     memfd_flag_names, same_exe, BpfLoad, Inject, Memfd, BPF_PROG_LOAD, MEMFD_FLAGS,
 };
 pub use io_uring::{
-    io_uring_op_name, setup_flag_names, setup_flags_from_names, IoUring, UringReq, FD_UNKNOWN,
-    IORING_SETUP_REGISTERED_FD_ONLY, IO_URING_OPS, IO_URING_SETUP_FLAGS,
+    io_uring_op_name, setup_flag_names, setup_flags_from_names, IoUring, UringReq, FD_UNKNOWN, IORING_OP_LINKAT,
+    IORING_OP_RENAMEAT, IORING_OP_SYMLINKAT, IORING_SETUP_REGISTERED_FD_ONLY, IO_URING_OPS, IO_URING_SETUP_FLAGS,
+    RESULT_UNKNOWN_BIT,
 };
 pub use link::{symlink_points_at, Link, AT_SYMLINK_FOLLOW};
 pub use ns::{

@@ -244,6 +244,10 @@ fn body_field(field: Field, body: &Body) -> Val<'_> {
             (Fd, FileOp::Open { fd: d, .. }) | (Fd, FileOp::Write { fd: d, .. }) => fd(*d),
             (IoUringOp, _) => opt(f.io_uring.map(|u| u.op)),
             (FdUnknown, _) => opt(f.io_uring.and_then(|u| u.fd_unknown)),
+            // only the path requests can be reported before they ran
+            (ResultUnknown, FileOp::Rename { .. } | FileOp::Unlink { .. } | FileOp::Link(_)) => {
+                f.io_uring.map_or(Val::Missing, |u| Val::Bool(u.result_unknown))
+            }
             (Bytes, FileOp::Write { bytes, .. }) => Val::Int((*bytes).min(i64::MAX as u64) as i64),
             (NewPath, FileOp::Rename { new_path, .. }) => Val::Str(new_path),
             (NewPathName, FileOp::Rename { new_path, .. }) => Val::Str(basename(new_path)),
@@ -448,19 +452,26 @@ mod tests {
         v.push(m);
         let ring = IoUring { fd: Some(3), sq_entries: 8, cq_entries: 16, flags: 2 };
         v.push(record(1, 2, 1, "a", "/a", "b", Body::IoUring(ring)));
-        let req = Some(UringReq { op: "IORING_OP_OPENAT", fd_unknown: Some("registered_file") });
+        let req = Some(UringReq { op: "IORING_OP_OPENAT", fd_unknown: Some("registered_file"), result_unknown: false });
         for mut r in [open(1, 2, "a", "/x/y", O_RDWR | O_CREAT), write(1, 2, "a", "/x/y")] {
             if let Body::File(f) = &mut r.body {
                 f.io_uring = req;
             }
             v.push(r);
         }
-        v.push(rename(1, 2, "a", "/x/y", "/x/z"));
-        v.push(unlink(1, 2, "a", "/x/y"));
+        let at_submit = Some(UringReq { op: "IORING_OP_RENAMEAT", fd_unknown: None, result_unknown: true });
+        let through_ring = |mut r: Record| {
+            if let Body::File(f) = &mut r.body {
+                f.io_uring = at_submit;
+            }
+            r
+        };
+        v.push(through_ring(rename(1, 2, "a", "/x/y", "/x/z")));
+        v.push(through_ring(unlink(1, 2, "a", "/x/y")));
         v.push(chmod(1, 2, "a", "/x/y", 0o4755));
         v.push(chown(1, 2, "a", "/x/y", Chown::from_raw(0, 0, Some(true))));
         v.push(truncate(1, 2, "a", "/x/y", 0));
-        v.push(link(1, 2, "a", "/x/y", "/x/z", false));
+        v.push(through_ring(link(1, 2, "a", "/x/y", "/x/z", false)));
         v.push(utimes(1, "/a", "/x/y", 0));
         let caps = crate::record::FileCaps { permitted: 1, inheritable: 0, effective: true, rootid: Some(0) };
         v.push(xattr(1, "/a", "/x/y", "security.capability", crate::record::XattrOp::Set, Some(caps)));

@@ -3,11 +3,13 @@
 //! and lets a test wait for the record its own activity should produce.
 //! `tools` does real activity on the host (commands, renamed programs,
 //! system files restored on drop); `rule_pack` checks alerts against the
-//! default rule pack; `http` is a loopback HTTP receiver for the output tests.
+//! default rule pack; `http` is a loopback HTTP receiver for the output tests;
+//! `ring` a raw io_uring ring.
 
 #![allow(dead_code)]
 
 pub mod http;
+pub mod ring;
 pub mod rule_pack;
 pub mod tools;
 

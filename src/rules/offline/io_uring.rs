@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{intern, opt_i32, opt_str, opt_u32, perr, RecordParseError};
+use super::{intern, opt_bool, opt_i32, opt_str, opt_u32, perr, RecordParseError};
 use crate::record::{setup_flags_from_names, IoUring, UringReq, FD_UNKNOWN, IO_URING_OPS};
 
 /// `flags` are names (an unknown bit as its hex value); `fd` may be null.
@@ -25,7 +25,8 @@ pub(super) fn io_uring_from_json(o: &Map<String, Value>) -> Result<IoUring, Reco
     })
 }
 
-/// `io_uring_op` and `fd_unknown`: known names are interned, others kept as written.
+/// `io_uring_op`, `fd_unknown` and `result_unknown`: known names are
+/// interned, others kept as written.
 pub(super) fn req_from_json(o: &Map<String, Value>) -> Result<Option<UringReq>, RecordParseError> {
     let known = |table: &[(u16, &'static str)], n: &str| {
         table.iter().find(|(_, k)| *k == n).map_or_else(|| intern(n), |(_, k)| k)
@@ -34,5 +35,6 @@ pub(super) fn req_from_json(o: &Map<String, Value>) -> Result<Option<UringReq>, 
         return Ok(None);
     };
     let fd_unknown = opt_str(o, "fd_unknown")?.map(|n| known(&FD_UNKNOWN, n));
-    Ok(Some(UringReq { op: known(&IO_URING_OPS, op), fd_unknown }))
+    let result_unknown = opt_bool(o, "result_unknown")?;
+    Ok(Some(UringReq { op: known(&IO_URING_OPS, op), fd_unknown, result_unknown }))
 }

@@ -67,13 +67,14 @@ fn all_bodies() -> Vec<Record> {
     let mut w = write(T0, 3, "db", "/etc/y");
     if let Body::File(f) = &mut w.body {
         f.syscall = "io_uring";
-        f.io_uring = Some(UringReq { op: "IORING_OP_WRITE", fd_unknown: Some("registered_file") });
+        f.io_uring =
+            Some(UringReq { op: "IORING_OP_WRITE", fd_unknown: Some("registered_file"), result_unknown: false });
         f.op = FileOp::Write { bytes: 9, fd: -1 };
     }
     let mut c = net(T0, 4, 1, "db", NetKind::Connect, "10.0.0.2", 443);
     if let Body::Net(n) = &mut c.body {
         n.syscall = "io_uring";
-        n.io_uring = Some(UringReq { op: "IORING_OP_CONNECT", fd_unknown: None });
+        n.io_uring = Some(UringReq { op: "IORING_OP_CONNECT", fd_unknown: None, result_unknown: false });
     }
     let ring = |fd, flags| Body::IoUring(IoUring { fd, sq_entries: 8, cq_entries: 16, flags });
     v.extend([w, c, record(T0, 5, 1, "db", "/usr/bin/db", "", ring(Some(7), 2 | 1 << 30))]);

@@ -146,7 +146,8 @@
   /** The one-line "detail" column of a record or alert. */
   function detail(r) {
     const t = r.event_type || "";
-    const uring = (x) => (x.io_uring_op ? `  via ${x.io_uring_op}` : "");
+    const uring = (x) =>
+      x.io_uring_op ? `  via ${x.io_uring_op}${x.result_unknown ? " (sent at submission: result unknown)" : ""}` : "";
     const addr = (a, p) => (a === undefined || a === null ? "" : String(a).includes(":") ? `[${a}]:${p}` : `${a}:${p}`);
     switch (t) {
       case "alert": {
@@ -221,9 +222,9 @@
       case "file_write":
         return `${r.path || ""}${r.bytes !== undefined ? "  (" + r.bytes + " bytes)" : ""}${uring(r)}`;
       case "file_rename":
-        return `${r.path || ""} ${r.exchange ? "⇄" : "→"} ${r.new_path || ""}`;
+        return `${r.path || ""} ${r.exchange ? "⇄" : "→"} ${r.new_path || ""}${uring(r)}`;
       case "file_unlink":
-        return `${r.path || ""}${r.is_dir ? "  (dir)" : ""}`;
+        return `${r.path || ""}${r.is_dir ? "  (dir)" : ""}${uring(r)}`;
       case "file_chmod": {
         const bits = ["setuid", "setgid", "sticky"].filter((b) => r[b]);
         const mode = typeof r.mode === "number" ? "0" + r.mode.toString(8) : "?";
@@ -237,8 +238,8 @@
         return `${r.path || ""}  → ${r.length} bytes`;
       case "file_link":
         return r.symlink
-          ? `${r.path || ""} ⇢ "${r.target || ""}"  (symlink)`
-          : `${r.path || ""} = ${r.target || ""}  (hard link)`;
+          ? `${r.path || ""} ⇢ "${r.target || ""}"  (symlink)${uring(r)}`
+          : `${r.path || ""} = ${r.target || ""}  (hard link)${uring(r)}`;
       case "file_utimes": {
         const t = (k) => (r[k + "_set"] === "time" ? r[k] || r[k + "_sec"] + "s" : r[k + "_set"] || "?");
         return `${r.path || ""}  mtime ${t("mtime")}, atime ${t("atime")}`;
