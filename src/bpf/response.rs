@@ -28,8 +28,12 @@ fn key(dev: u64, ino: u64) -> [u8; 16] {
     k
 }
 
-/// Writes every `deny_exec` entry of `cfg` into the map.
+/// Writes every `deny_exec` entry of `cfg` into the map, when the kernel
+/// is to check it at all (`kernel_mode`).
 pub fn fill_deny_exec(map: &dyn MapCore, cfg: &Config) -> Result<(), libbpf_rs::Error> {
+    if kernel_mode(cfg) == 0 {
+        return Ok(());
+    }
     for d in &cfg.response.deny_exec {
         map.update(&key(d.dev, d.ino), &[1u8], MapFlags::ANY)?;
     }
