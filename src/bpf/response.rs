@@ -58,3 +58,46 @@ pub fn exec_response(e: &rg_exec) -> Option<Response> {
     };
     Some(Response { action, reason, latency_ns: e.response_ns.saturating_sub(e.hdr.ktime_ns) })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exec(flags: u32) -> rg_exec {
+        let mut e = rg_exec { flags, response_ns: 1_500, ..Default::default() };
+        e.hdr.ktime_ns = 1_000;
+        e
+    }
+
+    #[test]
+    fn exec_flags_become_action_taken() {
+        use rg_exec_flag as F;
+        let denied = F::RG_EXEC_DENIED.0;
+        assert_eq!(exec_response(&exec(F::RG_EXEC_OLD_IDS.0 | F::RG_EXEC_KILLED.0)), None, "not denied");
+        let r = exec_response(&exec(denied | F::RG_EXEC_KILLED.0)).expect("denied");
+        assert_eq!((r.action, r.reason, r.latency_ns), (ActionTaken::Killed, "deny_exec", 500));
+        assert_eq!(exec_response(&exec(denied)).map(|r| r.action), Some(ActionTaken::WouldKill));
+        assert_eq!(
+            exec_response(&exec(denied | F::RG_EXEC_KILL_FAILED.0)).map(|r| r.action),
+            Some(ActionTaken::KillFailed)
+        );
+        assert_eq!(
+            exec_response(&exec(denied | F::RG_EXEC_PROTECTED.0)).map(|r| r.action),
+            Some(ActionTaken::Protected)
+        );
+    }
+
+    #[test]
+    fn the_kernel_checks_only_a_non_empty_list_in_a_mode_that_acts() {
+        let mut cfg = Config::default_config();
+        assert_eq!(kernel_mode(&cfg), 0);
+        cfg.response.deny_exec.push(crate::config::DeniedExe { path: "/x".into(), dev: 1, ino: 2 });
+        assert_eq!(kernel_mode(&cfg), 0, "monitor");
+        cfg.agent.mode = AgentMode::Enforce;
+        assert_eq!(kernel_mode(&cfg), 1);
+        cfg.agent.mode = AgentMode::DryRun;
+        assert_eq!(kernel_mode(&cfg), 2);
+        cfg.response.deny_exec.clear();
+        assert_eq!(kernel_mode(&cfg), 0, "empty list");
+    }
+}

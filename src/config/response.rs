@@ -100,7 +100,8 @@ pub(super) fn check_response(
         return Ok(out);
     }
     let exec_hook = process.hooks.iter().any(|h| matches!(h, ProcessHook::Execve | ProcessHook::Execveat));
-    if !out.deny_exec.is_empty() && !(process.enabled && exec_hook) {
+    let checked = process.enabled && exec_hook;
+    if !checked && !out.deny_exec.is_empty() {
         return Err(ctx.invalid(
             span,
             "response.deny_exec",

@@ -350,7 +350,7 @@ fn error_messages() {
         ),
         (
             "foo = 1\n",
-            "/etc/rand-guard.toml:1:1: unknown key `foo` (expected one of: agent, ebpf, events, process, file, network, output, performance, rules, detections, lists, macros, detection, outputs, metrics, ui)",
+            "/etc/rand-guard.toml:1:1: unknown key `foo` (expected one of: agent, ebpf, events, process, file, network, output, performance, rules, detections, lists, macros, detection, outputs, metrics, ui, response)",
         ),
         (
             "[process.extra]\n",
@@ -358,7 +358,7 @@ fn error_messages() {
         ),
         (
             "[agent]\nid = \"a\"\nmode = \"loud\"\n",
-            "/etc/rand-guard.toml:3:8: agent.mode: expected \"monitor\" or \"detect\", found \"loud\"",
+            "/etc/rand-guard.toml:3:8: agent.mode: expected one of \"monitor\", \"enforce\", \"dry_run\", \"detect\", found \"loud\"",
         ),
         (
             "[agent]\nlog_level = \"verbose\"\n",
