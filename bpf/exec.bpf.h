@@ -13,6 +13,8 @@
 #ifndef __RG_EXEC_BPF_H
 #define __RG_EXEC_BPF_H
 
+#include "response.bpf.h"
+
 /* What an exec's stash holds, laid over rg_stash.args. */
 struct exec__saved {
 	__s64 dirfd; /* execveat's dirfd */
@@ -98,18 +100,28 @@ static __always_inline void exec__creds(struct rg_exec *e, struct task_struct *p
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
-	struct rg_scratch *sc = rec__scratch();
+	struct rg_scratch *sc;
 	struct rg_exec *e;
 	struct rg_stash *st;
 	struct mm_struct *mm;
 	__u32 old = old_pid;
 	__u32 off = sizeof(*e);
 	unsigned long arg_start, arg_end;
+	__u64 now = bpf_ktime_get_boot_ns(), response_ns = 0;
+	__u32 response;
 
-	if (!sc || is_self())
+	if (is_self())
+		return 0;
+	/* act first: the record's cost must not delay the kill */
+	response = response__exec(p, bprm->file, &response_ns);
+	sc = rec__scratch();
+	if (!sc)
 		return 0;
 	rec__begin(sc, sizeof(*e), RG_KIND_EXEC, p);
 	e = (void *)sc->rec;
+	e->hdr.ktime_ns = now; /* the exec's time, from before the response */
+	e->flags = response;
+	e->response_ns = response_ns;
 	e->old_tid = old;
 	e->argc = bprm->argc;
 	e->syscall = RG_SYS_EXECVE;

@@ -82,6 +82,24 @@ struct {
 	__type(value, struct rg_pathbuf);
 } pathbuf SEC(".maps");
 
+/*
+ * [response] deny_exec: the (device, inode) of each denied executable, set
+ * by userspace after load (src/bpf/response.rs). The value is unused.
+ * Only looked up when rg_response_mode is on, so an empty list costs
+ * nothing on exec (response.bpf.h).
+ */
+struct rg_deny_exec_key {
+	__u64 dev; /* inode->i_sb->s_dev, the kernel's dev_t encoding */
+	__u64 ino;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096); /* MAX_DENY_EXEC in src/config/response.rs */
+	__type(key, struct rg_deny_exec_key);
+	__type(value, __u8);
+} deny_exec SEC(".maps");
+
 static __always_inline void counter__inc(__u32 idx)
 {
 	__u64 *v = bpf_map_lookup_elem(&counters, &idx);

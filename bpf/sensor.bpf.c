@@ -497,3 +497,4 @@ enum rg_str_flag _rg_str_flag = RG_STR_CUT;
 enum rg_exec_flag _rg_exec_flag = RG_EXEC_OLD_IDS;
 enum rg_uring_fd _rg_uring_fd = RG_URING_FD_REGISTERED;
 enum rg_uring_req _rg_uring_req = RG_URING_AT_SUBMIT;
+enum rg_response_mode _rg_response_mode = RG_RESPONSE_OFF;

@@ -157,7 +157,9 @@ enum rg_counter {
 	RG_CNT_STASH_DROPS = 1, /* execveat args or a credential call's old ids lost (no task storage);
 				  an io_uring request's fd or paths lost before it completed */
 	RG_CNT_KERNEL_FILTERED = 2, /* records the kernel chose not to send */
-	RG_CNT_MAX = 4,
+	RG_CNT_RESPONSE_KILLS = 5, /* SIGKILLs the kernel sent for the [response] deny list */
+	RG_CNT_RESPONSE_SPARED = 6, /* deny-list hits not killed: dry_run, protected, or the signal failed */
+	RG_CNT_MAX = 8,
 };
 
 struct rg_header {
@@ -232,12 +234,21 @@ struct rg_exec {
 	__u32 egid; /* effective gid after exec */
 	__u32 flags; /* enum rg_exec_flag bits */
 	__u64 caps_gained; /* bits in the new cap_permitted or cap_effective the caller's set lacked */
+	/* with RG_EXEC_DENIED: CLOCK_BOOTTIME when the kernel acted on the
+	 * [response] deny list (sent SIGKILL, or decided not to) */
+	__u64 response_ns;
 };
 
 /* Bits of rg_exec.flags. */
 enum rg_exec_flag {
 	RG_EXEC_OLD_IDS = 1, /* old_* and caps_gained are known (the stash was there) */
 	RG_EXEC_PRIV_CHANGE = 2, /* euid or egid changed, or capabilities were gained */
+	/* the new image's (dev, inode) is on the [response] deny_exec list;
+	 * with none of the three below: dry_run, would have been killed */
+	RG_EXEC_DENIED = 4,
+	RG_EXEC_KILLED = 8, /* bpf_send_signal(SIGKILL) succeeded */
+	RG_EXEC_KILL_FAILED = 16, /* bpf_send_signal(SIGKILL) failed */
+	RG_EXEC_PROTECTED = 32, /* denied, but pid 1: never a target */
 };
 
 struct rg_fork {
@@ -506,7 +517,7 @@ struct rg_net {
 _Static_assert(sizeof(struct rg_header) == 16, "rg_header");
 _Static_assert(sizeof(struct rg_task) == 56, "rg_task");
 _Static_assert(sizeof(struct rg_str) == 8, "rg_str");
-_Static_assert(sizeof(struct rg_exec) == 168, "rg_exec");
+_Static_assert(sizeof(struct rg_exec) == 176, "rg_exec");
 _Static_assert(sizeof(struct rg_fork) == 80, "rg_fork");
 _Static_assert(sizeof(struct rg_exit) == 88, "rg_exit");
 _Static_assert(sizeof(struct rg_ptrace) == 96, "rg_ptrace");

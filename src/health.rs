@@ -58,6 +58,11 @@ pub struct Counters {
     pub sequences_expired: AtomicU64,
     /// Partially matched sequences evicted at `max_pending_sequences`.
     pub sequences_evicted: AtomicU64,
+    /// Alerts by `action_taken` (docs/response.md).
+    pub response_kills: AtomicU64,
+    pub response_would_kills: AtomicU64,
+    pub response_failures: AtomicU64,
+    pub response_protected: AtomicU64,
 }
 
 impl Counters {
@@ -84,6 +89,19 @@ pub struct KernelCounters {
     pub ringbuf_drops: u64,
     pub stash_drops: u64,
     pub filtered: u64,
+    /// SIGKILLs the kernel sent for `[response] deny_exec`.
+    pub response_kills: u64,
+    /// Deny-list hits the kernel did not kill (dry_run, protected, failed).
+    pub response_spared: u64,
+}
+
+/// The health record's `response_*` counters: alerts by `action_taken`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ResponseCounts {
+    pub kills: u64,
+    pub would_kills: u64,
+    pub failures: u64,
+    pub protected: u64,
 }
 
 /// A snapshot in the order the health record lists it.
@@ -104,6 +122,7 @@ pub struct Snapshot {
     pub pending_sequences: u64,
     pub sequences_expired: u64,
     pub sequences_evicted: u64,
+    pub response: ResponseCounts,
     pub rss_kb: u64,
     pub outputs: Vec<OutputSnapshot>,
 }
@@ -138,6 +157,12 @@ impl Snapshot {
             pending_sequences: c.pending_sequences.load(Relaxed),
             sequences_expired: c.sequences_expired.load(Relaxed),
             sequences_evicted: c.sequences_evicted.load(Relaxed),
+            response: ResponseCounts {
+                kills: c.response_kills.load(Relaxed),
+                would_kills: c.response_would_kills.load(Relaxed),
+                failures: c.response_failures.load(Relaxed),
+                protected: c.response_protected.load(Relaxed),
+            },
             rss_kb: crate::host::rss_kb(),
             outputs: outputs.iter().map(|o| o.snapshot()).collect(),
         }
@@ -176,6 +201,12 @@ impl Snapshot {
         w.u64("pending_sequences", self.pending_sequences);
         w.u64("sequences_expired", self.sequences_expired);
         w.u64("sequences_evicted", self.sequences_evicted);
+        w.u64("response_kills", self.response.kills);
+        w.u64("response_would_kills", self.response.would_kills);
+        w.u64("response_failures", self.response.failures);
+        w.u64("response_protected", self.response.protected);
+        w.u64("kernel_response_kills", self.kernel.response_kills);
+        w.u64("kernel_response_spared", self.kernel.response_spared);
         w.u64("rss_kb", self.rss_kb);
         w.object_array("outputs", &self.outputs, |w, o| {
             w.str("name", &o.name);

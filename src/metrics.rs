@@ -115,6 +115,23 @@ pub fn render(s: &Snapshot) -> String {
     metric("pending_sequences", g, "Partially matched sequence rules held.", &one(s.pending_sequences));
     metric("sequences_expired_total", c, "Partial sequences whose window ran out.", &one(s.sequences_expired));
     metric("sequences_evicted_total", c, "Partial sequences evicted at the bound.", &one(s.sequences_evicted));
+    let r = &s.response;
+    let actions =
+        [("killed", r.kills), ("would_kill", r.would_kills), ("kill_failed", r.failures), ("protected", r.protected)];
+    let actions: Vec<_> = actions.iter().map(|(a, n)| (format!("{{action_taken=\"{a}\"}}"), *n)).collect();
+    metric("response_alerts_total", c, "Alerts by what the sensor did (action_taken).", &actions);
+    metric(
+        "kernel_response_kills_total",
+        c,
+        "SIGKILLs the kernel sent for the [response] deny list.",
+        &one(s.kernel.response_kills),
+    );
+    metric(
+        "kernel_response_spared_total",
+        c,
+        "Deny-list hits the kernel did not kill (dry_run, protected, signal failed).",
+        &one(s.kernel.response_spared),
+    );
     metric("rss_bytes", g, "Resident set size of the sensor.", &one(s.rss_kb * 1024));
     let per = |f: fn(&crate::output::OutputSnapshot) -> u64| -> Vec<(String, u64)> {
         s.outputs

@@ -197,6 +197,7 @@ pub fn needs_restart(old: &Config, new: &Config) -> Vec<String> {
     note(old.output != new.output, "[output]");
     note(old.performance != new.performance, "[performance]");
     note(old.ui != new.ui, "[ui]");
+    note(old.response != new.response, "[response]");
     kept
 }
 

@@ -120,6 +120,8 @@ pub fn run(cfg: &Config, rules: RuleSet, source: reload::Source) -> Result<(), R
             ringbuf_drops: c[counter::RINGBUF_DROPS],
             stash_drops: c[counter::STASH_DROPS],
             filtered: c[counter::KERNEL_FILTERED],
+            response_kills: c[counter::RESPONSE_KILLS],
+            response_spared: c[counter::RESPONSE_SPARED],
         }
     };
     let snapshot = || Snapshot::take(&counters, started, kernel(), &output_stats);

@@ -93,6 +93,7 @@ pub fn load<'obj>(cfg: &Config, storage: &'obj mut MaybeUninit<OpenObject>) -> R
         .filter_meta
         .update(&0u32.to_ne_bytes(), &filter.meta_bytes(), libbpf_rs::MapFlags::ANY)
         .map_err(LoadError::Configure)?;
+    super::response::fill_deny_exec(&skel.maps.deny_exec, cfg).map_err(LoadError::Configure)?;
     // Attached one by one rather than with skel.attach(), so the links can
     // be detached in parallel (see links.rs).
     let mut links = Links::default();
@@ -148,6 +149,7 @@ pub fn open_configured<'obj>(
     let filter = KernelFilter::from_filter(&cfg.file.filter);
     if let Some(rodata) = open.maps.rodata_data.as_deref_mut() {
         rodata.rg_self_tgid = std::process::id();
+        rodata.rg_response_mode = super::response::kernel_mode(cfg);
         // the [file] hook io_uring reports setups and connects only for a category that is on
         rodata.rg_uring_setup = cfg.process.enabled.into();
         rodata.rg_uring_net = cfg.network.enabled.into();

@@ -5,6 +5,7 @@ pub mod abi;
 pub mod filter;
 pub mod links;
 pub mod loader;
+pub mod response;
 
 #[allow(clippy::all, non_camel_case_types, non_snake_case, dead_code, unused_imports)]
 pub mod skel {

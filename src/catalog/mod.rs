@@ -273,6 +273,8 @@ pub mod counter {
     pub const RINGBUF_DROPS: usize = rg_counter::RG_CNT_RINGBUF_DROPS.0 as usize;
     pub const STASH_DROPS: usize = rg_counter::RG_CNT_STASH_DROPS.0 as usize;
     pub const KERNEL_FILTERED: usize = rg_counter::RG_CNT_KERNEL_FILTERED.0 as usize;
+    pub const RESPONSE_KILLS: usize = rg_counter::RG_CNT_RESPONSE_KILLS.0 as usize;
+    pub const RESPONSE_SPARED: usize = rg_counter::RG_CNT_RESPONSE_SPARED.0 as usize;
     /// Slots in the map.
     pub const MAX: usize = rg_counter::RG_CNT_MAX.0 as usize;
 }

@@ -16,24 +16,44 @@ pub struct Agent {
     pub log_level: LogLevel,
 }
 
-/// `agent.mode`.
+/// `agent.mode`: whether the sensor acts on what `[response]` and the
+/// rules' `action = "kill"` ask for (docs/response.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AgentMode {
-    /// Report events and detections only.
+    /// Report events and detections only; never acts.
     Monitor,
-    /// Also act on detections.
+    /// The old name of a reporting-only mode, kept so configs that load
+    /// today keep loading: acts exactly like `monitor` (with a warning).
     Detect,
+    /// Kill what the policy forbids.
+    Enforce,
+    /// Report what `enforce` would have killed (`would_kill`), kill nothing.
+    DryRun,
 }
 
 impl AgentMode {
-    pub(super) const CHOICES: &'static [(&'static str, AgentMode)] =
-        &[("monitor", AgentMode::Monitor), ("detect", AgentMode::Detect)];
+    pub(super) const CHOICES: &'static [(&'static str, AgentMode)] = &[
+        ("monitor", AgentMode::Monitor),
+        ("enforce", AgentMode::Enforce),
+        ("dry_run", AgentMode::DryRun),
+        ("detect", AgentMode::Detect),
+    ];
 
     /// The name as written in the config.
     pub fn name(&self) -> &'static str {
         match self {
             AgentMode::Monitor => "monitor",
             AgentMode::Detect => "detect",
+            AgentMode::Enforce => "enforce",
+            AgentMode::DryRun => "dry_run",
+        }
+    }
+
+    /// Whether the policy is evaluated at all (enforce or dry_run).
+    pub fn responds(&self) -> bool {
+        match self {
+            AgentMode::Monitor | AgentMode::Detect => false,
+            AgentMode::Enforce | AgentMode::DryRun => true,
         }
     }
 }
@@ -84,9 +104,17 @@ pub(super) fn check_agent(
             "localhost".to_owned()
         }),
     };
+    let mode = ctx.choice(&agent.mode, "agent.mode", AgentMode::CHOICES, defaults::AGENT_MODE)?;
+    if let (AgentMode::Detect, Some(m)) = (mode, &agent.mode) {
+        warnings.push(ctx.note(
+            m.span(),
+            "agent.mode",
+            "\"detect\" is the old name of \"monitor\" (it never acts); use \"monitor\", \"dry_run\" or \"enforce\"",
+        ));
+    }
     Ok(Agent {
         id,
-        mode: ctx.choice(&agent.mode, "agent.mode", AgentMode::CHOICES, defaults::AGENT_MODE)?,
+        mode,
         log_level: ctx.choice(&agent.log_level, "agent.log_level", LogLevel::CHOICES, defaults::LOG_LEVEL)?,
     })
 }

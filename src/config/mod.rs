@@ -26,6 +26,7 @@ pub mod path_filter;
 mod performance;
 pub mod permissions;
 mod raw;
+mod response;
 mod tree;
 mod ui;
 
@@ -46,6 +47,7 @@ pub use outputs::{
 };
 pub use path_filter::PathFilter;
 pub use performance::Performance;
+pub use response::{DeniedExe, ResponseSettings, MAX_DENY_EXEC};
 pub use ui::{defaults as ui_defaults, exposure_note as ui_exposure_note, UiSettings};
 
 use ctx::{flag, to_u32, to_usize, Ctx};
@@ -72,6 +74,8 @@ pub struct Config {
     /// `[ui]`: the embedded live dashboard; off unless `ui.listen` is set.
     pub ui: UiSettings,
     pub performance: Performance,
+    /// `[response]`: what `enforce` kills in the kernel (docs/response.md).
+    pub response: ResponseSettings,
     /// Non-fatal notes (legacy keys accepted without effect, ignored keys),
     /// each starting with `FILE:LINE:COL: `.
     pub warnings: Vec<String>,
@@ -143,6 +147,7 @@ impl Config {
         let metrics = outputs::check_metrics(&ctx, raw.metrics, &mut warnings)?;
         let ui = ui::check_ui(&ctx, raw.ui, &mut warnings)?;
         let performance = performance::check_performance(&ctx, raw.performance, &mut warnings)?;
+        let response = response::check_response(&ctx, raw.response, &agent, &process, &mut warnings)?;
         Ok(Config {
             path: path.to_path_buf(),
             text,
@@ -156,6 +161,7 @@ impl Config {
             metrics,
             ui,
             performance,
+            response,
             warnings,
         })
     }

@@ -37,6 +37,7 @@ pub(crate) struct RawConfig {
     pub outputs: Option<Vec<RawOutputEntry>>,
     pub metrics: Option<RawMetrics>,
     pub ui: Option<RawUi>,
+    pub response: Option<RawResponse>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -157,6 +158,12 @@ pub(crate) struct RawUi {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub(crate) struct RawResponse {
+    pub deny_exec: OptList,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct RawPerformance {
     pub max_events_per_second: Opt<i64>,
     pub drop_when_full: Opt<bool>,
@@ -175,7 +182,7 @@ pub(crate) fn fields_of<'de, T: Deserialize<'de>>() -> &'static [&'static str] {
 }
 
 /// The sections whose keys this module checks, with their accepted keys.
-pub(crate) fn sections() -> [(&'static str, &'static [&'static str]); 10] {
+pub(crate) fn sections() -> [(&'static str, &'static [&'static str]); 11] {
     [
         ("agent", fields_of::<RawAgent>()),
         ("ebpf", fields_of::<RawEbpf>()),
@@ -187,6 +194,7 @@ pub(crate) fn sections() -> [(&'static str, &'static [&'static str]); 10] {
         ("performance", fields_of::<RawPerformance>()),
         ("metrics", fields_of::<RawMetrics>()),
         ("ui", fields_of::<RawUi>()),
+        ("response", fields_of::<RawResponse>()),
     ]
 }
 

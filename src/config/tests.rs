@@ -62,6 +62,7 @@ fn shipped_config_is_the_default_and_names_every_key() {
     assert_eq!(shipped.output, default.output);
     assert_eq!(shipped.performance, default.performance);
     assert_eq!(shipped.ui, default.ui);
+    assert_eq!(shipped.response, default.response);
     // Seed-format keys without effect load (with a warning) but are not shipped.
     const NOT_SHIPPED: &[&str] = &["performance.max_pending_exec_sources"];
     for (section, keys) in raw::sections() {
@@ -349,7 +350,7 @@ fn error_messages() {
         ),
         (
             "foo = 1\n",
-            "/etc/rand-guard.toml:1:1: unknown key `foo` (expected one of: agent, ebpf, events, process, file, network, output, performance, rules, detections, lists, macros, detection, outputs, metrics, ui)",
+            "/etc/rand-guard.toml:1:1: unknown key `foo` (expected one of: agent, ebpf, events, process, file, network, output, performance, rules, detections, lists, macros, detection, outputs, metrics, ui, response)",
         ),
         (
             "[process.extra]\n",
@@ -357,7 +358,7 @@ fn error_messages() {
         ),
         (
             "[agent]\nid = \"a\"\nmode = \"loud\"\n",
-            "/etc/rand-guard.toml:3:8: agent.mode: expected \"monitor\" or \"detect\", found \"loud\"",
+            "/etc/rand-guard.toml:3:8: agent.mode: expected one of \"monitor\", \"enforce\", \"dry_run\", \"detect\", found \"loud\"",
         ),
         (
             "[agent]\nlog_level = \"verbose\"\n",
@@ -515,4 +516,65 @@ fn never_panics_on_mangled_input() {
     ] {
         let _ = load(text);
     }
+}
+
+#[test]
+fn agent_mode_values_and_the_old_name() {
+    for (text, mode) in
+        [("monitor", AgentMode::Monitor), ("enforce", AgentMode::Enforce), ("dry_run", AgentMode::DryRun)]
+    {
+        let c = load(&format!("[agent]\nmode = \"{text}\"\n")).unwrap();
+        assert_eq!(c.agent.mode, mode);
+        assert!(c.warnings.is_empty(), "{:#?}", c.warnings);
+    }
+    let c = load("[agent]\nmode = \"detect\"\n").unwrap();
+    assert_eq!(c.agent.mode, AgentMode::Detect);
+    assert!(!c.agent.mode.responds());
+    assert_eq!(
+        c.warnings,
+        ["/etc/rand-guard.toml:2:8: agent.mode \"detect\" is the old name of \"monitor\" (it never acts); use \"monitor\", \"dry_run\" or \"enforce\""]
+    );
+    assert_eq!(
+        err("[agent]\nmode = \"kill\"\n"),
+        "/etc/rand-guard.toml:2:8: agent.mode: expected one of \"monitor\", \"enforce\", \"dry_run\", \"detect\", found \"kill\""
+    );
+}
+
+#[test]
+fn deny_exec_resolves_paths_to_inodes() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = std::env::temp_dir().join(format!("rg-deny-exec-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (a, b) = (dir.join("a"), dir.join("b"));
+    std::fs::write(&a, "x").unwrap();
+    std::fs::hard_link(&a, &b).unwrap();
+    let text = format!(
+        "[agent]\nmode = \"enforce\"\n[response]\ndeny_exec = [\"{}\", \"{}\", \"{}/missing\"]\n",
+        a.display(),
+        b.display(),
+        dir.display()
+    );
+    let c = load(&text).unwrap();
+    let meta = std::fs::metadata(&a).unwrap();
+    // a hard link is the same entry
+    assert_eq!(c.response.deny_exec.len(), 1);
+    assert_eq!(c.response.deny_exec[0].ino, meta.ino());
+    assert_eq!(c.response.deny_exec[0].dev, response::kernel_dev(meta.dev()));
+    assert_eq!(c.warnings.len(), 1, "{:#?}", c.warnings);
+    assert!(c.warnings[0].contains("missing\" does not exist: nothing is denied for it"), "{}", c.warnings[0]);
+    // a mode that never acts keeps the list and says it is not enforced
+    let c = load(&text.replace("enforce", "monitor")).unwrap();
+    assert!(c.warnings.iter().any(|w| w.contains("response.deny_exec is not enforced: agent.mode is \"monitor\"")));
+    // the list is checked at exec: the exec hooks must be on
+    let no_exec = format!("{text}[process]\nhooks = [\"fork\"]\n");
+    assert!(err(&no_exec).ends_with(
+        "response.deny_exec: is checked at exec: it needs [process] enabled with the hook \"execve\" (or \"execveat\")"
+    ));
+    assert_eq!(
+        err("[response]\ndeny_exec = [\"bin/nc\"]\n"),
+        "/etc/rand-guard.toml:2:14: response.deny_exec: \"bin/nc\" is not an absolute path"
+    );
+    assert!(err(&format!("[response]\ndeny_exec = [\"{}\"]\n", dir.display())).ends_with("is not a regular file"));
+    assert!(err("[response]\ndeny_connect = []\n").contains("deny_connect"));
+    std::fs::remove_dir_all(&dir).unwrap();
 }

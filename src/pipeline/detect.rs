@@ -9,8 +9,9 @@ use std::sync::atomic::Ordering::Relaxed;
 
 use super::{drain_as_dropped, next_batch, send_batch, Detected, StageError};
 use crate::health::Counters;
-use crate::record::Record;
-use crate::rules::Engine;
+use crate::record::{ActionTaken, Record};
+use crate::rules::response::ResponseAlerts;
+use crate::rules::{Alert, Engine};
 
 pub fn run(
     rx: Receiver<Vec<Record>>,
@@ -22,6 +23,7 @@ pub fn run(
 ) -> Result<(), StageError> {
     // Sequence counters of engines replaced by a reload, so health keeps totals.
     let (mut expired, mut evicted) = (0u64, 0u64);
+    let responses = ResponseAlerts::default();
     while let Some(batch) = next_batch(&rx, &mut ctl, |new| {
         let s = engine.stats();
         expired += s.sequences_expired;
@@ -32,6 +34,8 @@ pub fn run(
         for mut record in batch {
             let mut alerts = Vec::new();
             engine.process(&mut record, &mut alerts);
+            responses.process(&record, &mut alerts);
+            count_responses(&alerts, counters);
             out.push(Detected { record, alerts });
         }
         let s = engine.stats();
@@ -44,4 +48,17 @@ pub fn run(
         }
     }
     Ok(())
+}
+
+/// Counts each alert's `action_taken` for the health record.
+fn count_responses(alerts: &[Alert], counters: &Counters) {
+    for r in alerts.iter().filter_map(|a| a.response.as_ref()) {
+        let c = match r.action {
+            ActionTaken::Killed => &counters.response_kills,
+            ActionTaken::WouldKill => &counters.response_would_kills,
+            ActionTaken::KillFailed => &counters.response_failures,
+            ActionTaken::Protected => &counters.response_protected,
+        };
+        Counters::add(c, 1);
+    }
 }

@@ -178,7 +178,9 @@ pub fn run_normalize(
         for raw in batch.iter() {
             match norm.normalize(raw) {
                 Outcome::Record(r) => {
-                    if limit.admit(r.timestamp_ns) {
+                    // what the kernel acted on is never rate-limited away
+                    let acted = matches!(&r.body, crate::record::Body::Exec(e) if e.response.is_some());
+                    if acted || limit.admit(r.timestamp_ns) {
                         out.push(r);
                     } else {
                         counters.drop_records(DropReason::RateLimited, 1);

@@ -80,7 +80,9 @@ impl Normalizer {
         match ev {
             RawEvent::Exec { e, filename, args, exe, cwd, interp } => {
                 let is_at = e.syscall == rg_syscall::RG_SYS_EXECVEAT.0;
-                if !(if is_at { self.select.execveat } else { self.select.execve }) {
+                let response = crate::bpf::response::exec_response(&e);
+                // an exec the kernel acted on is always reported
+                if response.is_none() && !(if is_at { self.select.execveat } else { self.select.execve }) {
                     self.note_exec(&e.task, &exe, &args, e.argc, ktime);
                     return Outcome::Filtered;
                 }
@@ -105,6 +107,7 @@ impl Normalizer {
                     stdio: [0, 1, 2].map(|i| stdio_type(e.stdio_mode[i], e.stdio_inet & (1 << i) != 0)),
                     creds: exec_creds(&e),
                     script,
+                    response,
                 });
                 let mut r = self.record(&e.task, ktime, body);
                 r.exe = exe_path;

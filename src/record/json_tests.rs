@@ -96,6 +96,7 @@ fn exec_fields_follow_the_contract() {
             }),
         },
         script: None,
+        response: None,
     }));
     let v = line(&r);
     assert_eq!(v["args"], serde_json::json!(["ls", "-l"]));

@@ -10,6 +10,7 @@ mod io_uring;
 pub mod json;
 mod link;
 mod ns;
+mod response;
 mod severity;
 mod signal;
 pub mod time;
@@ -39,6 +40,7 @@ pub use ns::{
     bit_names, bits_of, mount_flag_table, ns_initial, Mount, Namespace, MOUNT_ATTRS, MOVE_MOUNT_FLAGS, MS_FLAGS,
     NAMESPACES, OPEN_TREE_FLAGS, UMOUNT_FLAGS,
 };
+pub use response::{ActionTaken, Response};
 pub use severity::Severity;
 pub use signal::{signal_name, signal_number, Signal};
 pub use utimes::{utimes_flag_names, write_utimes, TimeSet, Utimes, UTIMES_FLAGS, UTIME_NOW, UTIME_OMIT};
@@ -175,6 +177,9 @@ pub struct Exec {
     pub creds: ExecCreds,
     /// The script an interpreter was started to run; None for a program.
     pub script: Option<Script>,
+    /// What the kernel did about this exec under `[response] deny_exec`;
+    /// None when the file is not denied (or the record was read back).
+    pub response: Option<Response>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

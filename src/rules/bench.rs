@@ -192,6 +192,7 @@ pub fn exec_body(filename: &str, args: &[&str], stdio: [&'static str; 3]) -> Bod
             before: Some(OldCreds { uid: 1000, euid: 1000, gid: 1000, egid: 1000, ..OldCreds::default() }),
         },
         script: None,
+        response: None,
     })
 }
 

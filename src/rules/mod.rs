@@ -13,6 +13,7 @@ mod load;
 pub mod model;
 pub mod offline;
 pub mod options;
+pub mod response;
 pub mod sequence;
 
 #[cfg(test)]
@@ -26,7 +27,7 @@ pub use model::{RuleInfo, RuleMeta, RuleSet, RuleType, Severity};
 pub use offline::{record_from_json, test_events, RecordParseError, TestSummary};
 
 use crate::record::json::{write_alert, AlertHead};
-use crate::record::{Body, EventType, Record};
+use crate::record::{Body, EventType, Record, Response};
 use eval::Cond;
 use fields::{index, TypeMask};
 use sequence::SeqState;
@@ -66,6 +67,9 @@ pub struct Alert {
     pub meta: Arc<RuleMeta>,
     /// Earlier steps of a sequence, oldest first; empty otherwise.
     pub related: Vec<RelatedRecord>,
+    /// What the sensor did about it (`action_taken`), when it acted or
+    /// would have.
+    pub response: Option<Response>,
 }
 
 impl Alert {
@@ -88,11 +92,16 @@ impl Alert {
             tags: &m.tags,
             description: &m.description,
         };
-        let related = &self.related;
+        let (related, response) = (&self.related, &self.response);
         write_alert(out, &head, source, |w| {
             if !related.is_empty() {
                 let steps: Vec<String> = related.iter().map(step_text).collect();
                 w.str_array("sequence", steps.iter().map(String::as_str));
+            }
+            if let Some(r) = response {
+                w.str("action_taken", r.action.as_str());
+                w.str("action_reason", r.reason);
+                w.u64("response_latency_ns", r.latency_ns);
             }
         });
     }
@@ -171,12 +180,12 @@ impl Engine {
                 if cond.eval(record, &[]) {
                     record.detection = Some(Arc::clone(d));
                     annotated = true;
-                    alerts.push(Alert { meta: Arc::clone(&rule.meta), related: Vec::new() });
+                    alerts.push(Alert { meta: Arc::clone(&rule.meta), related: Vec::new(), response: None });
                 }
                 continue;
             }
             if cond.eval(record, &[]) {
-                alerts.push(Alert { meta: Arc::clone(&rule.meta), related: Vec::new() });
+                alerts.push(Alert { meta: Arc::clone(&rule.meta), related: Vec::new(), response: None });
             }
         }
         if !self.seqs_by_type[ti].is_empty() {

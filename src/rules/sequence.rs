@@ -200,7 +200,7 @@ impl SeqState {
         if inst.next_step >= rule.steps.len() {
             if let Some(done) = self.instances.remove(&slot) {
                 self.stats.sequences_completed += 1;
-                alerts.push(Alert { meta: Arc::clone(&rule.meta), related: done.related });
+                alerts.push(Alert { meta: Arc::clone(&rule.meta), related: done.related, response: None });
             }
         } else {
             inst.related.push(RelatedRecord::of(r));

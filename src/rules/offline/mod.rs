@@ -190,6 +190,7 @@ fn exec_from_json(o: &Map<String, Value>) -> Result<Exec, RecordParseError> {
         stdio: [stdio("stdin")?, stdio("stdout")?, stdio("stderr")?],
         creds: exec::creds_from_json(o)?,
         script: exec::script_from_json(o)?,
+        response: None,
     })
 }
 
