@@ -9,6 +9,7 @@ pub mod bpf;
 pub mod catalog;
 pub mod cli;
 pub mod config;
+pub mod container;
 pub mod doctor;
 pub mod health;
 pub mod host;
