@@ -501,8 +501,23 @@ mod tests {
             r.cmdline = Some("a b".into());
             r.cmdline_source = Some(crate::record::CmdlineSource::Exec);
             r.parent_exe = Some("/p".into());
+            r.context = full_context();
         }
         v
+    }
+
+    /// A record's context with every field known.
+    fn full_context() -> crate::record::Context {
+        use crate::record::{Cgroup, Context, Namespaces};
+        let cgroup = Cgroup { path: "/docker/x".into(), container_id: Some("x".into()), runtime: Some("docker") };
+        let n = 0xF000_0001;
+        Context {
+            cgroup_id: Some(7),
+            cgroup: Some(std::sync::Arc::new(cgroup)),
+            ns: Namespaces { pid: n, mnt: n + 1, net: n + 2, user: n + 3, uts: n + 4, ipc: n + 5, cgroup: n + 6 },
+            in_container: Some(true),
+            ns_pid: Some(1),
+        }
     }
 
     #[test]

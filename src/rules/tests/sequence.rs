@@ -97,7 +97,7 @@ type = "sequence"
 key = "container"
 window_secs = 60
 steps = [
-  "event_type = 'process_exec' and comm = 'sh' and in_container",
+  "event_type = 'process_exec' and comm = 'sh' and in_container = true",
   "event_type = 'network_connect' and container_id = $key and container_runtime = 'podman'",
 ]
 "#;
