@@ -24,7 +24,7 @@ static __always_inline void rec__begin(struct rg_scratch *sc, const __u32 fixed,
 {
 	struct rg_header *h = (void *)sc->rec;
 
-	if (fixed > 256)
+	if (fixed > 512)
 		return;
 	__builtin_memset(sc->rec, 0, fixed);
 	h->kind = kind;

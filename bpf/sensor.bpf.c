@@ -470,6 +470,9 @@ RG_EXIT_ARGS(ptrace, RG_SYS_PTRACE, proc__ptrace_exit)
 
 #include "io_uring.bpf.h"
 
+/* ---- cgroup cache updates (not records) ---- */
+#include "cgroup.bpf.h"
+
 /* Forces the ABI types into BTF so libbpf-cargo generates Rust for them. */
 struct rg_exec _rg_exec = {};
 struct rg_fork _rg_fork = {};
@@ -488,6 +491,8 @@ struct rg_net _rg_net = {};
 struct rg_namespace _rg_namespace = {};
 struct rg_mount _rg_mount = {};
 struct rg_io_uring _rg_io_uring = {};
+struct rg_cgroup _rg_cgroup = {};
+struct rg_ctx _rg_ctx = {};
 /* ... and the ABI enums, so Rust reads the kinds, syscall numbers and counter
  * indexes from the skeleton (src/catalog) instead of copying them. */
 enum rg_kind _rg_kind = RG_KIND_EXEC;
@@ -498,3 +503,4 @@ enum rg_exec_flag _rg_exec_flag = RG_EXEC_OLD_IDS;
 enum rg_uring_fd _rg_uring_fd = RG_URING_FD_REGISTERED;
 enum rg_uring_req _rg_uring_req = RG_URING_AT_SUBMIT;
 enum rg_response_mode _rg_response_mode = RG_RESPONSE_OFF;
+enum rg_cgroup_op _rg_cgroup_op = RG_CGROUP_MKDIR;

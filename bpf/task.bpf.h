@@ -4,6 +4,48 @@
 #define __RG_TASK_BPF_H
 
 /*
+ * Where @task runs (struct rg_ctx). Plain loads through BTF-typed pointers,
+ * as for the rest of the task; the two arrays indexed by a value known only
+ * at run time (the controller's slot, the pid namespace level) need a
+ * probe read each, the verifier cannot bound those offsets. A NULL on the
+ * way (a kernel thread's mm-less nsproxy, an exiting task) reads as 0.
+ */
+static __always_inline void task__ctx(struct rg_ctx *out, struct task_struct *t)
+{
+	struct css_set *cgroups = t->cgroups;
+	struct nsproxy *nsp = t->nsproxy;
+	struct pid *pid = t->group_leader->thread_pid;
+	struct cgroup_subsys_state *css = NULL;
+	struct upid up = {};
+	unsigned int level;
+
+	out->cgroup_id = cgroups->dfl_cgrp->kn->id;
+	if (bpf_core_enum_value_exists(enum cgroup_subsys_id, memory_cgrp_id)) {
+		__u32 slot = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
+
+		if (slot < 16) {
+			bpf_probe_read_kernel(&css, sizeof(css), &cgroups->subsys[slot]);
+			if (css)
+				out->cgroup1_id = bpf_core_cast(css, struct cgroup_subsys_state)->cgroup->kn->id;
+		}
+	}
+	out->mntns = nsp->mnt_ns->ns.inum;
+	out->netns = nsp->net_ns->ns.inum;
+	out->utsns = nsp->uts_ns->ns.inum;
+	out->ipcns = nsp->ipc_ns->ns.inum;
+	out->cgroupns = nsp->cgroup_ns->ns.inum;
+	out->userns = t->cred->user_ns->ns.inum;
+	/* the task's own pid namespace is its pid's deepest level (not
+	 * nsproxy->pid_ns_for_children, which unshare(CLONE_NEWPID) changes) */
+	level = pid->level;
+	if (pid && level <= 32 &&
+	    !bpf_probe_read_kernel(&up, sizeof(up), &pid->numbers[level]) && up.ns) {
+		out->ns_pid = up.nr;
+		out->pidns = bpf_core_cast(up.ns, struct pid_namespace)->ns.inum;
+	}
+}
+
+/*
  * Who @task is. Plain loads through BTF-typed pointers: this runs for every
  * record, and a bpf_probe_read_kernel() call per field was a large part of
  * its cost. comm is NUL-padded by the kernel (strscpy_pad), so a fixed-size
@@ -24,6 +66,7 @@ static __always_inline void task__fill(struct rg_task *out, struct task_struct *
 	bpf_probe_read_kernel(&out->comm, sizeof(out->comm), t->comm);
 	/* the parent process's name: its leader's comm, not the forking thread's */
 	bpf_probe_read_kernel(&out->parent_comm, sizeof(out->parent_comm), parent->group_leader->comm);
+	task__ctx(&out->ctx, t);
 }
 
 /*

@@ -19,7 +19,7 @@
 #ifndef __RAND_GUARD_EVENTS_H
 #define __RAND_GUARD_EVENTS_H
 
-#define RG_ABI_VERSION 1
+#define RG_ABI_VERSION 2
 
 #define RG_COMM_LEN 16
 #define RG_PATH_MAX 4096 /* one path, NUL included (PATH_MAX) */
@@ -52,6 +52,7 @@ enum rg_kind {
 	RG_KIND_NAMESPACE = 10,
 	RG_KIND_MOUNT = 11,
 	RG_KIND_IO_URING = 12,
+	RG_KIND_CGROUP = 13, /* a cgroup made or removed: updates userspace's cache, not a record */
 	RG_KIND_FILE_OPEN = 16,
 	RG_KIND_FILE_WRITE = 17,
 	RG_KIND_FILE_RENAME = 18,
@@ -169,6 +170,27 @@ struct rg_header {
 	__u64 ktime_ns; /* CLOCK_BOOTTIME of the event */
 };
 
+/*
+ * Where the acting task runs: its cgroups and namespaces. On every record,
+ * read from the task itself (not a cache), so setns, unshare and a move to
+ * another cgroup are right from the next record on. A namespace or cgroup
+ * the task does not have (a kernel thread, an exiting task) reads as 0.
+ */
+struct rg_ctx {
+	__u64 cgroup_id; /* the unified (v2) hierarchy's cgroup: its kernfs id,
+			    as bpf_get_current_cgroup_id() gives it */
+	__u64 cgroup1_id; /* the memory controller's cgroup (on a v1/hybrid
+			     host, where runtimes name the container) */
+	__u32 pidns; /* namespace inodes, as /proc/PID/ns/* shows them */
+	__u32 mntns;
+	__u32 netns;
+	__u32 userns;
+	__u32 utsns;
+	__u32 ipcns;
+	__u32 cgroupns;
+	__u32 ns_pid; /* the thread-group id in the task's own pid namespace */
+};
+
 /* The acting task, as the kernel saw it when the event happened. */
 struct rg_task {
 	__u32 pid; /* thread-group id */
@@ -179,6 +201,7 @@ struct rg_task {
 	__u32 euid;
 	char comm[RG_COMM_LEN];
 	char parent_comm[RG_COMM_LEN];
+	struct rg_ctx ctx;
 };
 
 /* Bits of rg_file.uring_op and rg_net.uring_op above the opcode: why fd is -1. */
@@ -513,27 +536,49 @@ struct rg_net {
 	struct rg_str unix_path; /* AF_UNIX; leading NUL = abstract, cap 108 */
 };
 
+/* Bits of rg_cgroup.op. */
+enum rg_cgroup_op {
+	RG_CGROUP_MKDIR = 1,
+	RG_CGROUP_RMDIR = 2,
+};
+
+/*
+ * RG_KIND_CGROUP: cgroup:cgroup_mkdir and cgroup_rmdir, so userspace maps a
+ * cgroup made after the sensor started (a new container) to its path
+ * before the first record from inside it arrives. Not a record of its own.
+ */
+struct rg_cgroup {
+	struct rg_header hdr;
+	struct rg_task task;
+	__u64 id; /* the cgroup's kernfs id (rg_ctx.cgroup_id, cgroup1_id) */
+	__u32 hierarchy; /* its hierarchy's id (/proc/cgroups); 0 = unified */
+	__u32 op; /* enum rg_cgroup_op */
+	struct rg_str path; /* from the hierarchy's root, cap RG_PATH_MAX */
+};
+
 #ifdef __bpf__
 _Static_assert(sizeof(struct rg_header) == 16, "rg_header");
-_Static_assert(sizeof(struct rg_task) == 56, "rg_task");
+_Static_assert(sizeof(struct rg_task) == 104, "rg_task");
 _Static_assert(sizeof(struct rg_str) == 8, "rg_str");
-_Static_assert(sizeof(struct rg_exec) == 176, "rg_exec");
-_Static_assert(sizeof(struct rg_fork) == 80, "rg_fork");
-_Static_assert(sizeof(struct rg_exit) == 88, "rg_exit");
-_Static_assert(sizeof(struct rg_ptrace) == 96, "rg_ptrace");
-_Static_assert(sizeof(struct rg_signal) == 96, "rg_signal");
-_Static_assert(sizeof(struct rg_cred) == 232, "rg_cred");
-_Static_assert(sizeof(struct rg_memfd) == 88, "rg_memfd");
-_Static_assert(sizeof(struct rg_inject) == 96, "rg_inject");
-_Static_assert(sizeof(struct rg_bpf) == 120, "rg_bpf");
-_Static_assert(sizeof(struct rg_file) == 128, "rg_file");
-_Static_assert(sizeof(struct rg_filemeta) == 112, "rg_filemeta");
-_Static_assert(sizeof(struct rg_utimes) == 128, "rg_utimes");
-_Static_assert(sizeof(struct rg_xattr) == 144, "rg_xattr");
-_Static_assert(sizeof(struct rg_net) == 144, "rg_net");
-_Static_assert(sizeof(struct rg_namespace) == 104, "rg_namespace");
-_Static_assert(sizeof(struct rg_mount) == 112, "rg_mount");
-_Static_assert(sizeof(struct rg_io_uring) == 88, "rg_io_uring");
+_Static_assert(sizeof(struct rg_exec) == 224, "rg_exec");
+_Static_assert(sizeof(struct rg_fork) == 128, "rg_fork");
+_Static_assert(sizeof(struct rg_exit) == 136, "rg_exit");
+_Static_assert(sizeof(struct rg_ptrace) == 144, "rg_ptrace");
+_Static_assert(sizeof(struct rg_signal) == 144, "rg_signal");
+_Static_assert(sizeof(struct rg_cred) == 280, "rg_cred");
+_Static_assert(sizeof(struct rg_memfd) == 136, "rg_memfd");
+_Static_assert(sizeof(struct rg_inject) == 144, "rg_inject");
+_Static_assert(sizeof(struct rg_bpf) == 168, "rg_bpf");
+_Static_assert(sizeof(struct rg_file) == 176, "rg_file");
+_Static_assert(sizeof(struct rg_filemeta) == 160, "rg_filemeta");
+_Static_assert(sizeof(struct rg_utimes) == 176, "rg_utimes");
+_Static_assert(sizeof(struct rg_xattr) == 192, "rg_xattr");
+_Static_assert(sizeof(struct rg_net) == 192, "rg_net");
+_Static_assert(sizeof(struct rg_namespace) == 152, "rg_namespace");
+_Static_assert(sizeof(struct rg_mount) == 160, "rg_mount");
+_Static_assert(sizeof(struct rg_io_uring) == 136, "rg_io_uring");
+_Static_assert(sizeof(struct rg_ctx) == 48, "rg_ctx");
+_Static_assert(sizeof(struct rg_cgroup) == 144, "rg_cgroup");
 #endif
 
 #endif /* __RAND_GUARD_EVENTS_H */

@@ -53,6 +53,8 @@ pub struct Counters {
     pub process_table_size: AtomicU64,
     pub process_table_bytes: AtomicU64,
     pub process_table_evictions: AtomicU64,
+    pub cgroup_cache_size: AtomicU64,
+    pub cgroup_cache_evictions: AtomicU64,
     pub pending_sequences: AtomicU64,
     /// Partially matched sequences whose window ran out.
     pub sequences_expired: AtomicU64,
@@ -119,6 +121,8 @@ pub struct Snapshot {
     pub process_table_size: u64,
     pub process_table_bytes: u64,
     pub process_table_evictions: u64,
+    pub cgroup_cache_size: u64,
+    pub cgroup_cache_evictions: u64,
     pub pending_sequences: u64,
     pub sequences_expired: u64,
     pub sequences_evicted: u64,
@@ -154,6 +158,8 @@ impl Snapshot {
             process_table_size: c.process_table_size.load(Relaxed),
             process_table_bytes: c.process_table_bytes.load(Relaxed),
             process_table_evictions: c.process_table_evictions.load(Relaxed),
+            cgroup_cache_size: c.cgroup_cache_size.load(Relaxed),
+            cgroup_cache_evictions: c.cgroup_cache_evictions.load(Relaxed),
             pending_sequences: c.pending_sequences.load(Relaxed),
             sequences_expired: c.sequences_expired.load(Relaxed),
             sequences_evicted: c.sequences_evicted.load(Relaxed),
@@ -198,6 +204,8 @@ impl Snapshot {
         w.u64("process_table_size", self.process_table_size);
         w.u64("process_table_bytes", self.process_table_bytes);
         w.u64("process_table_evictions", self.process_table_evictions);
+        w.u64("cgroup_cache_size", self.cgroup_cache_size);
+        w.u64("cgroup_cache_evictions", self.cgroup_cache_evictions);
         w.u64("pending_sequences", self.pending_sequences);
         w.u64("sequences_expired", self.sequences_expired);
         w.u64("sequences_evicted", self.sequences_evicted);

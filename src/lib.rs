@@ -9,6 +9,7 @@ pub mod bpf;
 pub mod catalog;
 pub mod cli;
 pub mod config;
+pub mod container;
 pub mod doctor;
 pub mod health;
 pub mod host;
@@ -29,7 +30,7 @@ pub mod ui;
 
 /// `rand-guard --version`: version, git commit and kernel ABI version.
 pub const VERSION_LINE: &str =
-    concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("RG_GIT_COMMIT"), ", event ABI v1)");
+    concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("RG_GIT_COMMIT"), ", event ABI v2)");
 
 #[cfg(test)]
 mod tests {

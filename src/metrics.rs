@@ -112,6 +112,8 @@ pub fn render(s: &Snapshot) -> String {
         &one(s.process_table_bytes),
     );
     metric("process_table_evictions_total", c, "Process table evictions.", &one(s.process_table_evictions));
+    metric("cgroup_cache_size", g, "Cgroups in the cgroup cache.", &one(s.cgroup_cache_size));
+    metric("cgroup_cache_evictions_total", c, "Cgroup cache evictions.", &one(s.cgroup_cache_evictions));
     metric("pending_sequences", g, "Partially matched sequence rules held.", &one(s.pending_sequences));
     metric("sequences_expired_total", c, "Partial sequences whose window ran out.", &one(s.sequences_expired));
     metric("sequences_evicted_total", c, "Partial sequences evicted at the bound.", &one(s.sequences_evicted));

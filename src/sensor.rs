@@ -16,6 +16,7 @@ use thiserror::Error;
 use crate::bpf::loader::{self, LoadError};
 use crate::catalog::counter;
 use crate::config::{Config, ProcessHook};
+use crate::container::{Resolver, DEFAULT_CAPACITY as CGROUP_CACHE_CAPACITY};
 use crate::health::{Counters, KernelCounters, Snapshot};
 use crate::metrics::{self, MetricsError};
 use crate::output::{Fanout, OutputError, Reopen};
@@ -105,7 +106,9 @@ pub fn run(cfg: &Config, rules: RuleSet, source: reload::Source) -> Result<(), R
         execveat: cfg.process.hooks.contains(&ProcessHook::Execveat),
         paths: cfg.file.filter.clone(),
     };
-    let normalizer = Normalizer::new(table, clock, host.clone(), select);
+    // after attach: a cgroup made during the scan is in it or in a notice
+    let context = Resolver::from_host(Path::new("/proc"), CGROUP_CACHE_CAPACITY);
+    let normalizer = Normalizer::new(table, clock, host.clone(), select).with_context(context);
     let engine = Engine::new(rules);
     let counters = Counters::default();
     let dwf = cfg.performance.drop_when_full;

@@ -17,8 +17,9 @@ pub use super::skel::types::{
     rg_bpf, rg_cred, rg_exec, rg_exit, rg_file, rg_filemeta, rg_fork, rg_header, rg_ids, rg_inject, rg_io_uring,
     rg_memfd, rg_mount, rg_namespace, rg_net, rg_ptrace, rg_signal, rg_str, rg_str_flag, rg_task, rg_utimes, rg_xattr,
 };
+pub use super::skel::types::{rg_cgroup, rg_cgroup_op, rg_ctx};
 
-pub const ABI_VERSION: u16 = 1;
+pub const ABI_VERSION: u16 = 2;
 
 // The record kinds, syscall numbers and counter slots are the C enums of
 // include/events.h as the skeleton generates them (`types::rg_kind`, ...);
@@ -26,64 +27,68 @@ pub const ABI_VERSION: u16 = 1;
 
 // Layout checks: the same numbers as include/events.h asserts in C.
 const _: () = assert!(size_of::<rg_header>() == 16);
-const _: () = assert!(size_of::<rg_task>() == 56);
+const _: () = assert!(size_of::<rg_task>() == 104);
+const _: () = assert!(size_of::<rg_ctx>() == 48);
+const _: () = assert!(offset_of!(rg_task, ctx) == 56);
 const _: () = assert!(size_of::<rg_str>() == 8);
-const _: () = assert!(size_of::<rg_exec>() == 176);
-const _: () = assert!(size_of::<rg_fork>() == 80);
-const _: () = assert!(size_of::<rg_exit>() == 88);
-const _: () = assert!(size_of::<rg_ptrace>() == 96);
-const _: () = assert!(size_of::<rg_signal>() == 96);
-const _: () = assert!(offset_of!(rg_signal, target_pid) == 72);
-const _: () = assert!(offset_of!(rg_signal, pidfd) == 88);
+const _: () = assert!(size_of::<rg_exec>() == 224);
+const _: () = assert!(size_of::<rg_fork>() == 128);
+const _: () = assert!(size_of::<rg_exit>() == 136);
+const _: () = assert!(size_of::<rg_ptrace>() == 144);
+const _: () = assert!(size_of::<rg_signal>() == 144);
+const _: () = assert!(offset_of!(rg_signal, target_pid) == 120);
+const _: () = assert!(offset_of!(rg_signal, pidfd) == 136);
 const _: () = assert!(size_of::<rg_ids>() == 32);
-const _: () = assert!(size_of::<rg_cred>() == 232);
-const _: () = assert!(offset_of!(rg_cred, old_ids) == 80);
-const _: () = assert!(offset_of!(rg_cred, cap_effective) == 144);
-const _: () = assert!(offset_of!(rg_cred, groups) == 168);
-const _: () = assert!(size_of::<rg_memfd>() == 88);
-const _: () = assert!(offset_of!(rg_memfd, name) == 80);
-const _: () = assert!(size_of::<rg_inject>() == 96);
-const _: () = assert!(offset_of!(rg_inject, target_pid) == 80);
-const _: () = assert!(size_of::<rg_bpf>() == 120);
-const _: () = assert!(offset_of!(rg_bpf, prog_name) == 104);
-const _: () = assert!(size_of::<rg_file>() == 128);
-const _: () = assert!(size_of::<rg_filemeta>() == 112);
-const _: () = assert!(offset_of!(rg_filemeta, length) == 72);
-const _: () = assert!(offset_of!(rg_filemeta, path) == 104);
-const _: () = assert!(size_of::<rg_utimes>() == 128);
-const _: () = assert!(offset_of!(rg_utimes, syscall) == 104);
-const _: () = assert!(offset_of!(rg_utimes, path) == 120);
-const _: () = assert!(size_of::<rg_xattr>() == 144);
-const _: () = assert!(offset_of!(rg_xattr, value) == 100);
-const _: () = assert!(offset_of!(rg_xattr, path) == 128);
-const _: () = assert!(offset_of!(rg_xattr, name) == 136);
-const _: () = assert!(size_of::<rg_net>() == 144);
-const _: () = assert!(size_of::<rg_namespace>() == 104);
-const _: () = assert!(offset_of!(rg_namespace, flags) == 72);
-const _: () = assert!(offset_of!(rg_namespace, fd) == 100);
-const _: () = assert!(size_of::<rg_mount>() == 112);
-const _: () = assert!(offset_of!(rg_mount, source) == 88);
-const _: () = assert!(offset_of!(rg_mount, fstype) == 104);
-const _: () = assert!(offset_of!(rg_file, uring_op) == 108);
-const _: () = assert!(offset_of!(rg_net, uring_op) == 102);
-const _: () = assert!(size_of::<rg_io_uring>() == 88);
-const _: () = assert!(offset_of!(rg_io_uring, fd) == 72);
+const _: () = assert!(size_of::<rg_cred>() == 280);
+const _: () = assert!(offset_of!(rg_cred, old_ids) == 128);
+const _: () = assert!(offset_of!(rg_cred, cap_effective) == 192);
+const _: () = assert!(offset_of!(rg_cred, groups) == 216);
+const _: () = assert!(size_of::<rg_memfd>() == 136);
+const _: () = assert!(offset_of!(rg_memfd, name) == 128);
+const _: () = assert!(size_of::<rg_inject>() == 144);
+const _: () = assert!(offset_of!(rg_inject, target_pid) == 128);
+const _: () = assert!(size_of::<rg_bpf>() == 168);
+const _: () = assert!(offset_of!(rg_bpf, prog_name) == 152);
+const _: () = assert!(size_of::<rg_file>() == 176);
+const _: () = assert!(size_of::<rg_filemeta>() == 160);
+const _: () = assert!(offset_of!(rg_filemeta, length) == 120);
+const _: () = assert!(offset_of!(rg_filemeta, path) == 152);
+const _: () = assert!(size_of::<rg_utimes>() == 176);
+const _: () = assert!(offset_of!(rg_utimes, syscall) == 152);
+const _: () = assert!(offset_of!(rg_utimes, path) == 168);
+const _: () = assert!(size_of::<rg_xattr>() == 192);
+const _: () = assert!(offset_of!(rg_xattr, value) == 148);
+const _: () = assert!(offset_of!(rg_xattr, path) == 176);
+const _: () = assert!(offset_of!(rg_xattr, name) == 184);
+const _: () = assert!(size_of::<rg_net>() == 192);
+const _: () = assert!(size_of::<rg_namespace>() == 152);
+const _: () = assert!(offset_of!(rg_namespace, flags) == 120);
+const _: () = assert!(offset_of!(rg_namespace, fd) == 148);
+const _: () = assert!(size_of::<rg_mount>() == 160);
+const _: () = assert!(offset_of!(rg_mount, source) == 136);
+const _: () = assert!(offset_of!(rg_mount, fstype) == 152);
+const _: () = assert!(offset_of!(rg_file, uring_op) == 156);
+const _: () = assert!(offset_of!(rg_net, uring_op) == 150);
+const _: () = assert!(size_of::<rg_io_uring>() == 136);
+const _: () = assert!(size_of::<rg_cgroup>() == 144);
+const _: () = assert!(offset_of!(rg_cgroup, path) == 136);
+const _: () = assert!(offset_of!(rg_io_uring, fd) == 120);
 const _: () = assert!(offset_of!(rg_header, size) == 4);
 const _: () = assert!(offset_of!(rg_header, ktime_ns) == 8);
 const _: () = assert!(offset_of!(rg_task, comm) == 24);
 const _: () = assert!(offset_of!(rg_task, parent_comm) == 40);
-const _: () = assert!(offset_of!(rg_exec, stdio_mode) == 88);
-const _: () = assert!(offset_of!(rg_exec, filename) == 96);
-const _: () = assert!(offset_of!(rg_exec, cwd) == 120);
-const _: () = assert!(offset_of!(rg_exec, interp) == 128);
-const _: () = assert!(offset_of!(rg_exec, old_uid) == 136);
-const _: () = assert!(offset_of!(rg_exec, flags) == 156);
-const _: () = assert!(offset_of!(rg_exec, caps_gained) == 160);
-const _: () = assert!(offset_of!(rg_exec, response_ns) == 168);
-const _: () = assert!(offset_of!(rg_file, path) == 112);
-const _: () = assert!(offset_of!(rg_file, new_path) == 120);
-const _: () = assert!(offset_of!(rg_net, local_addr) == 104);
-const _: () = assert!(offset_of!(rg_net, unix_path) == 136);
+const _: () = assert!(offset_of!(rg_exec, stdio_mode) == 136);
+const _: () = assert!(offset_of!(rg_exec, filename) == 144);
+const _: () = assert!(offset_of!(rg_exec, cwd) == 168);
+const _: () = assert!(offset_of!(rg_exec, interp) == 176);
+const _: () = assert!(offset_of!(rg_exec, old_uid) == 184);
+const _: () = assert!(offset_of!(rg_exec, flags) == 204);
+const _: () = assert!(offset_of!(rg_exec, caps_gained) == 208);
+const _: () = assert!(offset_of!(rg_exec, response_ns) == 216);
+const _: () = assert!(offset_of!(rg_file, path) == 160);
+const _: () = assert!(offset_of!(rg_file, new_path) == 168);
+const _: () = assert!(offset_of!(rg_net, local_addr) == 152);
+const _: () = assert!(offset_of!(rg_net, unix_path) == 184);
 
 // SAFETY: plain-old-data generated from C structs with explicit padding:
 // every bit pattern is a valid value.
@@ -106,6 +111,7 @@ unsafe impl Plain for rg_net {}
 unsafe impl Plain for rg_namespace {}
 unsafe impl Plain for rg_mount {}
 unsafe impl Plain for rg_io_uring {}
+unsafe impl Plain for rg_cgroup {}
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum DecodeError {
@@ -135,6 +141,8 @@ pub struct Text<'a> {
     pub present: bool,
 }
 
+/// One decoded record; `Cgroup` (`RG_KIND_CGROUP`, a cgroup made or
+/// removed) updates the cgroup cache and is never a record.
 #[derive(Debug)]
 pub enum RawEvent<'a> {
     Exec { e: rg_exec, filename: Text<'a>, args: Text<'a>, exe: Text<'a>, cwd: Text<'a>, interp: Text<'a> },
@@ -154,6 +162,7 @@ pub enum RawEvent<'a> {
     Utimes { e: rg_utimes, path: Text<'a> },
     Xattr { e: rg_xattr, path: Text<'a>, name: Text<'a> },
     Net { kind: NetKind, e: rg_net, unix_path: Text<'a> },
+    Cgroup { e: rg_cgroup, path: Text<'a> },
 }
 
 impl RawEvent<'_> {
@@ -176,6 +185,7 @@ impl RawEvent<'_> {
             RawEvent::Utimes { e, .. } => &e.hdr,
             RawEvent::Xattr { e, .. } => &e.hdr,
             RawEvent::Net { e, .. } => &e.hdr,
+            RawEvent::Cgroup { e, .. } => &e.hdr,
         }
     }
 }
@@ -217,6 +227,10 @@ pub fn decode(buf: &[u8]) -> Result<RawEvent<'_>, DecodeError> {
         return Err(DecodeError::SizeMismatch { claimed: hdr.size, available: buf.len() });
     }
     let kind = hdr.kind;
+    if kind == crate::catalog::CGROUP_KIND {
+        let e: rg_cgroup = fixed(buf, kind)?;
+        return Ok(RawEvent::Cgroup { path: text(buf, size_of::<rg_cgroup>(), &e.path, "cgroup_path")?, e });
+    }
     let et = EventType::from_kind(kind).ok_or(DecodeError::UnknownKind(kind))?;
     Ok(match et.layout() {
         Layout::Exec => {

@@ -307,3 +307,14 @@ pub fn mount(task: rg_task, ktime: u64, e: rg_mount, strs: [Option<&str>; 3]) ->
     }
     b.finish()
 }
+
+/// A cgroup cache notice (`RG_KIND_CGROUP`): cgroup `id` of hierarchy
+/// `hierarchy` made or removed (`op`) at `path`.
+pub fn cgroup(ktime: u64, id: u64, hierarchy: u32, op: rg_cgroup_op, path: &str) -> Vec<u8> {
+    let e =
+        rg_cgroup { hdr: header(crate::catalog::CGROUP_KIND, ktime), id, hierarchy, op: op.0, ..Default::default() };
+    let mut b = RecordBuilder::new(&e);
+    let s = b.push(path.as_bytes(), false);
+    b.set_str(offset_of!(rg_cgroup, path), s);
+    b.finish()
+}

@@ -60,11 +60,23 @@ pub struct Loaded<'obj> {
 
 /// Whether program `prog` serves a hook the config turns on: some enabled
 /// hook of an enabled category lists it in the catalog.
+/// The context programs (`catalog::CONTEXT_PROGRAMS`) load whenever any
+/// hook does.
 pub fn wanted(cfg: &Config, prog: &str) -> bool {
+    if catalog::CONTEXT_PROGRAMS.iter().any(|p| p.name == prog) {
+        return any_hook(cfg);
+    }
     let serves = |progs: &[Prog]| progs.iter().any(|p| p.name == prog);
     (cfg.process.enabled && cfg.process.hooks.iter().any(|h| serves(h.programs())))
         || (cfg.file.enabled && cfg.file.hooks.iter().any(|h| serves(h.programs())))
         || (cfg.network.enabled && cfg.network.hooks.iter().any(|h| serves(h.programs())))
+}
+
+/// Whether the config turns on any hook at all.
+fn any_hook(cfg: &Config) -> bool {
+    (cfg.process.enabled && !cfg.process.hooks.is_empty())
+        || (cfg.file.enabled && !cfg.file.hooks.is_empty())
+        || (cfg.network.enabled && !cfg.network.hooks.is_empty())
 }
 
 /// `handle_enter_openat` → `openat`: the syscall a program's tracepoint
@@ -142,7 +154,7 @@ pub fn open_configured<'obj>(
         }
         prog.set_autoload(on && only.is_none_or(|o| o == name));
     }
-    if attached.is_empty() {
+    if attached.iter().all(|n| catalog::CONTEXT_PROGRAMS.iter().any(|p| p.name == n)) {
         return Err(LoadError::NothingEnabled);
     }
 

@@ -57,6 +57,19 @@ fields! {
     ParentComm = "parent_comm": Str;
     ParentExe = "parent_exe": Str;
     ParentExeName = "parent_exe_name": Str;
+    CgroupId = "cgroup_id": Int;
+    CgroupPath = "cgroup": Str;
+    ContainerId = "container_id": Str;
+    ContainerRuntime = "container_runtime": Str;
+    PidNs = "pidns": Int;
+    MntNs = "mntns": Int;
+    NetNs = "netns": Int;
+    UserNs = "userns": Int;
+    UtsNs = "utsns": Int;
+    IpcNs = "ipcns": Int;
+    CgroupNs = "cgroupns": Int;
+    InContainer = "in_container": Bool;
+    NsPid = "ns_pid": Int;
     Filename = "filename": Str;
     FilenameName = "filename_name": Str;
     Args = "args": StrList;
@@ -205,6 +218,20 @@ pub const COMMON: &[Field] = &[
     Field::ParentComm,
     Field::ParentExe,
     Field::ParentExeName,
+    // container and namespace context (record/container.rs)
+    Field::CgroupId,
+    Field::CgroupPath,
+    Field::ContainerId,
+    Field::ContainerRuntime,
+    Field::PidNs,
+    Field::MntNs,
+    Field::NetNs,
+    Field::UserNs,
+    Field::UtsNs,
+    Field::IpcNs,
+    Field::CgroupNs,
+    Field::InContainer,
+    Field::NsPid,
 ];
 
 impl Field {

@@ -244,15 +244,28 @@ pub fn syscall_name(id: u32) -> &'static str {
     process.or_else(file).or_else(net).unwrap_or("unknown")
 }
 
-/// Every program a hook of any category can ask for, without duplicates,
-/// in table order.
+/// Programs that feed no event type: they keep userspace's cgroup cache
+/// current (a container's cgroup made after the sensor started is known at
+/// its first record), and load whenever any hook does.
+pub const CONTEXT_PROGRAMS: &[Prog] = &[
+    Prog { name: "handle_cgroup_mkdir", attach: Attach::Btf("cgroup_mkdir") },
+    Prog { name: "handle_cgroup_rmdir", attach: Attach::Btf("cgroup_rmdir") },
+];
+
+/// The ABI kind of the cgroup cache's updates (`RG_KIND_CGROUP`): not an
+/// event type, never a record.
+pub const CGROUP_KIND: u16 = kind_id(rg_kind::RG_KIND_CGROUP);
+
+/// Every program a hook of any category can ask for, and the context
+/// programs, without duplicates, in table order.
 pub fn all_programs() -> Vec<Prog> {
     let mut out: Vec<Prog> = Vec::new();
     let lists = ProcessHook::ALL
         .iter()
         .map(|h| h.programs())
         .chain(FileHook::ALL.iter().map(|h| h.programs()))
-        .chain(NetHook::ALL.iter().map(|h| h.programs()));
+        .chain(NetHook::ALL.iter().map(|h| h.programs()))
+        .chain(std::iter::once(CONTEXT_PROGRAMS));
     for p in lists.flatten() {
         if !out.iter().any(|o| o.name == p.name) {
             out.push(*p);

@@ -197,6 +197,8 @@ pub fn run_normalize(
         counters.process_table_size.store(norm.table().len() as u64, Ordering::Relaxed);
         counters.process_table_bytes.store(norm.table().bytes() as u64, Ordering::Relaxed);
         counters.process_table_evictions.store(norm.table().evictions(), Ordering::Relaxed);
+        counters.cgroup_cache_size.store(norm.context().cache_len() as u64, Ordering::Relaxed);
+        counters.cgroup_cache_evictions.store(norm.context().cache_evictions(), Ordering::Relaxed);
         if !send_batch(&tx, out, counters, drop_when_full) {
             drain_as_dropped(&rx, counters);
             break;

@@ -12,6 +12,7 @@ use crate::bpf::abi::{
 use crate::bpf::skel::types::{rg_exec_flag, rg_syscall, rg_uring_fd, rg_uring_req};
 use crate::catalog::{self, FileKind, MetaKind};
 use crate::config::PathFilter;
+use crate::container::Resolver;
 use crate::process::{procfs, ProcessInfo, ProcessTable};
 use crate::record::time::BootClock;
 use crate::record::{
@@ -47,11 +48,12 @@ pub struct Normalizer {
     host: SharedStr,
     select: Selection,
     proc_root: PathBuf,
+    context: Resolver,
 }
 
 impl Normalizer {
     pub fn new(table: ProcessTable, clock: BootClock, host: SharedStr, select: Selection) -> Normalizer {
-        Normalizer { table, clock, host, select, proc_root: PathBuf::from("/proc") }
+        Normalizer { table, clock, host, select, proc_root: PathBuf::from("/proc"), context: ctx::empty() }
     }
 
     /// The process table, read-only: this stage alone changes it; the
@@ -247,6 +249,7 @@ impl Normalizer {
                 let op = fileattr::xattr_op(&e, &lossy(name.bytes));
                 self.meta(&e.task, ktime, &path, e.syscall, op)
             }
+            RawEvent::Cgroup { e, path } => self.cgroup_notice(&e, &path),
             RawEvent::Net { kind, e, unix_path } => {
                 Outcome::Record(self.record(&e.task, ktime, Body::Net(net::net_body(&e, kind, &unix_path))))
             }
@@ -360,6 +363,7 @@ impl Normalizer {
             cmdline_source,
             parent_comm: (!parent_comm.is_empty()).then_some(parent_comm),
             parent_exe,
+            context: self.context.context(&t.ctx),
             body,
             detection: None,
         }
@@ -591,6 +595,8 @@ fn cred(e: &rg_cred) -> Cred {
     }
 }
 
+#[path = "normalize_ctx.rs"]
+mod ctx;
 #[path = "normalize_fileattr.rs"]
 mod fileattr;
 #[path = "normalize_link.rs"]

@@ -246,6 +246,7 @@ fn write_process_context(w: &mut ObjectWriter<'_>, r: &Record) {
     w.opt_str("cmdline_source", r.cmdline_source.map(CmdlineSource::as_str));
     w.opt_str("parent_comm", r.parent_comm.as_deref());
     w.opt_str("parent_exe", r.parent_exe.as_deref());
+    super::write_context(w, &r.context);
 }
 
 /// The fields of the record's own type.

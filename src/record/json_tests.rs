@@ -20,6 +20,7 @@ fn base(body: Body) -> Record {
         cmdline_source: None,
         parent_comm: Some("init".into()),
         parent_exe: None,
+        context: Default::default(),
         body,
         detection: None,
     }

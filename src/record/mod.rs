@@ -2,6 +2,7 @@
 //! the public contract. Normalization builds these from raw kernel events;
 //! detection reads them; output serializes them (see `json.rs`).
 
+mod container;
 mod cred;
 mod exec;
 mod filemeta;
@@ -23,6 +24,7 @@ use std::sync::Arc;
 pub type SharedStr = Arc<str>;
 
 pub use crate::catalog::{EventType, NetKind};
+pub use container::{ns_fields, write_context, Cgroup, Context, Namespaces, RUNTIMES};
 pub use cred::{cap_bit, cap_names, cred_call, Caps, Cred, CredCall, IdChange, Ids, CAPABILITIES, GID_KEYS, UID_KEYS};
 pub use exec::{script_from_argv, ExecCreds, OldCreds, Script, ScriptSource};
 pub use filemeta::{setgid, setuid, sticky, Chown};
@@ -93,6 +95,8 @@ pub struct Record {
     pub cmdline_source: Option<CmdlineSource>,
     pub parent_comm: Option<String>,
     pub parent_exe: Option<SharedStr>,
+    /// Cgroup, container and namespaces of the acting process.
+    pub context: Context,
     pub body: Body,
     /// Set by a built-in `[[detections.*]]` match: serialized as
     /// `"alert": true, "detection_type": name`.

@@ -25,6 +25,7 @@ pub fn record(ts_ns: u64, pid: u32, ppid: u32, comm: &str, exe: &str, parent: &s
         cmdline_source: None,
         parent_comm: (!parent.is_empty()).then(|| parent.to_string()),
         parent_exe: None,
+        context: Default::default(),
         body,
         detection: None,
     }

@@ -3,7 +3,7 @@
 
 use crate::record::{
     bit_names, bpf_attach_type_name, bpf_cmd_name, bpf_prog_type_name, cap_names, mount_flag_table, open_access,
-    setgid, setuid, sticky, Body, Cred, EventType, FileOp, IdChange, NetKind, Record, TimeSet, Utimes, Xattr,
+    setgid, setuid, sticky, Body, Context, Cred, EventType, FileOp, IdChange, NetKind, Record, TimeSet, Utimes, Xattr,
     IO_URING_SETUP_FLAGS, MEMFD_FLAGS, NAMESPACES, OPEN_FLAG_NAMES, UTIMES_FLAGS, XATTR_FLAGS,
 };
 
@@ -105,7 +105,31 @@ pub fn get(field: Field, r: &Record) -> Val<'_> {
         ParentComm => opt(r.parent_comm.as_deref()),
         ParentExe => opt(r.parent_exe.as_deref()),
         ParentExeName => opt(r.parent_exe.as_deref().map(basename)),
+        CgroupId | CgroupPath | ContainerId | ContainerRuntime | PidNs | MntNs | NetNs | UserNs | UtsNs | IpcNs
+        | CgroupNs | InContainer | NsPid => context_field(field, &r.context),
         _ => body_field(field, &r.body),
+    }
+}
+
+/// A container or namespace field; an unknown namespace (0) is missing.
+fn context_field(field: Field, c: &Context) -> Val<'_> {
+    use Field::*;
+    let inode = |n: u32| if n == 0 { Val::Missing } else { Val::Int(n.into()) };
+    match field {
+        CgroupId => c.cgroup_id.map_or(Val::Missing, |id| Val::Int(id.min(i64::MAX as u64) as i64)),
+        CgroupPath => opt(c.cgroup_path()),
+        ContainerId => opt(c.container_id()),
+        ContainerRuntime => opt(c.container_runtime()),
+        PidNs => inode(c.ns.pid),
+        MntNs => inode(c.ns.mnt),
+        NetNs => inode(c.ns.net),
+        UserNs => inode(c.ns.user),
+        UtsNs => inode(c.ns.uts),
+        IpcNs => inode(c.ns.ipc),
+        CgroupNs => inode(c.ns.cgroup),
+        InContainer => c.in_container.map_or(Val::Missing, Val::Bool),
+        NsPid => c.ns_pid.map_or(Val::Missing, |p| Val::Int(p.into())),
+        _ => Val::Missing,
     }
 }
 
@@ -488,8 +512,23 @@ mod tests {
             r.cmdline = Some("a b".into());
             r.cmdline_source = Some(crate::record::CmdlineSource::Exec);
             r.parent_exe = Some("/p".into());
+            r.context = full_context();
         }
         v
+    }
+
+    /// A record's context with every field known.
+    fn full_context() -> crate::record::Context {
+        use crate::record::{Cgroup, Context, Namespaces};
+        let cgroup = Cgroup { path: "/docker/x".into(), container_id: Some("x".into()), runtime: Some("docker") };
+        let n = 0xF000_0001;
+        Context {
+            cgroup_id: Some(7),
+            cgroup: Some(std::sync::Arc::new(cgroup)),
+            ns: Namespaces { pid: n, mnt: n + 1, net: n + 2, user: n + 3, uts: n + 4, ipc: n + 5, cgroup: n + 6 },
+            in_container: Some(true),
+            ns_pid: Some(1),
+        }
     }
 
     #[test]

@@ -69,6 +69,9 @@ pub enum SeqKey {
     /// The file path of the first step (new path of a rename) equals the
     /// path, new path, filename or exe of a later step.
     Path,
+    /// The same container (`container_id`); records outside any container
+    /// neither start nor continue an instance.
+    Container,
 }
 
 impl SeqKey {
@@ -78,6 +81,7 @@ impl SeqKey {
             "ppid" => SeqKey::Ppid,
             "lineage" => SeqKey::Lineage,
             "path" => SeqKey::Path,
+            "container" => SeqKey::Container,
             _ => return None,
         })
     }

@@ -43,6 +43,8 @@ struct Instance {
 #[derive(Clone, Copy)]
 enum KeyRef<'a> {
     Pid(u32),
+    /// A text key: a path, or a container id (a rule has one kind of key,
+    /// so the two never meet in one rule's instances).
     Path(&'a str),
 }
 
@@ -268,6 +270,7 @@ fn start_key(r: &Record, key: SeqKey) -> Option<KeyRef<'_>> {
             Body::Exec(e) => Some(KeyRef::Path(r.exe.as_deref().unwrap_or(&e.filename))),
             _ => r.exe.as_deref().map(KeyRef::Path),
         },
+        SeqKey::Container => r.context.container_id().map(KeyRef::Path),
     }
 }
 
@@ -277,6 +280,7 @@ fn for_each_later_key(r: &Record, key: SeqKey, pids: &PidMap, f: &mut dyn FnMut(
     match key {
         SeqKey::Pid => f(KeyRef::Pid(r.pid)),
         SeqKey::Ppid => f(KeyRef::Pid(r.ppid)),
+        SeqKey::Container => r.context.container_id().is_some_and(|c| f(KeyRef::Path(c))),
         SeqKey::Lineage => {
             if f(KeyRef::Pid(r.pid)) {
                 return true;

@@ -66,8 +66,8 @@ fn disabled_ids(rules: &[RawRule], listed: Vec<(String, Loc)>) -> Result<HashSet
 fn compile_sequence(scope: &Scope<'_>, meta: RuleMeta, seq: RawSeq) -> Result<SeqRule, RuleError> {
     let id = meta.id.to_string();
     let key_type = match seq.key {
-        SeqKey::Path => FieldType::Str,
-        _ => FieldType::Int,
+        SeqKey::Path | SeqKey::Container => FieldType::Str,
+        SeqKey::Pid | SeqKey::Ppid | SeqKey::Lineage => FieldType::Int,
     };
     let mut checker = Checker::new(&scope.env, Some(key_type));
     let mut steps = Vec::new();

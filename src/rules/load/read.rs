@@ -346,8 +346,9 @@ fn read_sequence(r: &Reader<'_>, loc: &Loc) -> Result<RawSeq, RuleError> {
         }
     };
     let key = match r.str("key")? {
-        Some(k) => SeqKey::parse(&k)
-            .ok_or_else(|| r.err("key", Problem::BadValue { value: k, valid: "pid, ppid, lineage, path".into() }))?,
+        Some(k) => SeqKey::parse(&k).ok_or_else(|| {
+            r.err("key", Problem::BadValue { value: k, valid: "pid, ppid, lineage, path, container".into() })
+        })?,
         None => return Err(r.err_at(loc.clone(), "key", Problem::Sequence("missing `key`".into()))),
     };
     Ok(RawSeq { steps, window_secs, key })

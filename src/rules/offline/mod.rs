@@ -1,6 +1,7 @@
 //! Offline rule testing: NDJSON records back into `Record`s (the inverse
 //! of `record::json::write_record`) and a replay through the engine.
 
+mod context;
 mod cred;
 mod exec;
 mod fileattr;
@@ -82,6 +83,7 @@ pub fn record_from_json(line: &str) -> Result<Option<Record>, RecordParseError> 
         cmdline_source: cmdline_source(&o)?,
         parent_comm: opt_str(&o, "parent_comm")?.map(str::to_string),
         parent_exe: opt_str(&o, "parent_exe")?.map(Arc::from),
+        context: context::context_from_json(&o)?,
         body,
         detection,
     }))

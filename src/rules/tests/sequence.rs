@@ -83,3 +83,37 @@ fn sequence_state_is_bounded() {
     assert_eq!(fired(&mut e, exec(T0 + 2 * S, 9, 7, "bash", "/tmp/f999", &["x"], TTY)), vec!["SEQ-DROP-EXEC"]);
     assert!(fired(&mut e, exec(T0 + 2 * S, 9, 7, "bash", "/tmp/f0", &["x"], TTY)).is_empty());
 }
+
+/// `key = "container"`: steps in the same container, whatever the process;
+/// records outside any container neither start nor continue an instance.
+#[test]
+fn sequence_container_key_ties_one_container() {
+    use crate::record::{Cgroup, Context};
+    use std::sync::Arc;
+    let text = r#"
+[[rules]]
+id = "SEQ-CTR"
+type = "sequence"
+key = "container"
+window_secs = 60
+steps = [
+  "event_type = 'process_exec' and comm = 'sh' and in_container = true",
+  "event_type = 'network_connect' and container_id = $key and container_runtime = 'podman'",
+]
+"#;
+    let in_ctr = |mut r: Record, id: &str| {
+        let cgroup = Cgroup { path: Arc::from("/x"), container_id: Some(Arc::from(id)), runtime: Some("podman") };
+        r.context = Context { cgroup: Some(Arc::new(cgroup)), in_container: Some(true), ..Default::default() };
+        r
+    };
+    let mut e = Engine::new(set(text).unwrap());
+    assert!(fired(&mut e, exec(T0, 100, 50, "bash", "/bin/sh", &["sh"], TTY)).is_empty(), "on the host");
+    assert!(fired(&mut e, in_ctr(exec(T0, 101, 50, "conmon", "/bin/sh", &["sh"], TTY), "aaa")).is_empty());
+    assert_eq!(e.stats().pending_sequences, 1, "only the container's exec starts one");
+    let host_connect = net(T0 + S, 300, 1, "curl", NetKind::Connect, "1.1.1.1", 443);
+    assert!(fired(&mut e, host_connect).is_empty());
+    let other = in_ctr(net(T0 + S, 301, 1, "curl", NetKind::Connect, "1.1.1.1", 443), "bbb");
+    assert!(fired(&mut e, other).is_empty(), "another container");
+    let same = in_ctr(net(T0 + 2 * S, 302, 1, "wget", NetKind::Connect, "1.1.1.1", 443), "aaa");
+    assert_eq!(fired(&mut e, same), vec!["SEQ-CTR"]);
+}
