@@ -57,6 +57,12 @@ fields! {
     ParentComm = "parent_comm": Str;
     ParentExe = "parent_exe": Str;
     ParentExeName = "parent_exe_name": Str;
+    ParentCmdline = "parent_cmdline": Str;
+    User = "user": Str;
+    Euser = "euser": Str;
+    ExecIdF = "exec_id": Str;
+    ParentExecId = "parent_exec_id": Str;
+    ExeSha256 = "exe_sha256": Str;
     Filename = "filename": Str;
     FilenameName = "filename_name": Str;
     Args = "args": StrList;
@@ -204,6 +210,11 @@ pub const COMMON: &[Field] = &[
     Field::ParentComm,
     Field::ParentExe,
     Field::ParentExeName,
+    Field::ParentCmdline,
+    Field::User,
+    Field::Euser,
+    Field::ExecIdF,
+    Field::ParentExecId,
 ];
 
 impl Field {

@@ -20,6 +20,11 @@ fn base(body: Body) -> Record {
         cmdline_source: None,
         parent_comm: Some("init".into()),
         parent_exe: None,
+        parent_cmdline: None,
+        user: None,
+        euser: None,
+        exec_id: None,
+        parent_exec_id: None,
         body,
         detection: None,
     }
@@ -96,6 +101,7 @@ fn exec_fields_follow_the_contract() {
             }),
         },
         script: None,
+        exe_sha256: None,
     }));
     let v = line(&r);
     assert_eq!(v["args"], serde_json::json!(["ls", "-l"]));

@@ -4,6 +4,7 @@
 
 mod cred;
 mod exec;
+mod exec_id;
 mod filemeta;
 mod inject;
 mod io_uring;
@@ -24,6 +25,7 @@ pub type SharedStr = Arc<str>;
 pub use crate::catalog::{EventType, NetKind};
 pub use cred::{cap_bit, cap_names, cred_call, Caps, Cred, CredCall, IdChange, Ids, CAPABILITIES, GID_KEYS, UID_KEYS};
 pub use exec::{script_from_argv, ExecCreds, OldCreds, Script, ScriptSource};
+pub use exec_id::{ExecId, EXEC_ID_LEN};
 pub use filemeta::{setgid, setuid, sticky, Chown};
 pub use inject::{
     bpf_attach_type_code, bpf_attach_type_name, bpf_cmd_code, bpf_cmd_name, bpf_prog_type_code, bpf_prog_type_name,
@@ -90,6 +92,14 @@ pub struct Record {
     pub cmdline_source: Option<CmdlineSource>,
     pub parent_comm: Option<String>,
     pub parent_exe: Option<SharedStr>,
+    /// The parent's command line, from the process table.
+    pub parent_cmdline: Option<SharedStr>,
+    /// The names of `uid` and `euid` in the host's passwd (None: unlisted).
+    pub user: Option<SharedStr>,
+    pub euser: Option<SharedStr>,
+    /// The image the process runs, and the one its parent runs.
+    pub exec_id: Option<ExecId>,
+    pub parent_exec_id: Option<ExecId>,
     pub body: Body,
     /// Set by a built-in `[[detections.*]]` match: serialized as
     /// `"alert": true, "detection_type": name`.
@@ -174,6 +184,9 @@ pub struct Exec {
     pub creds: ExecCreds,
     /// The script an interpreter was started to run; None for a program.
     pub script: Option<Script>,
+    /// SHA-256 of the executable in hex, when already hashed (see
+    /// `process::exe_hash`); None while pending or over the size cap.
+    pub exe_sha256: Option<SharedStr>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -25,6 +25,11 @@ pub fn record(ts_ns: u64, pid: u32, ppid: u32, comm: &str, exe: &str, parent: &s
         cmdline_source: None,
         parent_comm: (!parent.is_empty()).then(|| parent.to_string()),
         parent_exe: None,
+        parent_cmdline: None,
+        user: None,
+        euser: None,
+        exec_id: None,
+        parent_exec_id: None,
         body,
         detection: None,
     }
@@ -192,6 +197,7 @@ pub fn exec_body(filename: &str, args: &[&str], stdio: [&'static str; 3]) -> Bod
             before: Some(OldCreds { uid: 1000, euid: 1000, gid: 1000, egid: 1000, ..OldCreds::default() }),
         },
         script: None,
+        exe_sha256: None,
     })
 }
 
