@@ -115,7 +115,6 @@ impl ExeHasher {
     /// The hash of what `pid` exec'd (`exe` its path, `ppid` its parent),
     /// if known now; else queues the file and returns None.
     pub fn lookup(&mut self, pid: u32, ppid: u32, exe: Option<&str>) -> Option<SharedStr> {
-        self.collect();
         let link = self.proc_root.join(pid.to_string()).join("exe");
         let (key, paths) = match fs::metadata(&link) {
             Ok(meta) => (FileKey::of(&meta), [Some(link), exe.map(PathBuf::from)].into_iter().flatten().collect()),
@@ -132,6 +131,7 @@ impl ExeHasher {
 
     /// The hash cached for `key`, else None after queueing `paths` for it.
     pub fn hash_of(&mut self, key: FileKey, paths: Vec<PathBuf>) -> Option<SharedStr> {
+        self.collect();
         if let Some(h) = self.cache.get(&key) {
             return h.clone();
         }
