@@ -14,7 +14,7 @@ use std::time::Instant;
 use rand_guard::bpf::abi::build;
 use rand_guard::config::Config;
 use rand_guard::pipeline::normalize::{Normalizer, Outcome, Selection};
-use rand_guard::process::ProcessTable;
+use rand_guard::process::{ProcessTable, Users};
 use rand_guard::record::json::write_record;
 use rand_guard::record::time::BootClock;
 use rand_guard::record::EventType;
@@ -110,7 +110,10 @@ fn main() {
             Arc::from("bench"),
             select.clone(),
         )
-        .with_proc_root("/nonexistent".into());
+        .with_proc_root("/nonexistent".into())
+        // user names as the sensor has them (the bench runs as root, so
+        // /etc/passwd is readable); exe hashing needs live processes: off
+        .with_users(Users::load(std::path::Path::new(rand_guard::process::users::PASSWD)));
         let mut engine = Engine::new(RuleSet::load(&cfg.text, &cfg.path, &[]).expect("default pack loads"));
         let mut buf = Vec::with_capacity(256 * 1024);
         let mut alerts = Vec::new();

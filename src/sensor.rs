@@ -23,7 +23,7 @@ use crate::output::{Fanout, OutputError, Reopen};
 use crate::pipeline::normalize::{Normalizer, Selection};
 use crate::pipeline::output::Output;
 use crate::pipeline::{self, detect, poller, RateLimit, StageError};
-use crate::process::{procfs, ProcessTable};
+use crate::process::{procfs, users, ExeHasher, ExecIds, ProcessTable, Users};
 use crate::record::time::BootClock;
 use crate::record::SharedStr;
 use crate::reload;
@@ -49,6 +49,8 @@ pub enum RunError {
     Stage { stage: &'static str, err: StageError },
     #[error(transparent)]
     Privileges(#[from] crate::privileges::PrivilegeError),
+    #[error("cannot start the rg-exe-hash thread: {0}")]
+    HashThread(io::Error),
     #[error("the {0} thread panicked")]
     Panicked(&'static str),
 }
@@ -93,6 +95,7 @@ pub fn run(cfg: &Config, rules: RuleSet, source: reload::Source) -> Result<(), R
         cfg.performance.max_process_cache_entries,
         cfg.performance.max_process_cache_bytes,
     );
+    table.set_exec_ids(ExecIds::for_host(&cfg.agent.id));
     let seeded = procfs::seed(&mut table, Path::new("/proc"), std::process::id());
     crate::privileges::drop_unneeded().map_err(RunError::Privileges)?;
     // Threads started from here on inherit the reduced capability sets.
@@ -108,7 +111,13 @@ pub fn run(cfg: &Config, rules: RuleSet, source: reload::Source) -> Result<(), R
     };
     // after attach: a cgroup made during the scan is in it or in a notice
     let context = Resolver::from_host(Path::new("/proc"), CGROUP_CACHE_CAPACITY);
-    let normalizer = Normalizer::new(table, clock, host.clone(), select).with_context(context);
+    let mut normalizer = Normalizer::new(table, clock, host.clone(), select)
+        .with_context(context)
+        .with_users(Users::load(Path::new(users::PASSWD)));
+    if cfg.process.hash_max_bytes > 0 {
+        let hasher = ExeHasher::start(cfg.process.hash_max_bytes, Path::new("/proc")).map_err(RunError::HashThread)?;
+        normalizer = normalizer.with_exe_hasher(hasher);
+    }
     let engine = Engine::new(rules);
     let counters = Counters::default();
     let dwf = cfg.performance.drop_when_full;

@@ -97,7 +97,7 @@ events! {
         hooks: [Process(ProcessHook::Execve), Process(ProcessHook::Execveat)],
         fields: [Filename, FilenameName, Args, ArgsCount, ArgsTruncated, Argv0Name, Cwd, Syscall, Stdin, Stdout, Stderr,
                  Egid, OldUid, OldEuid, OldGid, OldEgid, PrivilegeChange, CapsGained,
-                 Interpreter, Script, ScriptName, ScriptSourceF],
+                 Interpreter, Script, ScriptName, ScriptSourceF, ExeSha256],
     }
     ProcessFork = "process_fork" {
         category: Process, kind: RG_KIND_FORK, layout: Layout::Fork,

@@ -70,6 +70,12 @@ fields! {
     CgroupNs = "cgroupns": Int;
     InContainer = "in_container": Bool;
     NsPid = "ns_pid": Int;
+    ParentCmdline = "parent_cmdline": Str;
+    User = "user": Str;
+    Euser = "euser": Str;
+    ExecIdF = "exec_id": Str;
+    ParentExecId = "parent_exec_id": Str;
+    ExeSha256 = "exe_sha256": Str;
     Filename = "filename": Str;
     FilenameName = "filename_name": Str;
     Args = "args": StrList;
@@ -232,6 +238,11 @@ pub const COMMON: &[Field] = &[
     Field::CgroupNs,
     Field::InContainer,
     Field::NsPid,
+    Field::ParentCmdline,
+    Field::User,
+    Field::Euser,
+    Field::ExecIdF,
+    Field::ParentExecId,
 ];
 
 impl Field {

@@ -14,6 +14,9 @@ pub const MIN_BUFFER_SIZE_KIB: i64 = 64;
 pub const MAX_BUFFER_SIZE_KIB: i64 = 1024 * 1024;
 /// `events.process` and `process.enabled`.
 pub const PROCESS_ENABLED: bool = true;
+/// `[process] hash_max_bytes`: executables larger are not hashed; 0 hashes none.
+pub const HASH_MAX_BYTES: i64 = 64 * 1024 * 1024;
+pub const MAX_HASH_MAX_BYTES: i64 = 1 << 40;
 /// `events.file` and `file.enabled`.
 pub const FILE_ENABLED: bool = true;
 /// `events.network` and `network.enabled`.

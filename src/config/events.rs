@@ -12,6 +12,9 @@ pub struct ProcessSettings {
     pub enabled: bool,
     /// The hooks to attach, in canonical order, without duplicates.
     pub hooks: Vec<ProcessHook>,
+    /// `exe_sha256` is computed for executables of at most this many
+    /// bytes; 0: never (no hashing thread).
+    pub hash_max_bytes: u64,
 }
 
 /// `[file]` (with `events.file`).
@@ -60,6 +63,14 @@ pub(super) fn check_process(
     Ok(ProcessSettings {
         enabled: flag(&events.process, defaults::PROCESS_ENABLED) && flag(&process.enabled, defaults::PROCESS_ENABLED),
         hooks: ctx.hooks(&process.hooks, "process.hooks", warnings)?,
+        hash_max_bytes: u64::try_from(ctx.int_in(
+            &process.hash_max_bytes,
+            "process.hash_max_bytes",
+            0..=defaults::MAX_HASH_MAX_BYTES,
+            defaults::HASH_MAX_BYTES,
+            "",
+        )?)
+        .unwrap_or(0),
     })
 }
 

@@ -71,6 +71,7 @@ pub(crate) struct RawProcess {
     pub collect_args: Opt<bool>,
     pub collect_env: Opt<bool>,
     pub collect_cwd: Opt<bool>,
+    pub hash_max_bytes: Opt<i64>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -354,7 +354,7 @@ fn error_messages() {
         ),
         (
             "[process.extra]\n",
-            "/etc/rand-guard.toml:1:10: unknown key `process.extra` (expected one of: enabled, hooks, collect_args, collect_env, collect_cwd)",
+            "/etc/rand-guard.toml:1:10: unknown key `process.extra` (expected one of: enabled, hooks, collect_args, collect_env, collect_cwd, hash_max_bytes)",
         ),
         (
             "[agent]\nid = \"a\"\nmode = \"loud\"\n",

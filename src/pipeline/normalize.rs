@@ -13,7 +13,7 @@ use crate::bpf::skel::types::{rg_exec_flag, rg_syscall, rg_uring_fd, rg_uring_re
 use crate::catalog::{self, FileKind, MetaKind};
 use crate::config::PathFilter;
 use crate::container::Resolver;
-use crate::process::{procfs, ProcessInfo, ProcessTable};
+use crate::process::{ExeHasher, ProcessTable, Users};
 use crate::record::time::BootClock;
 use crate::record::{
     cred_call, io_uring_op_name, ptrace_request_name, same_exe, script_from_argv, signal_name, Body, BpfLoad, Caps,
@@ -49,11 +49,25 @@ pub struct Normalizer {
     select: Selection,
     proc_root: PathBuf,
     context: Resolver,
+    users: Users,
+    hasher: Option<ExeHasher>,
 }
 
 impl Normalizer {
     pub fn new(table: ProcessTable, clock: BootClock, host: SharedStr, select: Selection) -> Normalizer {
-        Normalizer { table, clock, host, select, proc_root: PathBuf::from("/proc"), context: ctx::empty() }
+        Normalizer { table, clock, host, select, proc_root: PathBuf::from("/proc"), context: ctx::empty(), users: Users::none(), hasher: None }
+    }
+
+    /// Names uids (`user`, `euser`) from `users` (none without it).
+    pub fn with_users(mut self, users: Users) -> Normalizer {
+        self.users = users;
+        self
+    }
+
+    /// Hashes executables (`exe_sha256`) with `hasher` (null without it).
+    pub fn with_exe_hasher(mut self, hasher: ExeHasher) -> Normalizer {
+        self.hasher = Some(hasher);
+        self
     }
 
     /// The process table, read-only: this stage alone changes it; the
@@ -97,6 +111,8 @@ impl Normalizer {
                 let cwd_truncated = cwd.truncated;
                 let cwd = cwd.present.then(|| lossy(cwd.bytes).into_owned());
                 let script = exec_script(&interp, &filename, exe_path.as_deref(), &argv, cwd.as_deref());
+                let exe_sha256 =
+                    self.hasher.as_mut().and_then(|h| h.lookup(e.task.pid, e.task.ppid, exe_path.as_deref()));
                 let body = Body::Exec(Exec {
                     filename: fname,
                     filename_truncated: filename.truncated,
@@ -110,6 +126,7 @@ impl Normalizer {
                     creds: exec_creds(&e),
                     script,
                     response,
+                    exe_sha256,
                 });
                 let mut r = self.record(&e.task, ktime, body);
                 r.exe = exe_path;
@@ -203,6 +220,7 @@ impl Normalizer {
             RawEvent::File { op, e, path, new_path } => {
                 let p = absolute(&path);
                 let np = (op == FileKind::Rename).then(|| absolute(&new_path));
+                self.note_file(op, &p, np.as_deref());
                 // A truncated path lost its leading components (the kernel
                 // keeps the leaf side), and a detached one is not in the
                 // namespace's tree, so the watch list cannot be checked:
@@ -339,59 +357,6 @@ impl Normalizer {
             io_uring: None,
         });
         Outcome::Record(self.record(t, ktime, body))
-    }
-
-    fn record(&mut self, t: &rg_task, ktime: u64, body: Body) -> Record {
-        let (exe, cmdline, cmdline_source) = match self.lookup(t.pid) {
-            Some(p) => (p.exe.clone(), p.cmdline.clone(), p.cmdline.as_ref().map(|_| p.cmdline_source)),
-            None => (None, None, None),
-        };
-        let parent_exe = self.lookup(t.ppid).and_then(|p| p.exe.clone());
-        let parent_comm = comm(&t.parent_comm);
-        Record {
-            timestamp_ns: self.clock.to_wall_ns(ktime),
-            host: self.host.clone(),
-            pid: t.pid,
-            tid: t.tid,
-            ppid: t.ppid,
-            uid: t.uid,
-            gid: t.gid,
-            euid: t.euid,
-            comm: comm(&t.comm),
-            exe,
-            cmdline,
-            cmdline_source,
-            parent_comm: (!parent_comm.is_empty()).then_some(parent_comm),
-            parent_exe,
-            context: self.context.context(&t.ctx),
-            body,
-            detection: None,
-        }
-    }
-
-    /// The table's entry, or /proc's for a process it never saw (one that
-    /// started between the /proc scan and the attach, or was evicted). A
-    /// process /proc no longer has gets an entry without exe or cmdline, so
-    /// its later records cost no more /proc reads.
-    fn lookup(&mut self, pid: u32) -> Option<&ProcessInfo> {
-        if pid == 0 {
-            return None;
-        }
-        if self.table.get(pid).is_none() {
-            let info = procfs::read_process(&self.proc_root, pid).unwrap_or(ProcessInfo {
-                pid,
-                ppid: 0,
-                uid: 0,
-                comm: String::new(),
-                exe: None,
-                cmdline: None,
-                cmdline_source: CmdlineSource::Procfs,
-                start_ns: None,
-                exited: false,
-            });
-            self.table.insert(info);
-        }
-        self.table.get(pid)
     }
 }
 
@@ -597,6 +562,8 @@ fn cred(e: &rg_cred) -> Cred {
 
 #[path = "normalize_ctx.rs"]
 mod ctx;
+#[path = "normalize_context.rs"]
+mod context;
 #[path = "normalize_fileattr.rs"]
 mod fileattr;
 #[path = "normalize_link.rs"]

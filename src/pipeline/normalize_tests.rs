@@ -16,7 +16,7 @@ fn normalizer() -> Normalizer {
     Normalizer::new(ProcessTable::new(64), BootClock::with_offset(0), Arc::from("h"), select).with_proc_root(root)
 }
 
-fn rec(n: &mut Normalizer, raw: &[u8]) -> Record {
+pub(super) fn rec(n: &mut Normalizer, raw: &[u8]) -> Record {
     match n.normalize(raw) {
         Outcome::Record(r) => r,
         other => panic!("expected a record, got {other:?}"),

@@ -65,6 +65,7 @@ pub fn read_process(proc_root: &Path, pid: u32) -> Option<ProcessInfo> {
         cmdline,
         cmdline_source: CmdlineSource::Procfs,
         start_ns: stat.start_ticks.and_then(ticks_to_ns),
+        exec_id: None,
         exited: false,
     })
 }

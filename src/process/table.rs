@@ -35,7 +35,8 @@ use std::collections::VecDeque;
 use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
 
-use crate::record::CmdlineSource;
+use crate::process::exec_ids::{ExecIds, Origin};
+use crate::record::{CmdlineSource, ExecId};
 
 /// Immutable shared text: the same exe/cmdline is shared by a parent and
 /// all its forked children, and cloned into records without copying.
@@ -59,6 +60,9 @@ pub struct ProcessInfo {
     pub cmdline_source: CmdlineSource,
     /// CLOCK_BOOTTIME ns when it started, if known.
     pub start_ns: Option<u64>,
+    /// The id of the image it runs (see `exec_ids`): set by the table from
+    /// the exec, the fork, or (for an entry inserted without one) `start_ns`.
+    pub exec_id: Option<ExecId>,
     /// The process has exited; the entry is kept for its children's records.
     pub exited: bool,
 }
@@ -78,8 +82,9 @@ const COMPACT_FACTOR: usize = 2;
 const COMPACT_SLACK: usize = 64;
 
 /// What one entry costs besides its text: the map slot, `ProcessInfo`, the
-/// comm's allocation and a queue item or two (measured, rounded up).
-pub const ENTRY_OVERHEAD: usize = 192;
+/// comm's allocation and a queue item or two (measured, rounded up), and
+/// the exec id held inline (33 bytes, rounded up to 40).
+pub const ENTRY_OVERHEAD: usize = 232;
 
 /// The bytes `info` is charged in the table.
 fn cost(info: &ProcessInfo) -> usize {
@@ -107,6 +112,7 @@ pub struct ProcessTable {
     evictions: u64,
     live_evictions: u64,
     exited_trimmed: u64,
+    ids: ExecIds,
 }
 
 fn is_live_item(entries: &HashMap<u32, Entry>, pid: u32, generation: u64) -> bool {
@@ -146,7 +152,14 @@ impl ProcessTable {
             evictions: 0,
             live_evictions: 0,
             exited_trimmed: 0,
+            ids: ExecIds::default(),
         }
+    }
+
+    /// Names execs for this host and boot (the default names them for an
+    /// unnamed one: tests and replays).
+    pub fn set_exec_ids(&mut self, ids: ExecIds) {
+        self.ids = ids;
     }
 
     /// The most entries the table will ever hold.
@@ -229,8 +242,8 @@ impl ProcessTable {
         Some(e.info)
     }
 
-    /// exec replaced the image of `pid`: new exe/cmdline/comm, and clears
-    /// `exited`. An exited entry under the same pid (PID reuse) is replaced;
+    /// exec replaced the image of `pid`: new exe/cmdline/comm, a new exec
+    /// id (from `ktime_ns`, the exec's time), and clears `exited`. An exited entry under the same pid (PID reuse) is replaced;
     /// a live one keeps its `start_ns` (exec does not start a process).
     #[allow(clippy::too_many_arguments)]
     pub fn on_exec(
@@ -243,7 +256,6 @@ impl ProcessTable {
         cmdline: Option<SharedStr>,
         ktime_ns: u64,
     ) {
-        let _ = ktime_ns; // exec time is not start time; kept for symmetry
         let start_ns = match self.entries.get(&pid) {
             Some(e) if !e.info.exited => e.info.start_ns,
             _ => None,
@@ -257,6 +269,7 @@ impl ProcessTable {
             cmdline,
             cmdline_source: CmdlineSource::Exec,
             start_ns,
+            exec_id: Some(self.ids.id(Origin::Exec, pid, ktime_ns)),
             exited: false,
         });
     }
@@ -283,6 +296,7 @@ impl ProcessTable {
             cmdline,
             cmdline_source,
             start_ns: Some(ktime_ns),
+            exec_id: Some(self.ids.id(Origin::Fork, child, ktime_ns)),
             exited: false,
         });
     }
@@ -307,8 +321,12 @@ impl ProcessTable {
 
     /// Inserts or replaces `info.pid` (from a /proc read: seeding, or a miss
     /// resolved later). Evicts one entry first if a new pid arrives at
-    /// capacity.
-    pub fn insert(&mut self, info: ProcessInfo) {
+    /// capacity. Without an exec id, one is made from `start_ns` (none
+    /// without it: a process gone before it could be read).
+    pub fn insert(&mut self, mut info: ProcessInfo) {
+        if info.exec_id.is_none() {
+            info.exec_id = info.start_ns.map(|ns| self.ids.id(Origin::Procfs, info.pid, ns));
+        }
         self.put(info);
     }
 

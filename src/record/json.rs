@@ -6,7 +6,7 @@
 //! kernel was made valid UTF-8 at normalization), and this is the hot path.
 
 use super::time::write_rfc3339;
-use super::{open_access, open_flag_names, setgid, setuid, sticky, Body, CmdlineSource, FileOp, Record};
+use super::{open_access, open_flag_names, setgid, setuid, sticky, Body, CmdlineSource, ExecId, FileOp, Record};
 
 /// Writes one JSON object; keys are trusted literals, values are escaped.
 pub struct ObjectWriter<'a> {
@@ -247,6 +247,11 @@ fn write_process_context(w: &mut ObjectWriter<'_>, r: &Record) {
     w.opt_str("parent_comm", r.parent_comm.as_deref());
     w.opt_str("parent_exe", r.parent_exe.as_deref());
     super::write_context(w, &r.context);
+    w.opt_str("parent_cmdline", r.parent_cmdline.as_deref());
+    w.opt_str("user", r.user.as_deref());
+    w.opt_str("euser", r.euser.as_deref());
+    w.opt_str("exec_id", r.exec_id.as_ref().map(ExecId::as_str));
+    w.opt_str("parent_exec_id", r.parent_exec_id.as_ref().map(ExecId::as_str));
 }
 
 /// The fields of the record's own type.
@@ -271,6 +276,7 @@ pub fn write_body(w: &mut ObjectWriter<'_>, body: &Body) {
                 w.bool("exe_truncated", true);
             }
             super::exec::write_exec_extra(w, e);
+            w.opt_str("exe_sha256", e.exe_sha256.as_deref());
         }
         Body::Fork(f) => {
             w.u64("parent_tid", f.parent_tid.into());

@@ -21,6 +21,11 @@ fn base(body: Body) -> Record {
         parent_comm: Some("init".into()),
         parent_exe: None,
         context: Default::default(),
+        parent_cmdline: None,
+        user: None,
+        euser: None,
+        exec_id: None,
+        parent_exec_id: None,
         body,
         detection: None,
     }
@@ -98,6 +103,7 @@ fn exec_fields_follow_the_contract() {
         },
         script: None,
         response: None,
+        exe_sha256: None,
     }));
     let v = line(&r);
     assert_eq!(v["args"], serde_json::json!(["ls", "-l"]));

@@ -5,6 +5,7 @@
 mod container;
 mod cred;
 mod exec;
+mod exec_id;
 mod filemeta;
 mod inject;
 mod io_uring;
@@ -27,6 +28,7 @@ pub use crate::catalog::{EventType, NetKind};
 pub use container::{ns_fields, write_context, Cgroup, Context, Namespaces, RUNTIMES};
 pub use cred::{cap_bit, cap_names, cred_call, Caps, Cred, CredCall, IdChange, Ids, CAPABILITIES, GID_KEYS, UID_KEYS};
 pub use exec::{script_from_argv, ExecCreds, OldCreds, Script, ScriptSource};
+pub use exec_id::{ExecId, EXEC_ID_LEN};
 pub use filemeta::{setgid, setuid, sticky, Chown};
 pub use inject::{
     bpf_attach_type_code, bpf_attach_type_name, bpf_cmd_code, bpf_cmd_name, bpf_prog_type_code, bpf_prog_type_name,
@@ -97,6 +99,14 @@ pub struct Record {
     pub parent_exe: Option<SharedStr>,
     /// Cgroup, container and namespaces of the acting process.
     pub context: Context,
+    /// The parent's command line, from the process table.
+    pub parent_cmdline: Option<SharedStr>,
+    /// The names of `uid` and `euid` in the host's passwd (None: unlisted).
+    pub user: Option<SharedStr>,
+    pub euser: Option<SharedStr>,
+    /// The image the process runs, and the one its parent runs.
+    pub exec_id: Option<ExecId>,
+    pub parent_exec_id: Option<ExecId>,
     pub body: Body,
     /// Set by a built-in `[[detections.*]]` match: serialized as
     /// `"alert": true, "detection_type": name`.
@@ -184,6 +194,9 @@ pub struct Exec {
     /// What the kernel did about this exec under `[response] deny_exec`;
     /// None when the file is not denied (or the record was read back).
     pub response: Option<Response>,
+    /// SHA-256 of the executable in hex, when already hashed (see
+    /// `process::exe_hash`); None while pending or over the size cap.
+    pub exe_sha256: Option<SharedStr>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -26,6 +26,11 @@ pub fn record(ts_ns: u64, pid: u32, ppid: u32, comm: &str, exe: &str, parent: &s
         parent_comm: (!parent.is_empty()).then(|| parent.to_string()),
         parent_exe: None,
         context: Default::default(),
+        parent_cmdline: None,
+        user: None,
+        euser: None,
+        exec_id: None,
+        parent_exec_id: None,
         body,
         detection: None,
     }
@@ -194,6 +199,7 @@ pub fn exec_body(filename: &str, args: &[&str], stdio: [&'static str; 3]) -> Bod
         },
         script: None,
         response: None,
+        exe_sha256: None,
     })
 }
 

@@ -3,7 +3,7 @@
 
 use crate::record::{
     bit_names, bpf_attach_type_name, bpf_cmd_name, bpf_prog_type_name, cap_names, mount_flag_table, open_access,
-    setgid, setuid, sticky, Body, Context, Cred, EventType, FileOp, IdChange, NetKind, Record, TimeSet, Utimes, Xattr,
+    setgid, setuid, sticky, Body, Context, Cred, EventType, ExecId, FileOp, IdChange, NetKind, Record, TimeSet, Utimes, Xattr,
     IO_URING_SETUP_FLAGS, MEMFD_FLAGS, NAMESPACES, OPEN_FLAG_NAMES, UTIMES_FLAGS, XATTR_FLAGS,
 };
 
@@ -107,6 +107,11 @@ pub fn get(field: Field, r: &Record) -> Val<'_> {
         ParentExeName => opt(r.parent_exe.as_deref().map(basename)),
         CgroupId | CgroupPath | ContainerId | ContainerRuntime | PidNs | MntNs | NetNs | UserNs | UtsNs | IpcNs
         | CgroupNs | InContainer | NsPid => context_field(field, &r.context),
+        ParentCmdline => opt(r.parent_cmdline.as_deref()),
+        User => opt(r.user.as_deref()),
+        Euser => opt(r.euser.as_deref()),
+        ExecIdF => opt(r.exec_id.as_ref().map(ExecId::as_str)),
+        ParentExecId => opt(r.parent_exec_id.as_ref().map(ExecId::as_str)),
         _ => body_field(field, &r.body),
     }
 }
@@ -145,6 +150,7 @@ fn body_field(field: Field, body: &Body) -> Val<'_> {
             // what kmod, busybox and getopt's messages go by; the caller sets it freely
             Argv0Name => e.args.first().map_or(Val::Missing, |a| Val::Str(basename(a))),
             Cwd => opt(e.cwd.as_deref()),
+            ExeSha256 => opt(e.exe_sha256.as_deref()),
             Syscall => Val::Str(e.syscall),
             Stdin => Val::Str(e.stdio[0]),
             Stdout => Val::Str(e.stdio[1]),
@@ -513,6 +519,13 @@ mod tests {
             r.cmdline_source = Some(crate::record::CmdlineSource::Exec);
             r.parent_exe = Some("/p".into());
             r.context = full_context();
+            r.parent_cmdline = Some("p -x".into());
+            (r.user, r.euser) = (Some("u".into()), Some("root".into()));
+            r.exec_id = Some(ExecId::from_bytes(&[1; 16]));
+            r.parent_exec_id = Some(ExecId::from_bytes(&[2; 16]));
+            if let Body::Exec(e) = &mut r.body {
+                e.exe_sha256 = Some("ab".repeat(32).into());
+            }
         }
         v
     }

@@ -17,6 +17,7 @@ fn info(pid: u32, ppid: u32, exe: &str) -> ProcessInfo {
         cmdline: s(exe),
         cmdline_source: CmdlineSource::Exec,
         start_ns: None,
+        exec_id: None,
         exited: false,
     }
 }

@@ -1,11 +1,13 @@
-//! The offline parser's half for the credential and script fields of
-//! `process_exec`.
+//! The offline parser's half for the credential, script and hash fields of
+//! `process_exec`, and the exec ids every record carries.
+
+use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
 use super::cred::caps_from_json;
 use super::{opt_bool, opt_str, opt_u32, perr, RecordParseError};
-use crate::record::{ExecCreds, OldCreds, Script, ScriptSource};
+use crate::record::{CmdlineSource, ExecCreds, ExecId, OldCreds, Script, ScriptSource};
 
 /// The caller's ids are known when any `old_*` id or `privilege_change` is
 /// given; a missing old id is the new one. `privilege_change`, when absent,
@@ -47,4 +49,39 @@ pub(super) fn script_from_json(o: &Map<String, Value>) -> Result<Option<Script>,
     };
     let interpreter = opt_str(o, "interpreter")?.or(opt_str(o, "exe")?).unwrap_or_default();
     Ok(Some(Script { interpreter: interpreter.to_string(), path: path.to_string(), source }))
+}
+
+/// An `exec_id` or `parent_exec_id`: 32 lowercase hex digits, as the
+/// sensor writes them, or absent/null.
+pub(super) fn exec_id_from_json(o: &Map<String, Value>, key: &str) -> Result<Option<ExecId>, RecordParseError> {
+    let Some(s) = opt_str(o, key)? else {
+        return Ok(None);
+    };
+    ExecId::parse(s).map(Some).ok_or_else(|| perr(key, format!("`{s}` is not an exec id (32 lowercase hex digits)")))
+}
+
+/// `exe_sha256`: 64 hex digits (either case, kept as lowercase), or
+/// absent/null.
+pub(super) fn sha256_from_json(o: &Map<String, Value>) -> Result<Option<Arc<str>>, RecordParseError> {
+    let Some(s) = opt_str(o, "exe_sha256")? else {
+        return Ok(None);
+    };
+    if s.len() != 64 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(perr("exe_sha256", format!("`{s}` is not a SHA-256 (64 hex digits)")));
+    }
+    Ok(Some(Arc::from(s.to_ascii_lowercase())))
+}
+
+/// `cmdline_source`, which only the sensor writes: absent or null for a
+/// record without a `cmdline` (or one from before the field existed).
+pub(super) fn cmdline_source(o: &Map<String, Value>) -> Result<Option<CmdlineSource>, RecordParseError> {
+    let Some(name) = opt_str(o, "cmdline_source")? else {
+        return Ok(None);
+    };
+    if opt_str(o, "cmdline")?.is_none() {
+        return Err(perr("cmdline_source", "set while `cmdline` is null"));
+    }
+    CmdlineSource::from_name(name)
+        .map(Some)
+        .ok_or_else(|| perr("cmdline_source", format!("unknown source `{name}` (expected exec or procfs)")))
 }

@@ -15,8 +15,8 @@ use serde_json::{Map, Value};
 
 use super::{Alert, Engine, RuleError, RuleSet};
 use crate::record::{
-    ptrace_request_code, ptrace_request_name, signal_name, signal_number, Body, Chown, CmdlineSource, EventType, Exec,
-    Exit, File, FileOp, Fork, Link, Net, NetKind, Ptrace, Record, Signal, XattrOp, OPEN_FLAG_NAMES,
+    ptrace_request_code, ptrace_request_name, signal_name, signal_number, Body, Chown, EventType, Exec, Exit, File,
+    FileOp, Fork, Link, Net, NetKind, Ptrace, Record, Signal, XattrOp, OPEN_FLAG_NAMES,
 };
 
 /// What is wrong with one NDJSON line; the caller adds the file and line.
@@ -80,10 +80,15 @@ pub fn record_from_json(line: &str) -> Result<Option<Record>, RecordParseError> 
         comm: opt_str(&o, "comm")?.unwrap_or("").to_string(),
         exe: opt_str(&o, "exe")?.map(Arc::from),
         cmdline: opt_str(&o, "cmdline")?.map(Arc::from),
-        cmdline_source: cmdline_source(&o)?,
+        cmdline_source: exec::cmdline_source(&o)?,
         parent_comm: opt_str(&o, "parent_comm")?.map(str::to_string),
         parent_exe: opt_str(&o, "parent_exe")?.map(Arc::from),
         context: context::context_from_json(&o)?,
+        parent_cmdline: opt_str(&o, "parent_cmdline")?.map(Arc::from),
+        user: opt_str(&o, "user")?.map(Arc::from),
+        euser: opt_str(&o, "euser")?.map(Arc::from),
+        exec_id: exec::exec_id_from_json(&o, "exec_id")?,
+        parent_exec_id: exec::exec_id_from_json(&o, "parent_exec_id")?,
         body,
         detection,
     }))
@@ -193,6 +198,7 @@ fn exec_from_json(o: &Map<String, Value>) -> Result<Exec, RecordParseError> {
         creds: exec::creds_from_json(o)?,
         script: exec::script_from_json(o)?,
         response: None,
+        exe_sha256: exec::sha256_from_json(o)?,
     })
 }
 
@@ -292,20 +298,6 @@ fn net_from_json(o: &Map<String, Value>, kind: NetKind) -> Result<Net, RecordPar
 fn req_str<'a>(o: &'a Map<String, Value>, k: &str) -> Result<&'a str, RecordParseError> {
     opt_str(o, k)?.ok_or_else(|| perr(k, "missing"))
 }
-/// `cmdline_source`, which only the sensor writes: absent or null for a
-/// record without a `cmdline` (or one from before the field existed).
-fn cmdline_source(o: &Map<String, Value>) -> Result<Option<CmdlineSource>, RecordParseError> {
-    let Some(name) = opt_str(o, "cmdline_source")? else {
-        return Ok(None);
-    };
-    if opt_str(o, "cmdline")?.is_none() {
-        return Err(perr("cmdline_source", "set while `cmdline` is null"));
-    }
-    CmdlineSource::from_name(name)
-        .map(Some)
-        .ok_or_else(|| perr("cmdline_source", format!("unknown source `{name}` (expected exec or procfs)")))
-}
-
 fn opt_str<'a>(o: &'a Map<String, Value>, k: &str) -> Result<Option<&'a str>, RecordParseError> {
     match o.get(k) {
         None | Some(Value::Null) => Ok(None),

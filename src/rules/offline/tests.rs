@@ -2,7 +2,7 @@
 //! naming a bad line and refusing to run without rules.
 
 use super::*;
-use crate::record::Inject;
+use crate::record::{CmdlineSource, ExecId, Inject};
 use serde_json::json;
 use std::path::PathBuf;
 
@@ -39,6 +39,32 @@ fn a_contract_exec_needs_no_sensor_only_field() {
     assert!(!e.filename_truncated && !e.cwd_truncated && !e.exe_truncated && e.cwd.is_none());
     assert_eq!(missing("process_exec", json!({"args": []})).as_deref(), Some("filename"));
     assert_eq!(missing("process_exec", json!({"filename": "/bin/x"})).as_deref(), Some("args"));
+}
+
+#[test]
+fn enrichment_fields_are_read_and_checked() {
+    let id = "0123456789abcdef0123456789abcdef";
+    let hash = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+    let extra = json!({"filename": "/bin/x", "args": ["x"], "parent_cmdline": "bash -l", "user": "alice",
+        "euser": "root", "exec_id": id, "parent_exec_id": null, "exe_sha256": hash.to_uppercase()});
+    let r = parse("process_exec", extra).expect("enriched exec");
+    assert_eq!(
+        (r.parent_cmdline.as_deref(), r.user.as_deref(), r.euser.as_deref()),
+        (Some("bash -l"), Some("alice"), Some("root"))
+    );
+    assert_eq!((r.exec_id, r.parent_exec_id), (ExecId::parse(id), None));
+    let Body::Exec(e) = r.body else { panic!("not an exec: {:?}", r.body) };
+    assert_eq!(e.exe_sha256.as_deref(), Some(hash), "kept as lowercase");
+    let base = json!({"filename": "/bin/x", "args": ["x"]});
+    let with = |k: &str, v: Value| {
+        let mut e = base.clone();
+        e.as_object_mut().expect("object").insert(k.to_string(), v);
+        parse("process_exec", e).expect_err("a bad value")
+    };
+    let e = with("parent_exec_id", json!("1234"));
+    assert_eq!(e.to_string(), "field `parent_exec_id`: `1234` is not an exec id (32 lowercase hex digits)");
+    assert_eq!(with("exe_sha256", json!("abc")).field.as_deref(), Some("exe_sha256"));
+    assert_eq!(with("user", json!(0)).field.as_deref(), Some("user"));
 }
 
 #[test]
