@@ -3,14 +3,18 @@
 //! detection reads them; output serializes them (see `json.rs`).
 
 mod cred;
+pub mod ecs;
 mod exec;
 mod filemeta;
+pub mod format;
 mod inject;
 mod io_uring;
 pub mod json;
 mod link;
 mod ns;
+pub mod ocsf;
 mod severity;
+mod shape;
 mod signal;
 pub mod time;
 mod utimes;
@@ -25,6 +29,7 @@ pub use crate::catalog::{EventType, NetKind};
 pub use cred::{cap_bit, cap_names, cred_call, Caps, Cred, CredCall, IdChange, Ids, CAPABILITIES, GID_KEYS, UID_KEYS};
 pub use exec::{script_from_argv, ExecCreds, OldCreds, Script, ScriptSource};
 pub use filemeta::{setgid, setuid, sticky, Chown};
+pub use format::Format;
 pub use inject::{
     bpf_attach_type_code, bpf_attach_type_name, bpf_cmd_code, bpf_cmd_name, bpf_prog_type_code, bpf_prog_type_name,
     memfd_flag_names, same_exe, BpfLoad, Inject, Memfd, BPF_PROG_LOAD, MEMFD_FLAGS,
