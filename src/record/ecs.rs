@@ -255,7 +255,7 @@ pub fn write_record(out: &mut Vec<u8>, r: &Record) {
 
 /// ATT&CK technique ids in rule tags ("attack.t1003.008" gives technique
 /// T1003 and subtechnique T1003.008).
-fn techniques<'a>(tags: &'a [std::sync::Arc<str>]) -> (Vec<String>, Vec<String>) {
+fn techniques(tags: &[std::sync::Arc<str>]) -> (Vec<String>, Vec<String>) {
     let mut tech: Vec<String> = Vec::new();
     let mut sub: Vec<String> = Vec::new();
     for t in tags.iter() {
