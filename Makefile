@@ -27,8 +27,10 @@ INTEGRATION_TESTS := $(wildcard tests/*.rs tests/*/main.rs)
 DEPS_BUILD  := clang llvm libelf-dev zlib1g-dev pkg-config make bpftool
 # ... what the tests use as real receivers (the syslog output test runs rsyslogd)
 # and tools (e2e_execpriv gives a binary file capabilities with setcap;
-# e2e_containers runs podman containers with runc from an image of busybox-static) ...
-DEPS_TEST   := rsyslog libcap2-bin podman runc busybox-static
+# e2e_containers runs podman containers with runc from an image of
+# busybox-static; the OCSF/ECS schema validator, tests/schemas/validate.py,
+# reads ecs_flat.yml with python3-yaml) ...
+DEPS_TEST   := rsyslog libcap2-bin podman runc busybox-static python3 python3-yaml
 # ... what the dashboard's browser test drives: Debian's chromium (a browser is
 # never downloaded), through playwright-core pinned by tests/ui/package-lock.json ...
 DEPS_UI     := chromium chromium-driver

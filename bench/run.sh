@@ -83,7 +83,7 @@ drops() { # drops DIR WORKLOAD KEY
 echo
 echo "== rand-guard bench ($(uname -r), $(nproc) cores; medians of $REPS runs)"
 column -t -s $'\t' "$OUT/table.tsv"
-sed -n 's/^replay: /replay: /p' "$OUT/replay.txt"
+sed -n '/^replay[: ]/p' "$OUT/replay.txt"
 echo "(ratio = workload ops/s with the sensor / without; records = matching output lines,"
 echo " expected = operations x records per operation; sensor_cpu_s = during workload+drain;"
 echo " floor = the unwatched open with an empty program on sys_exit_openat instead of the"

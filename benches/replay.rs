@@ -1,7 +1,8 @@
 //! Replay benchmark: the userspace pipeline alone — decode → normalize
 //! (process table) → rules (the default pack) → NDJSON to /dev/null — on
 //! one core, over raw ring-buffer records built byte for byte as the kernel
-//! writes them. Prints records/s; `make bench` puts it in its table.
+//! writes them. Prints records/s; `make bench` puts it in its table. Then
+//! the same replay writing OCSF and ECS records instead (`format`).
 //!
 //! `cargo bench --bench replay` (N=records, default 500000).
 
@@ -15,9 +16,8 @@ use rand_guard::bpf::abi::build;
 use rand_guard::config::Config;
 use rand_guard::pipeline::normalize::{Normalizer, Outcome, Selection};
 use rand_guard::process::{ProcessTable, Users};
-use rand_guard::record::json::write_record;
 use rand_guard::record::time::BootClock;
-use rand_guard::record::EventType;
+use rand_guard::record::{EventType, Format};
 use rand_guard::rules::{Engine, RuleSet};
 
 /// A host-like mix: mostly file reads and writes, a steady trickle of
@@ -95,11 +95,17 @@ fn main() {
     let n: usize = std::env::var("N").ok().and_then(|v| v.parse().ok()).unwrap_or(500_000);
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let cfg = Config::load(&root.join("config/rand-guard.toml")).expect("shipped config loads");
-    let select = Selection { execve: true, execveat: true, paths: cfg.file.filter.clone() };
     let raws = raw_mix(n);
-    let mut devnull = File::create("/dev/null").expect("/dev/null");
     pin_to_one_core();
+    for format in Format::ALL {
+        replay(&cfg, &raws, format);
+    }
+}
 
+/// Replays `raws` three times writing `format`; prints the best round.
+fn replay(cfg: &Config, raws: &[Vec<u8>], format: Format) {
+    let select = Selection { execve: true, execveat: true, paths: cfg.file.filter.clone() };
+    let mut devnull = File::create("/dev/null").expect("/dev/null");
     let mut best = f64::MAX;
     let (mut emitted, mut alerts_total, mut filtered) = (0u64, 0u64, 0u64);
     for _round in 0..3 {
@@ -119,14 +125,14 @@ fn main() {
         let mut alerts = Vec::new();
         (emitted, alerts_total, filtered) = (0, 0, 0);
         let start = Instant::now();
-        for raw in &raws {
+        for raw in raws {
             match norm.normalize(raw) {
                 Outcome::Record(mut r) => {
                     alerts.clear();
                     engine.process(&mut r, &mut alerts);
-                    write_record(&mut buf, &r);
+                    format.write_record(&mut buf, &r);
                     for a in &alerts {
-                        a.write_json(&mut buf, &r);
+                        a.write(format, &mut buf, &r);
                     }
                     emitted += 1;
                     alerts_total += alerts.len() as u64;
@@ -143,8 +149,13 @@ fn main() {
         best = best.min(start.elapsed().as_secs_f64());
     }
     let total = raws.len() as f64;
+    // the default format keeps the line `make bench` has always read
+    let label = match format {
+        Format::RandGuard => "replay".to_owned(),
+        Format::Ocsf | Format::Ecs => format!("replay format={}", format.as_str()),
+    };
     println!(
-        "replay: {} raw records ({emitted} emitted, {filtered} filtered, {alerts_total} alerts) in {best:.3} s = {:.0} records/s on one core ({:.0} ns/record)",
+        "{label}: {} raw records ({emitted} emitted, {filtered} filtered, {alerts_total} alerts) in {best:.3} s = {:.0} records/s on one core ({:.0} ns/record)",
         raws.len(),
         total / best,
         best * 1e9 / total

@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::delivery::{self, SpoolSpec, WhenFull};
 use super::raw::{Opt, RawMetrics, RawOutputEntry};
 use super::{parse_listen, ConfigError, Ctx, OutputSink};
-use crate::record::Severity;
+use crate::record::{Format, Severity};
 
 /// Defaults of the `[[outputs]]` keys.
 pub mod defaults {
@@ -39,6 +39,8 @@ pub struct OutputSpec {
     /// Records queued for this output before `when_full` applies.
     pub queue_size: usize,
     pub when_full: WhenFull,
+    /// The record shape it writes (`format`).
+    pub format: Format,
     /// The disk spool of a network output (None: off, or not a network output).
     pub spool: Option<SpoolSpec>,
     pub sink: SinkSpec,
@@ -207,6 +209,7 @@ pub(crate) fn check_outputs(
             filter: RecordFilter::ALL,
             queue_size: defaults::QUEUE_SIZE as usize,
             when_full,
+            format: Format::RandGuard,
             spool: None,
             sink,
         }]);
@@ -266,7 +269,7 @@ fn check_entry(ctx: &Ctx<'_>, i: usize, e: &RawOutputEntry) -> Result<OutputSpec
         ("facility", &[Kind::Syslog], e.facility.is_some()),
         ("app_name", &[Kind::Syslog], e.app_name.is_some()),
         ("url", &[Kind::Http], e.url.is_some()),
-        ("format", &[Kind::Http], e.format.is_some()),
+        ("envelope", &[Kind::Http], e.envelope.is_some()),
         ("index", &[Kind::Http], e.index.is_some()),
         ("sourcetype", &[Kind::Http], e.sourcetype.is_some()),
         ("authorization", &[Kind::Http], e.authorization.is_some()),
@@ -296,7 +299,9 @@ fn check_entry(ctx: &Ctx<'_>, i: usize, e: &RawOutputEntry) -> Result<OutputSpec
     )?;
     let severities = Severity::ALL.map(|s| (s.as_str(), s));
     let min_severity = ctx.choice(&e.min_severity, &key("min_severity"), &severities, Severity::Info)?;
-    let filter = RecordFilter { records, min_severity, health: e.health.as_ref().is_none_or(|h| *h.get_ref()) };
+    let (format, envelope) = format_and_envelope(ctx, e, &key, kind)?;
+    let health = e.health.as_ref().map_or(format.health_by_default(), |h| *h.get_ref());
+    let filter = RecordFilter { records, min_severity, health };
     let queue_size =
         ctx.int_in(&e.queue_size, &key("queue_size"), 1..=16 * 1024 * 1024, defaults::QUEUE_SIZE, " (records)")?;
 
@@ -392,16 +397,6 @@ fn check_entry(ctx: &Ctx<'_>, i: usize, e: &RawOutputEntry) -> Result<OutputSpec
             if target.bytes().any(|b| b.is_ascii_whitespace() || b.is_ascii_control()) {
                 return Err(ctx.invalid_at(url_span, &key("url"), "must not contain spaces or control characters"));
             }
-            let format = ctx.choice(
-                &e.format,
-                &key("format"),
-                &[
-                    ("ndjson", HttpFormat::Ndjson),
-                    ("elasticsearch", HttpFormat::Elasticsearch),
-                    ("splunk_hec", HttpFormat::SplunkHec),
-                ],
-                HttpFormat::Ndjson,
-            )?;
             let authorization = match &e.authorization {
                 Some(a) if a.get_ref().bytes().any(|b| b.is_ascii_control()) => {
                     return Err(ctx.invalid(a.span(), &key("authorization"), "must not contain control characters"));
@@ -412,7 +407,7 @@ fn check_entry(ctx: &Ctx<'_>, i: usize, e: &RawOutputEntry) -> Result<OutputSpec
             SinkSpec::Http(HttpSpec {
                 authority,
                 target: target.to_owned(),
-                format,
+                format: envelope,
                 index: match &e.index {
                     Some(_) => Some(printable(ctx, &e.index, &key("index"), "", 255)?),
                     None => None,
@@ -468,7 +463,44 @@ fn check_entry(ctx: &Ctx<'_>, i: usize, e: &RawOutputEntry) -> Result<OutputSpec
         // a local socket's receiver is this host's syslog daemon
         SinkSpec::Syslog(s) => delivery::spool(ctx, e, &key, &name, !matches!(s.transport, SyslogTransport::Unix(_)))?,
     };
-    Ok(OutputSpec { name, filter, queue_size: queue_size as usize, when_full, spool, sink })
+    Ok(OutputSpec { name, filter, queue_size: queue_size as usize, when_full, format, spool, sink })
+}
+
+/// The http envelopes, as `envelope` names them.
+const ENVELOPES: &[(&str, HttpFormat)] = &[
+    ("ndjson", HttpFormat::Ndjson),
+    ("elasticsearch", HttpFormat::Elasticsearch),
+    ("splunk_hec", HttpFormat::SplunkHec),
+];
+
+/// `format` (the record shape, every type) and, for http, `envelope`. An
+/// http output's `format` named its envelope before record shapes existed:
+/// those values still mean the envelope, with rand-guard records.
+fn format_and_envelope(
+    ctx: &Ctx<'_>,
+    e: &RawOutputEntry,
+    key: &dyn Fn(&str) -> String,
+    kind: Kind,
+) -> Result<(Format, HttpFormat), ConfigError> {
+    let legacy = match (&e.format, kind) {
+        (Some(f), Kind::Http) => ENVELOPES.iter().find(|(n, _)| n == f.get_ref()).map(|(_, env)| (*env, f.span())),
+        _ => None,
+    };
+    if let Some((envelope, span)) = legacy {
+        if e.envelope.is_some() {
+            return Err(ctx.invalid(
+                span,
+                &key("format"),
+                "names an envelope, and so does `envelope`: set format to a record shape \
+                 (\"rand-guard\", \"ocsf\" or \"ecs\") and the envelope in `envelope`",
+            ));
+        }
+        return Ok((Format::RandGuard, envelope));
+    }
+    let formats = Format::ALL.map(|f| (f.as_str(), f));
+    let format = ctx.choice(&e.format, &key("format"), &formats, Format::RandGuard)?;
+    let envelope = ctx.choice(&e.envelope, &key("envelope"), ENVELOPES, HttpFormat::Ndjson)?;
+    Ok((format, envelope))
 }
 
 fn ms(v: i64) -> Duration {

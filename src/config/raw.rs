@@ -129,6 +129,7 @@ pub(crate) struct RawOutputEntry {
     pub app_name: Opt<String>,
     pub url: Opt<String>,
     pub format: Opt<String>,
+    pub envelope: Opt<String>,
     pub index: Opt<String>,
     pub sourcetype: Opt<String>,
     pub authorization: Opt<String>,

@@ -30,7 +30,7 @@ use thiserror::Error;
 
 use crate::config::permissions::Policy;
 use crate::config::{OutputSpec, RecordFilter, SinkSpec, WhenFull};
-use crate::record::Severity;
+use crate::record::{Format, Severity};
 pub use stats::{OutputSnapshot, OutputStats};
 
 /// How often an idle sink thread wakes (reopen requests, http batch timer).
@@ -112,6 +112,38 @@ impl Batch {
     }
 }
 
+/// One batch of records serialized once in each format some output uses
+/// (`Fanout::formats`); an output takes the batch of its own format.
+#[derive(Debug, Default)]
+pub struct Batches {
+    by_format: [Option<Batch>; Format::ALL.len()],
+}
+
+impl Batches {
+    /// The batch of `format`, started when first asked for.
+    pub fn of(&mut self, format: Format) -> &mut Batch {
+        self.by_format[format.index()].get_or_insert_with(Batch::default)
+    }
+
+    /// Lines in the largest batch (they hold the same records).
+    pub fn len(&self) -> usize {
+        self.by_format.iter().flatten().map(Batch::len).max().unwrap_or(0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl From<Batch> for Batches {
+    /// `batch` as rand-guard records: outputs of another format get none of it.
+    fn from(batch: Batch) -> Batches {
+        let mut b = Batches::default();
+        b.by_format[Format::RandGuard.index()] = Some(batch);
+        b
+    }
+}
+
 /// A destination for record lines, driven by its own thread.
 pub trait Sink: Send {
     /// Takes one line (newline included) that passed the output's filter.
@@ -156,6 +188,7 @@ impl Room {
 struct Handle {
     stats: Arc<OutputStats>,
     filter: RecordFilter,
+    format: Format,
     capacity: u64,
     when_full: WhenFull,
     room: Arc<Room>,
@@ -222,6 +255,7 @@ pub struct OpenedOutputs {
 struct Opened {
     stats: Arc<OutputStats>,
     filter: RecordFilter,
+    format: Format,
     queue_size: usize,
     when_full: WhenFull,
     sink: Box<dyn Sink>,
@@ -235,6 +269,7 @@ impl OpenedOutputs {
         self.sinks.push(Opened {
             stats: Arc::new(OutputStats::new(name, type_name)),
             filter: RecordFilter::ALL,
+            format: Format::RandGuard,
             queue_size,
             when_full: WhenFull::Drop,
             sink,
@@ -288,6 +323,7 @@ impl Fanout {
             sinks.push(Opened {
                 stats,
                 filter: spec.filter,
+                format: spec.format,
                 queue_size: spec.queue_size,
                 when_full: spec.when_full,
                 sink,
@@ -318,6 +354,7 @@ impl Fanout {
             handles.push(Handle {
                 stats: o.stats,
                 filter: o.filter,
+                format: o.format,
                 capacity: o.queue_size as u64,
                 when_full: o.when_full,
                 room,
@@ -333,15 +370,28 @@ impl Fanout {
         self.handles.iter().map(|h| h.stats.clone()).collect()
     }
 
-    /// Queues `batch` on every output that takes any of it. A full queue
-    /// makes a `block` output wait for room and a `drop` output drop the
-    /// batch (counted).
+    /// The formats the outputs write, each once: what the output stage
+    /// serializes every record in.
+    pub fn formats(&self) -> Vec<Format> {
+        Format::ALL.into_iter().filter(|f| self.handles.iter().any(|h| h.format == *f)).collect()
+    }
+
+    /// Queues rand-guard records on every output that takes any of them
+    /// (see `dispatch_formats`).
     pub fn dispatch(&self, batch: Batch) {
-        if batch.is_empty() {
+        self.dispatch_formats(batch.into());
+    }
+
+    /// Queues on every output the batch of its format, if it takes any of
+    /// it. A full queue makes a `block` output wait for room and a `drop`
+    /// output drop the batch (counted).
+    pub fn dispatch_formats(&self, batches: Batches) {
+        if batches.is_empty() {
             return;
         }
-        let batch = Arc::new(batch);
+        let batches = batches.by_format.map(|b| b.map(Arc::new));
         for h in &self.handles {
+            let Some(batch) = &batches[h.format.index()] else { continue };
             let (n, bytes) = batch.measure(&h.filter);
             if n == 0 {
                 continue;
@@ -389,10 +439,10 @@ impl Fanout {
         }
     }
 
-    /// Hands `batch` to the outputs, drains them and closes their queues.
-    pub fn finish(mut self, batch: Batch, deadline: Instant) {
+    /// Hands `batches` to the outputs, drains them and closes their queues.
+    pub fn finish(mut self, batches: impl Into<Batches>, deadline: Instant) {
         self.stopping.store(true, Relaxed);
-        self.dispatch(batch);
+        self.dispatch_formats(batches.into());
         self.drain(deadline);
         for h in &mut self.handles {
             h.tx = None;

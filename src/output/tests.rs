@@ -66,6 +66,7 @@ fn fanout(stats: Arc<OutputStats>, room: Arc<Room>, tx: Sender<Msg>, when_full: 
         handles: vec![Handle {
             stats,
             filter: RecordFilter::ALL,
+            format: crate::record::Format::RandGuard,
             capacity: 10,
             when_full,
             room,

@@ -1,5 +1,5 @@
-//! The output stage: serializes records and their alerts as NDJSON once,
-//! hands each batch to the outputs (`output::Fanout`, which never blocks),
+//! The output stage: serializes records and their alerts once per record
+//! format the outputs use (`Fanout::formats`), hands each batch to the outputs (`output::Fanout`, which never blocks),
 //! and writes health records on a timer and a final one at shutdown.
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -10,9 +10,9 @@ use crossbeam_channel::{Receiver, RecvTimeoutError};
 
 use super::{Detected, StageError};
 use crate::health::{Counters, KernelCounters, Snapshot};
-use crate::output::{Batch, Fanout, LineKind, OutputStats};
-use crate::record::json::write_record;
+use crate::output::{Batches, Fanout, LineKind, OutputStats};
 use crate::record::time::BootClock;
+use crate::record::Format;
 
 /// Records gathered before a batch goes out even when more are waiting.
 const BATCH_RECORDS: usize = 512;
@@ -32,21 +32,26 @@ pub struct Output<'a> {
 }
 
 impl Output<'_> {
-    fn health(&self, stats: &[Arc<OutputStats>], is_final: bool) -> Batch {
+    fn health(&self, stats: &[Arc<OutputStats>], formats: &[Format], is_final: bool) -> Batches {
         let snap = Snapshot::take(self.counters, self.started, (self.kernel)(), stats);
         let now = self.clock.to_wall_ns(BootClock::now_boot_ns());
-        let mut batch = Batch::default();
-        snap.write_json(batch.buf(), self.host, now, is_final);
-        batch.end_line(LineKind::Health);
-        batch
+        let mut line = Vec::with_capacity(2048);
+        snap.write_json(&mut line, self.host, now, is_final);
+        let mut batches = Batches::default();
+        for &f in formats {
+            let batch = batches.of(f);
+            f.write_health(batch.buf(), &line, self.host, now);
+            batch.end_line(LineKind::Health);
+        }
+        batches
     }
 
-    /// Hands `batch` to the outputs and counts its records as emitted.
-    fn dispatch(&self, batch: &mut Batch, pending: &mut (u64, u64)) {
+    /// Hands `batches` to the outputs and counts their records as emitted.
+    fn dispatch(&self, batches: &mut Batches, pending: &mut (u64, u64)) {
         Counters::add(&self.counters.events_emitted, pending.0);
         Counters::add(&self.counters.alerts_emitted, pending.1);
         *pending = (0, 0);
-        self.fanout.dispatch(std::mem::take(batch));
+        self.fanout.dispatch_formats(std::mem::take(batches));
         if self.fanout.fatal() {
             self.stop.store(true, Ordering::Relaxed);
         }
@@ -54,7 +59,8 @@ impl Output<'_> {
 
     pub fn run(self, rx: Receiver<Vec<Detected>>) -> Result<(), StageError> {
         let stats = self.fanout.stats();
-        let mut batch = Batch::default();
+        let formats = self.fanout.formats();
+        let mut batch = Batches::default();
         let mut pending = (0u64, 0u64);
         let mut next_health = Instant::now() + self.health_interval;
         loop {
@@ -62,11 +68,14 @@ impl Output<'_> {
             match rx.recv_timeout(timeout) {
                 Ok(records) => {
                     for d in records {
-                        write_record(batch.buf(), &d.record);
-                        batch.end_line(LineKind::Telemetry);
-                        for a in &d.alerts {
-                            a.write_json(batch.buf(), &d.record);
-                            batch.end_line(LineKind::Alert(a.meta.severity));
+                        for &f in &formats {
+                            let b = batch.of(f);
+                            f.write_record(b.buf(), &d.record);
+                            b.end_line(LineKind::Telemetry);
+                            for a in &d.alerts {
+                                a.write(f, b.buf(), &d.record);
+                                b.end_line(LineKind::Alert(a.meta.severity));
+                            }
                         }
                         pending.0 += 1;
                         pending.1 += d.alerts.len() as u64;
@@ -77,7 +86,7 @@ impl Output<'_> {
                 }
                 Err(RecvTimeoutError::Timeout) => {
                     self.dispatch(&mut batch, &mut pending);
-                    self.fanout.dispatch(self.health(&stats, false));
+                    self.fanout.dispatch_formats(self.health(&stats, &formats, false));
                     next_health = Instant::now() + self.health_interval;
                 }
                 Err(RecvTimeoutError::Disconnected) => break,
@@ -88,7 +97,7 @@ impl Output<'_> {
         // every record, so let them deliver (or give up) first.
         let deadline = Instant::now() + DRAIN_TIMEOUT;
         self.fanout.drain(deadline);
-        let health = self.health(&stats, true);
+        let health = self.health(&stats, &formats, true);
         let fatal = self.fanout.fatal();
         self.fanout.finish(health, Instant::now() + Duration::from_secs(2));
         if fatal {

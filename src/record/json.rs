@@ -76,6 +76,21 @@ impl<'a> ObjectWriter<'a> {
         self.out.extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
     }
 
+    /// A number as a JSON string (`"0"`): OCSF and ECS keep ids as text.
+    #[inline(always)]
+    pub fn num_str(&mut self, key: &str, value: u64) {
+        self.key(key);
+        self.out.push(b'"');
+        self.out.extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
+        self.out.push(b'"');
+    }
+
+    /// `"key":` then `json`, a value this crate wrote (a health record).
+    pub fn raw(&mut self, key: &str, json: &[u8]) {
+        self.key(key);
+        self.out.extend_from_slice(json);
+    }
+
     #[inline(always)]
     pub fn opt_u64(&mut self, key: &str, value: Option<u64>) {
         match value {

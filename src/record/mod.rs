@@ -4,16 +4,20 @@
 
 mod container;
 mod cred;
+pub mod ecs;
 mod exec;
 mod exec_id;
 mod filemeta;
+pub mod format;
 mod inject;
 mod io_uring;
 pub mod json;
 mod link;
 mod ns;
+pub mod ocsf;
 mod response;
 mod severity;
+mod shape;
 mod signal;
 pub mod time;
 mod utimes;
@@ -30,6 +34,7 @@ pub use cred::{cap_bit, cap_names, cred_call, Caps, Cred, CredCall, IdChange, Id
 pub use exec::{script_from_argv, ExecCreds, OldCreds, Script, ScriptSource};
 pub use exec_id::{ExecId, EXEC_ID_LEN};
 pub use filemeta::{setgid, setuid, sticky, Chown};
+pub use format::Format;
 pub use inject::{
     bpf_attach_type_code, bpf_attach_type_name, bpf_cmd_code, bpf_cmd_name, bpf_prog_type_code, bpf_prog_type_name,
     memfd_flag_names, same_exe, BpfLoad, Inject, Memfd, BPF_PROG_LOAD, MEMFD_FLAGS,

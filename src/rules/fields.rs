@@ -403,7 +403,7 @@ fn xattr_field(field: Field, x: &Xattr) -> Val<'_> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -417,7 +417,7 @@ mod tests {
     }
 
     /// One record of each type with every optional field present.
-    fn full_records() -> Vec<Record> {
+    pub(crate) fn full_records() -> Vec<Record> {
         use crate::record::{Chown, Exit, Fork, IoUring, Ptrace, Signal, UringReq};
         use crate::rules::bench::*;
         let mut v = vec![exec(1, 2, 1, "bash", "/bin/ls", &["ls"], ["tty", "tty", "tty"])];

@@ -26,8 +26,8 @@ pub use error::{Loc, Problem, RuleError};
 pub use model::{RuleInfo, RuleMeta, RuleSet, RuleType, Severity};
 pub use offline::{record_from_json, test_events, RecordParseError, TestSummary};
 
-use crate::record::json::{write_alert, AlertHead};
-use crate::record::{Body, EventType, Record, Response};
+use crate::record::json::AlertHead;
+use crate::record::{Body, EventType, Format, Record, Response};
 use eval::Cond;
 use fields::{index, TypeMask};
 use sequence::SeqState;
@@ -77,12 +77,10 @@ impl Alert {
         &self.meta.id
     }
 
-    /// Appends the alert record (records.md "Detections") about `source`.
-    /// A sequence alert adds `"sequence"`: one string per earlier step,
-    /// `"<timestamp> <event_type> pid=<pid> <summary>"`.
-    pub fn write_json(&self, out: &mut Vec<u8>, source: &Record) {
+    /// What the alert says about itself, for the record writers.
+    pub fn head(&self) -> AlertHead<'_> {
         let m = &*self.meta;
-        let head = AlertHead {
+        AlertHead {
             rule_id: &m.id,
             rule_name: &m.name,
             rule_type: m.rule_type.as_str(),
@@ -91,19 +89,20 @@ impl Alert {
             risk_score: m.risk_score,
             tags: &m.tags,
             description: &m.description,
-        };
-        let (related, response) = (&self.related, &self.response);
-        write_alert(out, &head, source, |w| {
-            if !related.is_empty() {
-                let steps: Vec<String> = related.iter().map(step_text).collect();
-                w.str_array("sequence", steps.iter().map(String::as_str));
-            }
-            if let Some(r) = response {
-                w.str("action_taken", r.action.as_str());
-                w.str("action_reason", r.reason);
-                w.u64("response_latency_ns", r.latency_ns);
-            }
-        });
+        }
+    }
+
+    /// Appends the alert record (records.md "Detections") about `source`.
+    /// A sequence alert adds `"sequence"`: one string per earlier step,
+    /// `"<timestamp> <event_type> pid=<pid> <summary>"`.
+    pub fn write_json(&self, out: &mut Vec<u8>, source: &Record) {
+        self.write(Format::RandGuard, out, source);
+    }
+
+    /// Appends the alert about `source` in `format`.
+    pub fn write(&self, format: Format, out: &mut Vec<u8>, source: &Record) {
+        let steps: Vec<String> = self.related.iter().map(step_text).collect();
+        format.write_alert(out, &self.head(), source, &steps, self.response.as_ref());
     }
 }
 
