@@ -14,6 +14,7 @@ pub mod model;
 pub mod offline;
 pub mod options;
 pub mod sequence;
+pub mod sigma;
 
 #[cfg(test)]
 mod tests;
@@ -93,6 +94,14 @@ impl Alert {
             if !related.is_empty() {
                 let steps: Vec<String> = related.iter().map(step_text).collect();
                 w.str_array("sequence", steps.iter().map(String::as_str));
+            }
+            if let Some(s) = &m.sigma {
+                // DRL 1.1: say where a match came from
+                w.lit("rule_format", "sigma");
+                w.str("rule_file", &s.file);
+                w.str("rule_author", &s.author);
+                w.str("rule_status", &s.status);
+                w.str_array("falsepositives", s.falsepositives.iter().map(String::as_str));
             }
         });
     }
@@ -201,19 +210,21 @@ impl Engine {
 }
 
 /// `rand-guard rules list`: one line per rule, tab-separated:
-/// id, type, severity, enabled/disabled, source, name, tags.
+/// id, type, severity, enabled/disabled, source, name, tags, format
+/// (`toml` or `sigma`).
 pub fn print_list(set: &RuleSet, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     for r in set.rules() {
         writeln!(
             out,
-            "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
             r.id,
             r.rule_type,
             r.severity,
             if r.enabled { "enabled" } else { "disabled" },
             r.source,
             r.name,
-            r.tags.join(",")
+            r.tags.join(","),
+            r.format
         )?;
     }
     Ok(())
