@@ -3,7 +3,9 @@
 //! one core, over raw ring-buffer records built byte for byte as the kernel
 //! writes them. Prints records/s; `make bench` puts it in its table.
 //!
-//! `cargo bench --bench replay` (N=records, default 500000).
+//! `cargo bench --bench replay` (N=records, default 500000). With
+//! `SIGMA_RULES=DIR`, the Sigma rules under DIR (e.g. SigmaHQ's Linux
+//! rules, ../shared/sigma/rules) are loaded next to the default pack.
 
 use std::fs::File;
 use std::io::Write;
@@ -97,6 +99,9 @@ fn main() {
     let cfg = Config::load(&root.join("config/rand-guard.toml")).expect("shipped config loads");
     let select = Selection { execve: true, execveat: true, paths: cfg.file.filter.clone() };
     let raws = raw_mix(n);
+    let extra: Vec<std::path::PathBuf> = std::env::var_os("SIGMA_RULES").map(Into::into).into_iter().collect();
+    let load = || RuleSet::load(&cfg.text, &cfg.path, &extra).expect("default pack (and Sigma rules) load");
+    let sigma_loaded = load().sigma_report().loaded;
     let mut devnull = File::create("/dev/null").expect("/dev/null");
     pin_to_one_core();
 
@@ -111,7 +116,7 @@ fn main() {
             select.clone(),
         )
         .with_proc_root("/nonexistent".into());
-        let mut engine = Engine::new(RuleSet::load(&cfg.text, &cfg.path, &[]).expect("default pack loads"));
+        let mut engine = Engine::new(load());
         let mut buf = Vec::with_capacity(256 * 1024);
         let mut alerts = Vec::new();
         (emitted, alerts_total, filtered) = (0, 0, 0);
@@ -140,8 +145,9 @@ fn main() {
         best = best.min(start.elapsed().as_secs_f64());
     }
     let total = raws.len() as f64;
+    let label = if extra.is_empty() { "replay".to_string() } else { format!("replay+sigma({sigma_loaded} rules)") };
     println!(
-        "replay: {} raw records ({emitted} emitted, {filtered} filtered, {alerts_total} alerts) in {best:.3} s = {:.0} records/s on one core ({:.0} ns/record)",
+        "{label}: {} raw records ({emitted} emitted, {filtered} filtered, {alerts_total} alerts) in {best:.3} s = {:.0} records/s on one core ({:.0} ns/record)",
         raws.len(),
         total / best,
         best * 1e9 / total
