@@ -50,6 +50,10 @@ BENCH_DIR=$UNWATCHED bench/overhead.sh -n floor -o "$OUT/floor" -r "$REPS" -q "$
 	-w open -R 'ready:' -- target/release/examples/attach_floor "$OUT/floor.bpf.o"
 echo "== replay (userspace pipeline alone, one core)"
 cargo bench --locked --bench replay 2>/dev/null | tee "$OUT/replay.txt"
+if [[ -d ../shared/sigma/rules ]]; then
+	echo "== replay with SigmaHQ's Linux rules loaded next to the default pack"
+	SIGMA_RULES=../shared/sigma/rules cargo bench --locked --bench replay 2>/dev/null | tee -a "$OUT/replay.txt"
+fi
 
 # Drops: the largest kernel/userspace drop counts in any run's final health record.
 drops() { # drops DIR WORKLOAD KEY
@@ -83,7 +87,7 @@ drops() { # drops DIR WORKLOAD KEY
 echo
 echo "== rand-guard bench ($(uname -r), $(nproc) cores; medians of $REPS runs)"
 column -t -s $'\t' "$OUT/table.tsv"
-sed -n '/^replay[: ]/p' "$OUT/replay.txt"
+sed -n '/^replay/p' "$OUT/replay.txt"
 echo "(ratio = workload ops/s with the sensor / without; records = matching output lines,"
 echo " expected = operations x records per operation; sensor_cpu_s = during workload+drain;"
 echo " floor = the unwatched open with an empty program on sys_exit_openat instead of the"

@@ -43,6 +43,10 @@ pub enum Command {
         /// Accept config and rule files writable by group/others or not owned by root (StrictModes off).
         #[arg(long)]
         allow_insecure_config: bool,
+        /// Also print what the rule directories' Sigma files gave: loaded, skipped by status,
+        /// unsupported by reason, and each unsupported rule's file:line and reason.
+        #[arg(long)]
+        report: bool,
     },
     /// Inspect and test detection rules (no root needed).
     Rules {

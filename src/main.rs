@@ -43,7 +43,15 @@ fn load_config(path: Option<&Path>, policy: &Policy) -> Result<Config, ExitCode>
 }
 
 fn load_rules(cfg: &Config, extra: &[PathBuf], policy: &Policy) -> Result<RuleSet, ExitCode> {
-    RuleSet::load_checked(&cfg.text, &cfg.path, extra, policy).map_err(|e| fail(e, 2))
+    let set = RuleSet::load_checked(&cfg.text, &cfg.path, extra, policy).map_err(|e| fail(e, 2))?;
+    let unsupported = &set.sigma_report().unsupported;
+    if let Some(first) = unsupported.first() {
+        rand_guard::log_warn!(
+            "{} Sigma rule(s) not loaded (see `check-config --report`), first: {first}",
+            unsupported.len()
+        );
+    }
+    Ok(set)
 }
 
 /// The rules `rules list` and `rules test` see: the files go through the
@@ -83,7 +91,7 @@ fn real_main() -> Result<(), ExitCode> {
                 Err(fail(format!("doctor: the sensor cannot run here: {}", report.problems.join("; ")), 1))
             }
         }
-        Command::CheckConfig { path, allow_insecure_config } => {
+        Command::CheckConfig { path, allow_insecure_config, report } => {
             let policy = Policy::for_this_process(allow_insecure_config);
             let cfg = load_config(Some(&path), &policy)?;
             let rules = load_rules(&cfg, &[], &policy)?;
@@ -97,6 +105,9 @@ fn real_main() -> Result<(), ExitCode> {
                 }
             }
             println!("{}: ok ({} rules)", path.display(), rules.rules().count());
+            if report {
+                rules.sigma_report().write(&mut std::io::stdout()).map_err(|e| fail(e, 1))?;
+            }
             Ok(())
         }
         Command::Rules { command: RulesCommand::List { config, rules, allow_insecure_config } } => {

@@ -225,3 +225,66 @@ fn rules_test_names_a_missing_events_file() {
     let err = stderr(&out);
     assert!(err.contains("/nonexistent.ndjson"), "stderr: {err}");
 }
+
+/// A rule directory with two SigmaHQ rules as they are: one rand-guard
+/// runs, one that needs a field it does not have.
+fn sigma_setup(dir: &Path) -> std::path::PathBuf {
+    let corpus = Path::new(ROOT).join("../shared/sigma/rules/linux");
+    let sigma = dir.join("sigma");
+    fs::create_dir(&sigma).expect("mkdir");
+    own(&sigma);
+    for f in [
+        "process_creation/proc_creation_lnx_susp_java_children.yml",
+        "network_connection/net_connection_lnx_crypto_mining_indicators.yml",
+    ] {
+        let text = fs::read_to_string(corpus.join(f)).expect("the SigmaHQ corpus is at ../shared/sigma");
+        put(&sigma.join(Path::new(f).file_name().expect("name")), &text);
+    }
+    let cfg = dir.join("rand-guard.toml");
+    put(&cfg, "[detection]\nrule_dirs = [\"sigma\"]\n");
+    cfg
+}
+
+#[test]
+fn sigma_rules_are_listed_reported_and_attributed() {
+    let dir = scratch("cli-sigma");
+    let cfg = sigma_setup(&dir.0);
+    let events = dir.0.join("events.ndjson");
+    let mut rec = contract_exec(&["bash", "-c", "id"]);
+    rec["parent_exe"] = "/usr/lib/jvm/bin/java".into();
+    let mut benign = contract_exec(&["bash", "-c", "id"]);
+    benign["pid"] = 4343.into();
+    put(&events, &format!("{rec}\n{benign}\n"));
+    let c = cfg.to_str().expect("utf-8");
+
+    let out = run(&["rules", "list", "--config", c]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let list = String::from_utf8_lossy(&out.stdout);
+    let line = list.lines().find(|l| l.starts_with("d292e0af-9a18-420c-9525-ec0ac3936892\t")).expect("the java rule");
+    assert!(line.ends_with("\tsigma") && line.contains("proc_creation_lnx_susp_java_children.yml:2\t"), "{line}");
+    assert!(!list.contains("a46c93b7"), "the crypto mining rule needs remote_hostname:\n{list}");
+    assert!(stderr(&out).contains("1 Sigma rule(s) not loaded"), "{}", stderr(&out));
+
+    let out = run(&["rules", "test", "--config", c, "--events", events.to_str().expect("utf-8")]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let a = alerts(&out);
+    assert_eq!(a.len(), 1, "fires on the java child only: {a:?}");
+    assert_eq!(a[0]["pid"], 4242);
+    assert_eq!(a[0]["rule_name"], "Suspicious Java Children Processes");
+    assert_eq!(a[0]["severity"], "high");
+    assert_eq!(a[0]["rule_format"], "sigma");
+    assert_eq!(a[0]["rule_author"], "Nasreddine Bencherchali (Nextron Systems)");
+    assert!(a[0]["rule_file"].as_str().expect("rule_file").ends_with("proc_creation_lnx_susp_java_children.yml"));
+
+    let out = run(&["check-config", c, "--report"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(report.contains("sigma: 2 rules: 1 loaded, 0 skipped by status, 1 unsupported"), "{report}");
+    assert!(report.contains("sigma: unsupported (field DestinationHostname): 1"), "{report}");
+    assert!(
+        report.contains(
+            "net_connection_lnx_crypto_mining_indicators.yml:18:1: rule `a46c93b7-55ed-4d27-a41b-c259456c4746`"
+        ),
+        "{report}"
+    );
+}

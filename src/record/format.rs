@@ -4,7 +4,7 @@
 //! once per shape some output uses.
 
 use super::json::{self, AlertHead, ObjectWriter};
-use super::{ecs, ocsf, Record, Response};
+use super::{ecs, ocsf, Record};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Format {
@@ -56,29 +56,27 @@ impl Format {
     }
 
     /// Appends an alert about `source` as one line in this format;
-    /// `sequence` lists the earlier steps of a sequence rule.
+    /// `sequence` lists the earlier steps of a sequence rule, and `tail`
+    /// writes what else the alert says about itself (the response taken,
+    /// a Sigma rule's attribution).
     pub fn write_alert(
         self,
         out: &mut Vec<u8>,
         head: &AlertHead<'_>,
         source: &Record,
         sequence: &[String],
-        response: Option<&Response>,
+        tail: impl FnOnce(&mut ObjectWriter<'_>),
     ) {
-        let steps = |w: &mut ObjectWriter<'_>| {
+        let extra = |w: &mut ObjectWriter<'_>| {
             if !sequence.is_empty() {
                 w.str_array("sequence", sequence.iter().map(String::as_str));
             }
-            if let Some(r) = response {
-                w.str("action_taken", r.action.as_str());
-                w.str("action_reason", r.reason);
-                w.u64("response_latency_ns", r.latency_ns);
-            }
+            tail(w);
         };
         match self {
-            Format::RandGuard => json::write_alert(out, head, source, steps),
-            Format::Ocsf => ocsf::write_alert(out, head, source, steps),
-            Format::Ecs => ecs::write_alert(out, head, source, steps),
+            Format::RandGuard => json::write_alert(out, head, source, extra),
+            Format::Ocsf => ocsf::write_alert(out, head, source, extra),
+            Format::Ecs => ecs::write_alert(out, head, source, extra),
         }
     }
 

@@ -95,7 +95,7 @@ fn write_all(format: Format) -> Vec<u8> {
     let mut out = Vec::new();
     for r in records() {
         format.write_record(&mut out, &r);
-        format.write_alert(&mut out, &head(&tags), &r, &steps, None);
+        format.write_alert(&mut out, &head(&tags), &r, &steps, |_| {});
     }
     let health = br#"{"event_type":"health","timestamp":"2026-01-01T00:00:00Z","host":"h","final":false}
 "#;

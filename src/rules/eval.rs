@@ -46,6 +46,13 @@ pub enum Test {
     IContains(Box<str>),
     StartsWith(Box<str>),
     EndsWith(Box<str>),
+    /// ASCII case-insensitive equality, prefix and suffix (Sigma's
+    /// default matching); the needle is already ASCII-lowercased.
+    IStrEq(Box<str>),
+    IStartsWith(Box<str>),
+    IEndsWith(Box<str>),
+    /// The value is an IP address inside this network (Sigma `cidr`).
+    Cidr(Box<Cidr>),
     /// `regex` and `glob` (a glob is compiled to an anchored regex).
     Regex(Regex),
     /// A regex every match of which starts at the beginning of the value
@@ -148,6 +155,7 @@ impl Cond {
                 let per_value = match t {
                     Test::Exists | Test::Int(..) | Test::IntIn(_) | Test::Bool(..) | Test::Var { .. } => 1,
                     Test::StrEq(_) | Test::StrNe(_) | Test::StartsWith(_) | Test::EndsWith(_) => 2,
+                    Test::IStrEq(_) | Test::IStartsWith(_) | Test::IEndsWith(_) | Test::Cidr(_) => 3,
                     Test::StrIn(_) => 3,
                     Test::Contains(_) | Test::IContains(_) => 4,
                     Test::PrefixedRegex(..) => 5,
@@ -294,6 +302,12 @@ fn str_test(t: &Test, s: &str, vars: &[Bound]) -> bool {
         Test::IContains(x) => icontains(s, x),
         Test::StartsWith(x) => s.starts_with(&**x),
         Test::EndsWith(x) => s.ends_with(&**x),
+        Test::IStrEq(x) => s.eq_ignore_ascii_case(x),
+        Test::IStartsWith(x) => s.len() >= x.len() && s.as_bytes()[..x.len()].eq_ignore_ascii_case(x.as_bytes()),
+        Test::IEndsWith(x) => {
+            s.len() >= x.len() && s.as_bytes()[s.len() - x.len()..].eq_ignore_ascii_case(x.as_bytes())
+        }
+        Test::Cidr(c) => c.contains(s),
         Test::Regex(re) => re.is_match(s),
         Test::PrefixedRegex(lits, re) => lits.iter().any(|l| s.as_bytes().starts_with(l)) && re.is_match(s),
         Test::Var { slot, negate } => match vars.get(*slot) {
@@ -311,6 +325,50 @@ fn icontains(hay: &str, needle: &str) -> bool {
         return true;
     }
     h.windows(n.len()).any(|w| w.iter().zip(n).all(|(a, b)| a.to_ascii_lowercase() == *b))
+}
+
+/// An IPv4 or IPv6 network: address and prefix length.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cidr {
+    pub net: std::net::IpAddr,
+    pub prefix: u8,
+}
+
+impl Cidr {
+    /// `a.b.c.d/n` or `x::y/n`; a bare address is a /32 or /128.
+    pub fn parse(s: &str) -> Option<Cidr> {
+        let (addr, prefix) = match s.split_once('/') {
+            Some((a, p)) => (a, Some(p.parse::<u8>().ok()?)),
+            None => (s, None),
+        };
+        let net: std::net::IpAddr = addr.parse().ok()?;
+        let max = if net.is_ipv4() { 32 } else { 128 };
+        let prefix = prefix.unwrap_or(max);
+        (prefix <= max).then_some(Cidr { net, prefix })
+    }
+
+    /// Whether `addr` (text, as records carry it) is in the network; an
+    /// IPv4-mapped IPv6 address counts as its IPv4 address.
+    pub fn contains(&self, addr: &str) -> bool {
+        use std::net::IpAddr;
+        let Ok(a) = addr.parse::<IpAddr>() else { return false };
+        let a = match a {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(a, IpAddr::V4),
+            v4 => v4,
+        };
+        let keep = |bits: u32, total: u32| if bits == 0 { 0u128 } else { u128::MAX << (total - bits) };
+        match (self.net, a) {
+            (IpAddr::V4(n), IpAddr::V4(a)) => {
+                let m = keep(self.prefix.into(), 32);
+                (u128::from(u32::from(n)) & m) == (u128::from(u32::from(a)) & m)
+            }
+            (IpAddr::V6(n), IpAddr::V6(a)) => {
+                let m = keep(self.prefix.into(), 128);
+                (u128::from(n) & m) == (u128::from(a) & m)
+            }
+            _ => false,
+        }
+    }
 }
 
 /// Legacy `paths` + `patterns` matching.
@@ -474,6 +532,26 @@ mod tests {
                 assert_eq!(str_test(&t, h, &[]), re.is_match(h), "{p} on {h:?}");
             }
         }
+    }
+
+    #[test]
+    fn case_insensitive_tests_and_cidr() {
+        let t = |t: Test, s: &str| str_test(&t, s, &[]);
+        assert!(t(Test::IStrEq("/usr/bin/java".into()), "/USR/bin/Java"));
+        assert!(!t(Test::IStrEq("/usr/bin/java".into()), "/usr/bin/javac"));
+        assert!(t(Test::IStartsWith("/tmp/".into()), "/TMP/x"));
+        assert!(!t(Test::IStartsWith("/tmp/x".into()), "/tmp"));
+        assert!(t(Test::IEndsWith("/bash".into()), "/bin/BASH"));
+        assert!(!t(Test::IEndsWith("/bash".into()), "/bin/dash"));
+        let c = |net: &str| Test::Cidr(Box::new(Cidr::parse(net).unwrap()));
+        assert!(t(c("10.0.0.0/8"), "10.2.3.4"));
+        assert!(t(c("10.0.0.0/8"), "::ffff:10.2.3.4"));
+        assert!(!t(c("10.0.0.0/8"), "11.0.0.1"));
+        assert!(t(c("fe80::/10"), "fe80::1"));
+        assert!(!t(c("fe80::/10"), "10.0.0.1"));
+        assert!(!t(c("0.0.0.0/0"), "not an ip"));
+        assert!(t(c("0.0.0.0/0"), "8.8.8.8"));
+        assert!(Cidr::parse("10.0.0.0/33").is_none());
     }
 
     #[test]

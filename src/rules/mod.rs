@@ -15,6 +15,7 @@ pub mod offline;
 pub mod options;
 pub mod response;
 pub mod sequence;
+pub mod sigma;
 
 #[cfg(test)]
 mod tests;
@@ -102,7 +103,22 @@ impl Alert {
     /// Appends the alert about `source` in `format`.
     pub fn write(&self, format: Format, out: &mut Vec<u8>, source: &Record) {
         let steps: Vec<String> = self.related.iter().map(step_text).collect();
-        format.write_alert(out, &self.head(), source, &steps, self.response.as_ref());
+        let (sigma, response) = (&self.meta.sigma, &self.response);
+        format.write_alert(out, &self.head(), source, &steps, |w| {
+            if let Some(r) = response {
+                w.str("action_taken", r.action.as_str());
+                w.str("action_reason", r.reason);
+                w.u64("response_latency_ns", r.latency_ns);
+            }
+            if let Some(s) = sigma {
+                // DRL 1.1: say where a match came from
+                w.lit("rule_format", "sigma");
+                w.str("rule_file", &s.file);
+                w.str("rule_author", &s.author);
+                w.str("rule_status", &s.status);
+                w.str_array("falsepositives", s.falsepositives.iter().map(String::as_str));
+            }
+        });
     }
 }
 
@@ -209,19 +225,21 @@ impl Engine {
 }
 
 /// `rand-guard rules list`: one line per rule, tab-separated:
-/// id, type, severity, enabled/disabled, source, name, tags.
+/// id, type, severity, enabled/disabled, source, name, tags, format
+/// (`toml` or `sigma`).
 pub fn print_list(set: &RuleSet, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     for r in set.rules() {
         writeln!(
             out,
-            "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
             r.id,
             r.rule_type,
             r.severity,
             if r.enabled { "enabled" } else { "disabled" },
             r.source,
             r.name,
-            r.tags.join(",")
+            r.tags.join(","),
+            r.format
         )?;
     }
     Ok(())

@@ -8,6 +8,7 @@ use super::error::Loc;
 use super::eval::{Bound, Cond};
 use super::fields::{index, TypeMask};
 use super::lang::typecheck::VarSrc;
+use super::sigma::{SigmaInfo, SigmaReport};
 pub use crate::record::Severity;
 use crate::record::SharedStr;
 use crate::record::{EventType, Record};
@@ -48,6 +49,8 @@ pub struct RuleMeta {
     pub enabled: bool,
     /// For built-in detections: the `detection_type` set on the record.
     pub detection: Option<SharedStr>,
+    /// For Sigma rules: the file, author, status and false positives.
+    pub sigma: Option<Arc<SigmaInfo>>,
 }
 
 #[derive(Debug)]
@@ -128,6 +131,7 @@ pub struct RuleSet {
     pub(crate) seqs: Vec<SeqRule>,
     pub(crate) max_pending: usize,
     pub(crate) disabled: HashSet<String>,
+    pub(crate) sigma: SigmaReport,
 }
 
 /// One line of `rand-guard rules list`.
@@ -141,6 +145,8 @@ pub struct RuleInfo {
     /// `file:line`
     pub source: String,
     pub tags: Vec<String>,
+    /// `toml` (native rules, built-in detections) or `sigma`.
+    pub format: &'static str,
 }
 
 impl RuleSet {
@@ -153,7 +159,13 @@ impl RuleSet {
             enabled: self.is_enabled(m),
             source: format!("{}:{}", m.source.file.display(), m.source.at.line),
             tags: m.tags.iter().map(|t| t.to_string()).collect(),
+            format: if m.sigma.is_some() { "sigma" } else { "toml" },
         })
+    }
+
+    /// What loading the Sigma files gave: loaded, skipped, unsupported.
+    pub fn sigma_report(&self) -> &SigmaReport {
+        &self.sigma
     }
 
     /// No rule or detection at all (enabled or not).

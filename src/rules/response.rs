@@ -34,6 +34,7 @@ impl Default for ResponseAlerts {
                 source: Loc { file: Arc::new(PathBuf::from("[response]")), at: Location { line: 0, col: 0 } },
                 enabled: true,
                 detection: None,
+                sigma: None,
             }),
         }
     }

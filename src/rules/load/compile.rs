@@ -47,7 +47,13 @@ pub(super) fn compile(c: Collected) -> Result<RuleSet, RuleError> {
         }
     }
     builtins.extend(singles);
-    Ok(RuleSet { singles: builtins, seqs, max_pending: c.max_pending.unwrap_or(DEFAULT_MAX_PENDING), disabled })
+    Ok(RuleSet {
+        singles: builtins,
+        seqs,
+        max_pending: c.max_pending.unwrap_or(DEFAULT_MAX_PENDING),
+        disabled,
+        sigma: c.sigma,
+    })
 }
 
 /// `[detection].disabled_rules`, each checked to name a rule.

@@ -6,6 +6,7 @@
 
 mod compile;
 mod read;
+mod sigma;
 mod source;
 
 use std::collections::HashMap;
@@ -47,13 +48,17 @@ impl RuleSet {
             .collect();
         dirs.extend(extra_dirs.iter().map(|d| (d.clone(), None)));
         for (dir, loc) in dirs {
-            let files = toml_files(&dir, loc)?;
+            let files = rule_files(&dir, loc)?;
             policy.check(&dir)?;
             for file in files {
                 policy.check(&file)?;
                 let text =
                     std::fs::read_to_string(&file).map_err(|e| RuleError::Io { path: file.clone(), source: e })?;
-                read::read_source(&mut c, &Src::new(&file, &text), false)?;
+                if sigma::is_sigma(&file) {
+                    sigma::read_sigma(&mut c, &file, &text);
+                } else {
+                    read::read_source(&mut c, &Src::new(&file, &text), false)?;
+                }
             }
         }
         compile::compile(c)
@@ -64,14 +69,20 @@ impl RuleSet {
     pub fn from_sources(sources: &[(PathBuf, String)]) -> Result<RuleSet, RuleError> {
         let mut c = Collected::default();
         for (path, text) in sources {
-            read::read_source(&mut c, &Src::new(path, text), false)?;
+            if sigma::is_sigma(path) {
+                sigma::read_sigma(&mut c, path, text);
+            } else {
+                read::read_source(&mut c, &Src::new(path, text), false)?;
+            }
         }
         compile::compile(c)
     }
 }
 
-/// The `*.toml` files of one rule directory, sorted by name.
-fn toml_files(dir: &Path, loc: Option<Loc>) -> Result<Vec<PathBuf>, RuleError> {
+/// The `*.toml` files of one rule directory, then its Sigma files
+/// (`*.yml`, `*.yaml`, in it and its subdirectories, as SigmaHQ lays
+/// them out), each sorted by path.
+fn rule_files(dir: &Path, loc: Option<Loc>) -> Result<Vec<PathBuf>, RuleError> {
     if !dir.is_dir() {
         let loc = loc.unwrap_or(Loc { file: Arc::new(dir.to_path_buf()), at: Location { line: 0, col: 0 } });
         return Err(RuleError::invalid(
@@ -85,7 +96,26 @@ fn toml_files(dir: &Path, loc: Option<Loc>) -> Result<Vec<PathBuf>, RuleError> {
         .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
         .collect();
     files.sort();
+    let mut yml = Vec::new();
+    sigma_files(dir, &mut yml, 0)?;
+    yml.sort();
+    files.extend(yml);
     Ok(files)
+}
+
+/// Sigma files under `dir`, at most 8 directories deep (symlinked
+/// directories are not followed).
+fn sigma_files(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) -> Result<(), RuleError> {
+    let rd = std::fs::read_dir(dir).map_err(|e| RuleError::Io { path: dir.to_path_buf(), source: e })?;
+    for e in rd.filter_map(Result::ok) {
+        let p = e.path();
+        match e.file_type() {
+            Ok(t) if t.is_dir() && depth < 8 => sigma_files(&p, out, depth + 1)?,
+            Ok(t) if t.is_file() && sigma::is_sigma(&p) => out.push(p),
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// A problem at `loc`, in `rule` (when known), under `key`.
@@ -104,6 +134,9 @@ struct Collected {
     rule_dirs: Vec<(PathBuf, Loc)>,
     max_pending: Option<usize>,
     disabled: Vec<(String, Loc)>,
+    /// `[detection] sigma_min_status`, checked when read.
+    sigma_min_status: Option<String>,
+    sigma: crate::rules::sigma::SigmaReport,
 }
 
 /// A rule as read, before names are resolved.

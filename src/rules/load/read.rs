@@ -133,7 +133,14 @@ fn read_macros(c: &mut Collected, src: &Src, t: &Table) -> Result<(), RuleError>
 /// and the disabled rule ids.
 fn read_settings(c: &mut Collected, src: &Src, t: &Table) -> Result<(), RuleError> {
     let r = Reader { src, table: t, rule: None, prefix: "detection" };
-    r.check_keys(&["rule_dirs", "max_pending_sequences", "disabled_rules"])?;
+    r.check_keys(&["rule_dirs", "max_pending_sequences", "disabled_rules", "sigma_min_status"])?;
+    if let Some(s) = r.str("sigma_min_status")? {
+        if crate::rules::sigma::status_rank(&s).is_none() {
+            let valid = crate::rules::sigma::STATUSES.join(", ");
+            return Err(r.err("sigma_min_status", Problem::BadValue { value: s, valid }));
+        }
+        c.sigma_min_status = Some(s);
+    }
     for (d, loc) in r.strs_loc("rule_dirs")? {
         c.rule_dirs.push((PathBuf::from(d), loc));
     }
@@ -202,6 +209,7 @@ fn read_rule(c: &mut Collected, src: &Src, t: &Table) -> Result<(), RuleError> {
         source: loc.clone(),
         enabled: r.bool("enabled")?.unwrap_or(true),
         detection: None,
+        sigma: None,
     };
     c.rules.push(RawRule { meta, loc, cond, seq, compat, compat_mask, explicit_type: type_str.is_some() });
     Ok(())
@@ -422,6 +430,7 @@ fn read_builtin(c: &mut Collected, src: &Src, t: &Table, kind: Builtin) -> Resul
         source: loc.clone(),
         enabled: true,
         detection: Some(name.as_str().into()),
+        sigma: None,
     };
     c.rules.push(RawRule { meta, loc, cond: None, seq: None, compat: cond, compat_mask: mask, explicit_type: true });
     Ok(())

@@ -11,6 +11,8 @@ mod pack;
 mod pack_events;
 mod records;
 mod sequence;
+mod sigma;
+mod sigma_witness;
 
 use std::path::PathBuf;
 
