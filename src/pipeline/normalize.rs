@@ -55,7 +55,16 @@ pub struct Normalizer {
 
 impl Normalizer {
     pub fn new(table: ProcessTable, clock: BootClock, host: SharedStr, select: Selection) -> Normalizer {
-        Normalizer { table, clock, host, select, proc_root: PathBuf::from("/proc"), context: ctx::empty(), users: Users::none(), hasher: None }
+        Normalizer {
+            table,
+            clock,
+            host,
+            select,
+            proc_root: PathBuf::from("/proc"),
+            context: ctx::empty(),
+            users: Users::none(),
+            hasher: None,
+        }
     }
 
     /// Names uids (`user`, `euser`) from `users` (none without it).
@@ -560,10 +569,10 @@ fn cred(e: &rg_cred) -> Cred {
     }
 }
 
-#[path = "normalize_ctx.rs"]
-mod ctx;
 #[path = "normalize_context.rs"]
 mod context;
+#[path = "normalize_ctx.rs"]
+mod ctx;
 #[path = "normalize_fileattr.rs"]
 mod fileattr;
 #[path = "normalize_link.rs"]

@@ -3,8 +3,8 @@
 
 use crate::record::{
     bit_names, bpf_attach_type_name, bpf_cmd_name, bpf_prog_type_name, cap_names, mount_flag_table, open_access,
-    setgid, setuid, sticky, Body, Context, Cred, EventType, ExecId, FileOp, IdChange, NetKind, Record, TimeSet, Utimes, Xattr,
-    IO_URING_SETUP_FLAGS, MEMFD_FLAGS, NAMESPACES, OPEN_FLAG_NAMES, UTIMES_FLAGS, XATTR_FLAGS,
+    setgid, setuid, sticky, Body, Context, Cred, EventType, ExecId, FileOp, IdChange, NetKind, Record, TimeSet, Utimes,
+    Xattr, IO_URING_SETUP_FLAGS, MEMFD_FLAGS, NAMESPACES, OPEN_FLAG_NAMES, UTIMES_FLAGS, XATTR_FLAGS,
 };
 
 pub use crate::catalog::{edit_distance, Field, FieldType, TypeMask};
